@@ -140,6 +140,7 @@ def load_files(files: Iterable[Path]) -> ContentSet:
     affirmations: list[tuple[Path, AffirmationItem]] = []
     templates: list[tuple[Path, RitualTemplateItem]] = []
     locales: set[str] = set()
+    english: set[str] = set()
     has_templates = False
 
     for file in files:
@@ -155,7 +156,16 @@ def load_files(files: Iterable[Path]) -> ContentSet:
             locale = _check_affirmation_file(file, data, problems)
             if locale is not None:
                 locales.add(locale)
-            for item in _affirmation_items(file, data.get(AFFIRMATIONS_KEY), locale, problems):
+            raw_items = data.get(AFFIRMATIONS_KEY)
+            if locale == FALLBACK_LOCALE and isinstance(raw_items, list):
+                # Every slug the English files name, valid item or not: a translation of an
+                # English item with a bad field is one problem, not two.
+                english.update(
+                    r["slug"]
+                    for r in raw_items
+                    if isinstance(r, dict) and isinstance(r.get("slug"), str)
+                )
+            for item in _affirmation_items(file, raw_items, locale, problems):
                 affirmations.append((file, item))
         elif TEMPLATES_KEY in data:
             has_templates = True
@@ -171,7 +181,8 @@ def load_files(files: Iterable[Path]) -> ContentSet:
                 field=None,
             )
 
-    _check_affirmation_set(affirmations, problems)
+    has_english = FALLBACK_LOCALE in locales
+    _check_affirmation_set(affirmations, english if has_english else None, problems)
     _check_template_set(templates, problems)
     if problems.items:
         raise ContentError(problems.items)
@@ -436,7 +447,9 @@ def _reminder(file: Path, label: str, raw: Any, problems: _Problems) -> tuple[bo
     return (enabled, minutes) if ok else None  # type: ignore[return-value]
 
 
-def _check_affirmation_set(items: list[tuple[Path, AffirmationItem]], problems: _Problems) -> None:
+def _check_affirmation_set(
+    items: list[tuple[Path, AffirmationItem]], english: set[str] | None, problems: _Problems
+) -> None:
     """Checks across files: unique slug per locale, one category per slug, translations of en."""
     seen: dict[tuple[str, str], Path] = {}
     category_of: dict[str, tuple[str, str]] = {}
@@ -460,9 +473,8 @@ def _check_affirmation_set(items: list[tuple[Path, AffirmationItem]], problems: 
         elif known is None:
             category_of[item.slug] = (item.category, item.locale)
 
-    english = {slug for slug, locale in seen if locale == FALLBACK_LOCALE}
-    # Only checkable when the English file is part of the set.
-    if english:
+    # Only checkable when the English file is part of the set (english is None otherwise).
+    if english is not None:
         for file, item in items:
             if item.locale != FALLBACK_LOCALE and item.slug not in english:
                 problems.add(

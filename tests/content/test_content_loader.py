@@ -219,3 +219,26 @@ def test_rendered_files_load_back_to_the_same_items(tmp_path):
     assert sorted(again.affirmations, key=repr) == sorted(content.affirmations, key=repr)
     assert again.templates == content.templates
     assert (again.locales, again.has_templates) == (content.locales, content.has_templates)
+
+
+def test_a_bad_english_item_is_one_problem_not_two(tmp_path):
+    write(tmp_path, "c/en.yaml", EN_HEAD + "  - {slug: hug, category: love, text: ''}\n")
+    write(
+        tmp_path,
+        "c/es.yaml",
+        "locale: es\naffirmations:\n  - {slug: hug, category: love, text: Abrazo}\n",
+    )
+    assert problems_of(tmp_path / "c") == [
+        f"{tmp_path / 'c/en.yaml'}: item 'hug': text: must be 1-500 characters"
+    ]
+
+
+def test_translation_without_english_original_is_caught_even_in_an_empty_english_file(tmp_path):
+    write(tmp_path, "c/en.yaml", EN_HEAD)
+    write(
+        tmp_path,
+        "c/es.yaml",
+        "locale: es\naffirmations:\n  - {slug: hug, category: love, text: Abrazo}\n",
+    )
+    (problem,) = problems_of(tmp_path / "c")
+    assert "item 'hug': slug: no 'en' affirmation has this slug" in problem
