@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.affirmations.models import (
     Affirmation,
@@ -155,6 +155,24 @@ def _message_in_couple(session: Session, *, couple: Couple, message_id: int) -> 
     return message
 
 
+def _replayed(
+    session: Session,
+    owner: InstrumentedAttribute[int | None],
+    *,
+    couple: Couple,
+    client_id: str,
+    user: User,
+) -> Any | None:
+    """The row this couple already has under client_id (a retry), if user wrote it; else 409."""
+    model = owner.class_
+    existing = session.scalar(
+        select(model).where(model.couple_id == couple.id, model.client_id == client_id)
+    )
+    if existing is not None and getattr(existing, owner.key) != user.id:
+        raise ClientIdTaken("This client_id belongs to something your partner wrote.")
+    return existing
+
+
 def send(
     session: Session,
     *,
@@ -165,14 +183,10 @@ def send(
     text: str | None = None,
 ) -> tuple[AffirmationMessage, bool]:
     """Send the partner a library affirmation or one's own words; (message, created)."""
-    existing = session.scalar(
-        select(AffirmationMessage).where(
-            AffirmationMessage.couple_id == couple.id, AffirmationMessage.client_id == client_id
-        )
+    existing = _replayed(
+        session, AffirmationMessage.sender_id, couple=couple, client_id=client_id, user=sender
     )
     if existing is not None:
-        if existing.sender_id != sender.id:
-            raise ClientIdTaken("This client_id belongs to another message.")
         return existing, False
     recipient_id = couple.partner_of(sender.id)
     if recipient_id is None:
@@ -258,14 +272,10 @@ def add_gratitude(
     session: Session, *, couple: Couple, author: User, text: str, client_id: str
 ) -> tuple[GratitudeEntry, bool]:
     """Add to the couple's gratitude list; (entry, created)."""
-    existing = session.scalar(
-        select(GratitudeEntry).where(
-            GratitudeEntry.couple_id == couple.id, GratitudeEntry.client_id == client_id
-        )
+    existing = _replayed(
+        session, GratitudeEntry.author_id, couple=couple, client_id=client_id, user=author
     )
     if existing is not None:
-        if existing.author_id != author.id:
-            raise ClientIdTaken("This client_id belongs to another entry.")
         return existing, False
     entry = GratitudeEntry(
         couple_id=couple.id, author_id=author.id, text=text, client_id=client_id, created_at=now()
