@@ -64,13 +64,16 @@ def create_app(config: Config | None = None) -> Flask:
 
 def _register_blueprints(app: Flask, api: Api) -> None:
     from api import health
+    from api.affirmations.routes import gratitude, library, messages
     from api.auth import authenticate
+    from api.content.cli import content_cli
     from api.devices.routes import blp as devices
     from api.notifications.routes import blp as notifications
     from api.users.routes import blp as me
 
     app.register_blueprint(health.blp)
-    for blueprint in (me, devices, notifications):
+    app.cli.add_command(content_cli)
+    for blueprint in (me, devices, notifications, library, messages, gratitude):
         api.register_blueprint(blueprint)
 
     @app.before_request
