@@ -18,6 +18,8 @@ def create_app(config: Config | None = None) -> Flask:
     logging.basicConfig(
         level=config.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic announces each of its plugins at INFO on every `flask` command: noise.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     app = Flask(__name__, instance_path=str(_instance_path()))
     app.config.update(config.flask_settings())
