@@ -71,11 +71,12 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.content.cli import content_cli
     from api.devices.routes import blp as devices
     from api.notifications.routes import blp as notifications
+    from api.pairing.routes import couple, invites
     from api.users.routes import blp as me
 
     app.register_blueprint(health.blp)
     app.cli.add_command(content_cli)
-    for blueprint in (me, devices, notifications, library, messages, gratitude):
+    for blueprint in (me, devices, notifications, library, messages, gratitude, invites, couple):
         api.register_blueprint(blueprint)
 
     @app.before_request

@@ -12,10 +12,10 @@ from typing import Any
 from flask import current_app, has_app_context, has_request_context
 from flask.globals import app_ctx, request_ctx
 from flask_limiter import Limiter
-from limits.storage import Storage
-from limits.strategies import RateLimiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from limits.storage import Storage
+from limits.strategies import RateLimiter
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -72,6 +72,8 @@ def _session_scope() -> int:
 
 db = SQLAlchemy(model_class=Base, session_options={"scopefunc": _session_scope})
 migrate = Migrate()
+
+
 class AppLimiter(Limiter):
     """Flask-Limiter with its storage and switch kept per app, not on the shared object.
 

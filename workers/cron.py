@@ -2,8 +2,9 @@
 
 from rq import cron
 
-from workers import scheduler
+from workers import pairing_jobs, scheduler
 
 QUEUE = "hearth"
 
 cron.register(scheduler.sweep_pending, QUEUE, interval=60, job_timeout=120)
+cron.register(pairing_jobs.purge_unpaired_couples, QUEUE, interval=3600, job_timeout=600)

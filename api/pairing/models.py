@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.clock import now
 from api.extensions import db
-
 
 # A partial unique index over "live" rows: the same SQL on PostgreSQL and SQLite.
 ACTIVE_COUPLE = text("unpaired_at IS NULL")
@@ -19,7 +18,6 @@ LIVE_INVITE = text("used_at IS NULL AND revoked_at IS NULL")
 class Couple(db.Model):
     __tablename__ = "couples"
     __table_args__ = (
-        CheckConstraint("user_a_id <> user_b_id", name="two_people"),
         # Backstops of the join use case: nobody is in two active couples on the same side.
         # (users.couple_id, one column, is what keeps a user in one couple in all.)
         Index(
