@@ -303,7 +303,7 @@ def purge_unpaired(session: Session, *, older_than: timedelta = PURGE_AFTER) -> 
     while True:
         couples = session.scalars(
             select(Couple)
-            .where(Couple.unpaired_at.is_not(None), Couple.unpaired_at <= cutoff)
+            .where(Couple.unpaired_at.is_not(None), Couple.unpaired_at < cutoff)
             .order_by(Couple.id)
             .limit(PURGE_BATCH)
         ).all()
