@@ -39,7 +39,9 @@ def _worker_index(worker_id: str) -> int:
 def _postgres_url(worker_id: str) -> str:
     """A fresh database per xdist worker, made from the base DATABASE_URL's server."""
     base = make_url(Config.from_env({"DATABASE_URL": BASE_DATABASE_URL}).DATABASE_URL)
-    name = f"hearth_test_{worker_id}"
+    # HEARTH_TEST_NAMESPACE keeps two runs on one server (two worktrees) out of each other's way.
+    namespace = os.environ.get("HEARTH_TEST_NAMESPACE")
+    name = f"hearth_test_{namespace}_{worker_id}" if namespace else f"hearth_test_{worker_id}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -50,7 +52,9 @@ def _postgres_url(worker_id: str) -> str:
 
 def _redis_url(worker_id: str) -> str:
     url = make_url(BASE_REDIS_URL.replace("redis://", "postgresql://", 1))  # reuse URL parsing
-    db_index = 1 + _worker_index(worker_id)
+    # Databases after the one REDIS_URL names (/0 -> 1, 2, ...; /6 -> 7, 8, ...).
+    base_index = int((url.database or "0").lstrip("/") or 0)
+    db_index = base_index + 1 + _worker_index(worker_id)
     return f"redis://{url.host or '127.0.0.1'}:{url.port or 6379}/{db_index}"
 
 
