@@ -103,8 +103,12 @@ def _create_invite(session: Session, *, user: User) -> NewInvite:
     expires_at = moment + INVITE_TTL
     while True:  # a collision of 40 random bits is ~never; when it happens, draw again
         code = generate_code()
-        values = {"inviter_id": user.id, "code": code, "created_at": moment}
-        values["expires_at"] = expires_at
+        values = {
+            "inviter_id": user.id,
+            "code": code,
+            "created_at": moment,
+            "expires_at": expires_at,
+        }
         if insert_ignore(session, Invite, values, conflict_on=["code"]) is not None:
             break
     # Read again after the revoke, which waited for any join holding our old code: if that
