@@ -67,10 +67,11 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.auth import authenticate
     from api.devices.routes import blp as devices
     from api.notifications.routes import blp as notifications
+    from api.streaks.routes import blp as streaks
     from api.users.routes import blp as me
 
     app.register_blueprint(health.blp)
-    for blueprint in (me, devices, notifications):
+    for blueprint in (me, devices, notifications, streaks):
         api.register_blueprint(blueprint)
 
     @app.before_request

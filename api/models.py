@@ -4,6 +4,20 @@ from api.devices.models import Device
 from api.notifications.models import Delivery, Notification
 from api.pairing.models import Couple, Invite
 from api.rituals.models import Ritual
+from api.streaks import pauses  # noqa: F401  (the listener that records pause spans)
+from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
 from api.users.models import User
 
-__all__ = ["Couple", "Delivery", "Device", "Invite", "Notification", "Ritual", "User"]
+__all__ = [
+    "CheckIn",
+    "Couple",
+    "Delivery",
+    "Device",
+    "Invite",
+    "Notification",
+    "Nudge",
+    "Ritual",
+    "RitualPause",
+    "StreakRecord",
+    "User",
+]

@@ -219,7 +219,7 @@ def catch_up(
     return replace(state, finalized_through=through), events
 
 
-def _after(now_local: time, at: time, day_starts_at: time) -> bool:
+def is_after(now_local: time, at: time, day_starts_at: time) -> bool:
     """Whether ``now_local`` is at or after ``at`` within a day that begins at ``day_starts_at``."""
 
     def since_start(t: time) -> int:
@@ -264,7 +264,7 @@ def view(
         today_day.counts
         and not today_complete
         and shown.current > 0
-        and _after(now_local_time, at_risk_after, day_starts_at)
+        and is_after(now_local_time, at_risk_after, day_starts_at)
     )
     return {
         "current": shown.current,
