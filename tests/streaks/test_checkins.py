@@ -6,8 +6,10 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from api.extensions import db
+from api.streaks.models import CheckIn
 from tests.conftest import auth
 from tests.factories import CoupleFactory, RitualFactory, UserFactory
 from tests.streaks.conftest import BERLIN, at
@@ -179,3 +181,12 @@ def test_a_stranger_cannot_read_or_write(pair, evening):
         pair.client.get(f"/v1/couple/rituals/{kiss.id}/check-ins", headers=auth("eve")).status_code
         == 404
     )
+
+
+def test_erasing_an_account_erases_its_check_ins(pair, evening):
+    kiss = pair.ritual()
+    pair.check_in(pair.alex, kiss)
+    pair.check_in(pair.sam, kiss)
+    assert pair.client.delete("/v1/me", headers=auth("sam")).status_code == 204
+    db.session.expire_all()
+    assert db.session.scalars(select(CheckIn.user_id)).all() == [pair.alex.id]
