@@ -217,3 +217,17 @@ def test_at_risk_service_skips_paused_and_deleted(pair, clock):
     deleted.deleted_at = clock.current
     db.session.commit()
     assert service.send_at_risk_nudges(db.session) == 0
+
+
+def test_a_ritual_created_paused_does_not_count_until_resumed(pair, clock):
+    clock.set(at(BERLIN, 2026, 3, 2, 9, 0))
+    kiss = pair.ritual(paused=True)
+    clock.set(at(BERLIN, 2026, 3, 2, 21, 0))
+    assert pair.check_in(pair.alex, kiss).status_code == 201, "recorded in the history"
+    streak = pair.streak(kiss)
+    assert (streak["current"], streak["completed_today"], streak["at_risk"]) == (0, True, False)
+    clock.set(at(BERLIN, 2026, 3, 4, 9, 0))
+    kiss.paused = False  # the 2nd and 3rd were paused, the 4th counts again
+    db.session.commit()
+    days_of_checkins(pair, clock, kiss, 4, 2)
+    assert pair.streak(kiss)["current"] == 2
