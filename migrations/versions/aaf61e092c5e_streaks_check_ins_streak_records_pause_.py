@@ -1,7 +1,7 @@
 """streaks: check-ins, streak records, pause spans, nudges
 
 Revision ID: aaf61e092c5e
-Revises: 5f8e0a5f7fe7
+Revises: 9968eeb89967
 Create Date: 2026-11-21 23:17:21.964241
 
 """
@@ -12,7 +12,7 @@ import api.extensions
 
 # revision identifiers, used by Alembic.
 revision = 'aaf61e092c5e'
-down_revision = '5f8e0a5f7fe7'
+down_revision = '9968eeb89967'
 branch_labels = None
 depends_on = None
 
