@@ -517,21 +517,19 @@ def _notify_at_risk(
     )
     # For `both` rituals only the partner who has not checked in yet is reminded.
     recipients = [uid for uid in couple.partner_ids if uid not in done]
-    wrote = 0
-    for recipient_id in recipients:
-        wrote |= (
-            notify(
-                session,
-                recipient_id=recipient_id,
-                category="streak_at_risk",
-                title=f"Keep your {current} going",
-                body=f"Your {ritual_phrase(ritual)} streak is at {current}. "
-                "Log it tonight to keep it going.",
-                data={"ritual_id": str(ritual.id), "local_date": today.isoformat()},
-                dedupe_key=f"streak_at_risk:{ritual.id}:{today}:{recipient_id}",
-                collapse_key=f"streak_at_risk:{ritual.id}",
-                ttl_seconds=seconds_until_next_day(couple, instant),
-            )
-            is not None
+    written = [
+        notify(
+            session,
+            recipient_id=recipient_id,
+            category="streak_at_risk",
+            title=f"Keep your {current} going",
+            body=f"Your {ritual_phrase(ritual)} streak is at {current}. "
+            "Log it tonight to keep it going.",
+            data={"ritual_id": str(ritual.id), "local_date": today.isoformat()},
+            dedupe_key=f"streak_at_risk:{ritual.id}:{today}:{recipient_id}",
+            collapse_key=f"streak_at_risk:{ritual.id}",
+            ttl_seconds=seconds_until_next_day(couple, instant),
         )
-    return int(bool(wrote))
+        for recipient_id in recipients
+    ]
+    return int(any(n is not None for n in written))
