@@ -1,18 +1,17 @@
-"""Pytest fixtures around the fake Google server; import them into a conftest.py."""
+"""Pytest fixtures around the fake Google server (loaded by tests/conftest.py)."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from rq import SimpleWorker
 
+from api.config import Config
 from tests.fakes.google import FakeGoogle
-
-_app_names = itertools.count(1)
-SENDER_NOW = datetime(2026, 3, 29, 6, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -37,36 +36,71 @@ def service_account_file(fake_google: FakeGoogle, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def firebase_sender(fake_google: FakeGoogle, service_account_file: Path) -> Iterator[object]:
-    """A FirebaseSender talking to the fake server, with a firebase App of its own."""
-    import firebase_admin
-
-    from workers.push import FirebaseSender
-
-    sender = FirebaseSender(
-        credentials_path=str(service_account_file),
-        endpoint=fake_google.fcm_endpoint,
-        timeout_seconds=5,
-        app_name=f"hearth-push-test-{next(_app_names)}",
-        clock=lambda: SENDER_NOW,
+def firebase_config(
+    base_config: Config, fake_google: FakeGoogle, service_account_file: Path
+) -> Config:
+    """The test config with Firebase for real: auth and pushes against the fake server."""
+    return replace(
+        base_config,
+        AUTH_MODE="firebase",
+        PUSH_BACKEND="firebase",
+        GOOGLE_APPLICATION_CREDENTIALS=str(service_account_file),
+        FIREBASE_PROJECT_ID=fake_google.project_id,
+        FCM_ENDPOINT=fake_google.fcm_endpoint,
+        FIREBASE_CERT_URL=fake_google.cert_url,
+        FCM_TIMEOUT_SECONDS=5.0,
     )
-    yield sender
-    if sender._app is not None:
-        firebase_admin.delete_app(sender._app)
 
 
 @pytest.fixture
-def firebase_auth_app(fake_google: FakeGoogle, service_account_file: Path) -> Iterator[object]:
-    """A firebase App whose verify_id_token fetches certificates from the fake server."""
-    import firebase_admin
-    from firebase_admin import auth, credentials
+def firebase_sender(firebase_config: Config) -> object:
+    """A FirebaseSender talking to the fake server."""
+    from workers.fcm import FirebaseSender
 
-    app = firebase_admin.initialize_app(
-        credentials.Certificate(str(service_account_file)),
-        {"projectId": fake_google.project_id, "httpTimeout": 5},
-        name=f"hearth-auth-test-{next(_app_names)}",
-    )
-    # The same hook api/auth.py uses for Config.FIREBASE_CERT_URL.
-    auth._get_client(app)._token_verifier.id_token_verifier.cert_url = fake_google.cert_url
-    yield app
-    firebase_admin.delete_app(app)
+    return FirebaseSender(firebase_config)
+
+
+@pytest.fixture
+def firebase_app(make_app: Callable[..., Flask], firebase_config: Config) -> Iterator[Flask]:
+    """An app on the test database whose auth and pushes go to the fake server.
+
+    Its context is pushed over the default one, so jobs (job_app) and factories use it.
+    """
+    overrides = {
+        name: getattr(firebase_config, name)
+        for name in (
+            "AUTH_MODE",
+            "PUSH_BACKEND",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "FIREBASE_PROJECT_ID",
+            "FCM_ENDPOINT",
+            "FIREBASE_CERT_URL",
+            "FCM_TIMEOUT_SECONDS",
+        )
+    }
+    flask_app = make_app(**overrides)
+    with flask_app.app_context():
+        yield flask_app
+
+
+@pytest.fixture
+def run_firebase_jobs(firebase_app: Flask) -> Callable[[], int]:
+    """Run the firebase app's queued jobs in this process; a failed job fails the test."""
+
+    def run() -> int:
+        job_queue = firebase_app.extensions["hearth_queue"]
+        worker = SimpleWorker([job_queue.queue], connection=job_queue.connection)
+        failed = job_queue.queue.failed_job_registry
+        before = set(failed.get_job_ids())
+        finished = job_queue.queue.finished_job_registry
+        done_before = set(finished.get_job_ids())
+        worker.work(burst=True, logging_level="WARNING")
+        new_failures = set(failed.get_job_ids()) - before
+        if new_failures:
+            from rq.job import Job
+
+            job = Job.fetch(sorted(new_failures)[0], connection=job_queue.connection)
+            raise AssertionError(f"job {job.func_name} failed:\n{job.latest_result().exc_string}")
+        return len(set(finished.get_job_ids()) - done_before)
+
+    return run

@@ -6,13 +6,16 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 import requests
 
-from tests.fakes.fixtures import SENDER_NOW
 from tests.fakes.google import FCM_ERRORS, FakeGoogle
-from workers.push import FirebaseSender, PushMessage
+from workers.fcm import FirebaseSender
+from workers.push import PushMessage
+
+SENDER_NOW = datetime(2026, 3, 29, 6, 30, tzinfo=UTC)
 
 
 def message(device_id: int = 1, **overrides: object) -> PushMessage:
@@ -32,8 +35,9 @@ def message(device_id: int = 1, **overrides: object) -> PushMessage:
 
 
 def test_message_shape_with_collapse_key_and_ttl(
-    firebase_sender: FirebaseSender, fake_google: FakeGoogle
+    firebase_sender: FirebaseSender, fake_google: FakeGoogle, clock
 ) -> None:
+    clock.set(SENDER_NOW)
     [result] = firebase_sender.send(
         [message(collapse_key="ritual-7-reminder", ttl_seconds=1800, priority="high")]
     )
@@ -180,8 +184,9 @@ def _pem(fake: FakeGoogle) -> str:
 
 def test_importing_workers_makes_no_firebase_app() -> None:
     code = (
-        "import firebase_admin, workers.push, workers.push as p; "
-        "p.FirebaseSender(credentials_path='/nonexistent'); "
+        "import firebase_admin, api, workers.delivery, workers.fcm as f; "
+        "from api.config import Config; "
+        "f.FirebaseSender(Config.from_env({}, PUSH_BACKEND='firebase')); "
         "print(len(firebase_admin._apps))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -8,7 +8,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from firebase_admin import auth
 
+from api import firebase
 from tests.fakes.google import FakeGoogle
+
+
+@pytest.fixture
+def firebase_auth_app(firebase_config):
+    """The process's firebase App for the test config (certificates from the fake)."""
+    return firebase.get_app(firebase_config)
 
 
 def test_valid_token_verifies(fake_google: FakeGoogle, firebase_auth_app: object) -> None:
