@@ -7,3 +7,15 @@ from workers import scheduler
 QUEUE = "hearth"
 
 cron.register(scheduler.sweep_pending, QUEUE, interval=60, job_timeout=120)
+
+# Push delivery (workers/maintenance.py): retries and held pushes as they fall due, and the
+# daily pruning of tokens not refreshed for 270 days.
+from workers import maintenance  # noqa: E402
+
+cron.register(
+    maintenance.enqueue_due,
+    QUEUE,
+    interval=maintenance.ENQUEUE_DUE_EVERY_SECONDS,
+    job_timeout=60,
+)
+cron.register(maintenance.prune_stale_devices, QUEUE, cron="17 3 * * *", job_timeout=600)
