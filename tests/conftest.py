@@ -38,6 +38,9 @@ settings.load_profile(
     else "dev"
 )
 
+# The fake Google server (FCM, OAuth, ID-token certificates) and the fixtures around it.
+pytest_plugins = ("tests.fakes.fixtures",)
+
 BASE_DATABASE_URL = os.environ.get("DATABASE_URL") or None
 BASE_REDIS_URL = os.environ.get("REDIS_URL") or None
 
