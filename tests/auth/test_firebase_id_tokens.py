@@ -88,3 +88,16 @@ def test_tampered_claims_break_the_signature(client, fake_google: FakeGoogle):
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
 
     assert_401(client.get("/v1/me", headers=bearer(f"{header}.{forged}.{signature}")))
+
+
+def test_certificates_unreachable_is_503_not_401(make_app, firebase_config, fake_google):
+    """Google's keys out of reach is our outage: the app should retry, not sign the user out."""
+    from dataclasses import asdict
+
+    overrides = {**asdict(firebase_config), "FIREBASE_CERT_URL": "http://127.0.0.1:1/certs"}
+    app = make_app(**{k: v for k, v in overrides.items() if k != "APP_ENV"})
+    response = app.test_client().get(
+        "/v1/me", headers=bearer(fake_google.mint_id_token("firebase-uid-2"))
+    )
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
