@@ -72,11 +72,22 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.devices.routes import blp as devices
     from api.notifications.routes import blp as notifications
     from api.pairing.routes import couple, invites
+    from api.streaks.routes import blp as streaks
     from api.users.routes import blp as me
 
     app.register_blueprint(health.blp)
     app.cli.add_command(content_cli)
-    for blueprint in (me, devices, notifications, library, messages, gratitude, invites, couple):
+    for blueprint in (
+        me,
+        devices,
+        notifications,
+        library,
+        messages,
+        gratitude,
+        streaks,
+        invites,
+        couple,
+    ):
         api.register_blueprint(blueprint)
 
     @app.before_request

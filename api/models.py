@@ -10,11 +10,14 @@ from api.devices.models import Device
 from api.notifications.models import Delivery, Notification
 from api.pairing.models import Couple, Invite
 from api.rituals.models import Ritual, RitualTemplate
+from api.streaks import pauses  # noqa: F401  (the listener that records pause spans)
+from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
 from api.users.models import User
 
 __all__ = [
     "Affirmation",
     "AffirmationMessage",
+    "CheckIn",
     "Couple",
     "DailySuggestion",
     "Delivery",
@@ -22,7 +25,10 @@ __all__ = [
     "GratitudeEntry",
     "Invite",
     "Notification",
+    "Nudge",
     "Ritual",
+    "RitualPause",
     "RitualTemplate",
+    "StreakRecord",
     "User",
 ]

@@ -44,3 +44,18 @@ def sweep_pending() -> int:
         if ids:
             log.info("sweep re-enqueued %d pending notifications", len(ids))
         return len(ids)
+
+
+# -- streaks (issue 5) ------------------------------------------------------------------------
+
+
+def streak_at_risk_tick() -> int:
+    """Push the evening "streak at risk" reminders that are due; returns how many rituals."""
+    from api.streaks.service import send_at_risk_nudges
+
+    app = job_app()
+    with app.app_context():
+        try:
+            return send_at_risk_nudges(db.session)
+        finally:
+            db.session.remove()

@@ -3,7 +3,7 @@
 Partial unique indexes: the database backstops the join and invite use cases under races.
 
 Revision ID: 34d676a0d088
-Revises: 9968eeb89967
+Revises: aaf61e092c5e
 Create Date: 2026-11-21 23:19:51.159975
 
 """
@@ -14,7 +14,7 @@ import api.extensions
 
 # revision identifiers, used by Alembic.
 revision = '34d676a0d088'
-down_revision = '9968eeb89967'
+down_revision = 'aaf61e092c5e'
 branch_labels = None
 depends_on = None
 

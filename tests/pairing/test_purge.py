@@ -13,6 +13,7 @@ from api.extensions import db
 from api.notifications.models import Notification
 from api.pairing.models import Couple
 from api.rituals.models import Ritual
+from api.streaks.models import CheckIn
 from api.users.models import User
 from tests.conftest import auth
 from tests.factories import RitualFactory
@@ -27,9 +28,14 @@ def count(model, *where):
 
 
 def couple_with_data(client, a, b):
-    """A couple through the API, with a ritual and a gratitude entry; its id."""
+    """A couple through the API, with a ritual, a check-in and a gratitude entry; its id."""
     couple_id = pair(client, a, b)["id"]
-    RitualFactory(couple=db.session.get(Couple, couple_id))
+    ritual = RitualFactory(couple=db.session.get(Couple, couple_id))
+    check_in = {"client_id": str(uuid.uuid4())}
+    response = client.post(
+        f"/v1/couple/rituals/{ritual.id}/check-ins", json=check_in, headers=auth(a)
+    )
+    assert response.status_code == 201, response.get_json()
     entry = {"text": f"{a} is kind", "client_id": str(uuid.uuid4())}
     assert client.post("/v1/couple/gratitude", json=entry, headers=auth(b)).status_code == 201
     return couple_id
@@ -47,11 +53,13 @@ def test_purge_deletes_only_couples_unpaired_over_30_days_ago(client, clock):
     clock.set(T0 + timedelta(days=30))  # exactly 30 days: not yet
     assert pairing_jobs.purge_unpaired_couples() == 0
     assert count(Couple) == 3
+    assert count(CheckIn) == 3
 
     clock.advance(seconds=1)
     assert pairing_jobs.purge_unpaired_couples() == 1
     assert db.session.get(Couple, gone) is None
     assert count(Ritual, Ritual.couple_id == gone) == 0
+    assert count(CheckIn) == 2  # the other two couples' check-ins
     assert count(GratitudeEntry, GratitudeEntry.couple_id == gone) == 0
     for kept in (recent, active):
         assert db.session.get(Couple, kept) is not None
