@@ -1,0 +1,52 @@
+# Hearth: every target sets up what it needs (a .venv with the project installed) first.
+# `make run` serves the embedded default; `make test` runs the suite. See README.md.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app api
+PORT   ?= 8000
+
+.PHONY: help install run test test-services lint format openapi migrate bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv and install Hearth with its dev tools
+
+run: install  ## migrate, load content, serve the embedded default on :$(PORT) (docs at /docs)
+	$(FLASK) db upgrade
+	$(FLASK) serve --host 127.0.0.1 --port $(PORT)
+
+test: install  ## run the test suite (SQLite + embedded queue unless DATABASE_URL/REDIS_URL are set)
+	$(PY) -m pytest -n auto -q
+
+test-services: install  ## the same suite on the local PostgreSQL and Redis
+	DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/0 \
+		$(PY) -m pytest -n auto -q
+
+lint: install  ## ruff check + format check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install  ## apply ruff's fixes and formatting
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+openapi: install  ## regenerate openapi/openapi.json from the code
+	APP_ENV=test $(FLASK) openapi write openapi/openapi.json
+
+migrate: install  ## autogenerate a migration after a model change: make migrate m="what changed"
+	$(FLASK) db migrate -m "$(m)"
+
+bench: install  ## run the benchmarks (each prints its figures and ratio)
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:  ## remove the venv and local state
+	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -1,0 +1,113 @@
+"""Hearth: the backend of a couples' rituals app."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request
+from flask_smorest import Api
+from sqlalchemy import event
+
+from api.config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """The app factory: config validated, extensions bound, blueprints registered."""
+    config = config or Config.from_env()
+    config.validate()
+    logging.basicConfig(
+        level=config.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    app = Flask(__name__, instance_path=str(_instance_path()))
+    app.config.update(config.flask_settings())
+    app.config["API_SPEC_OPTIONS"] = {
+        "info": {"description": "The contract with the Hearth mobile apps (see shared/API.md)."},
+        "security": [{"bearerAuth": []}],
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A Firebase ID token; in dev and tests `dev:<uid>`.",
+                }
+            }
+        },
+    }
+    app.extensions["hearth_config"] = config
+
+    from api import errors, models  # noqa: F401  (models: the whole schema, for Alembic)
+    from api.extensions import db, limiter, migrate
+    from api.fields import WallTime
+    from api.queue import JobQueue
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
+    api = Api(app)
+    api.register_field(WallTime, "string", None)
+    limiter.init_app(app)
+    errors.register(app)
+    app.extensions["hearth_queue"] = JobQueue(config)
+
+    with app.app_context():
+        if config.is_sqlite:
+            _sqlite_pragmas(db.engine)
+
+    _register_blueprints(app, api)
+
+    @app.teardown_request
+    def _end_request_session(exc: BaseException | None) -> None:
+        db.session.remove()
+
+    return app
+
+
+def _register_blueprints(app: Flask, api: Api) -> None:
+    from api import health
+    from api.auth import authenticate
+    from api.devices.routes import blp as devices
+    from api.notifications.routes import blp as notifications
+    from api.users.routes import blp as me
+
+    app.register_blueprint(health.blp)
+    for blueprint in (me, devices, notifications):
+        api.register_blueprint(blueprint)
+
+    @app.before_request
+    def _guard() -> None:
+        if request.path.startswith("/v1"):
+            _require_json_body()
+            authenticate()
+
+
+def _require_json_body() -> None:
+    """415 for a body that is not JSON, before anything parses it."""
+    from werkzeug.exceptions import UnsupportedMediaType
+
+    has_body = request.method in ("POST", "PUT", "PATCH") and request.content_length
+    if has_body and not request.is_json:
+        raise UnsupportedMediaType("Send the body as application/json.")
+
+
+def _sqlite_pragmas(engine: object) -> None:
+    # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless told, per connection.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: object, record: object) -> None:
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def _root():  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent
+
+
+def _instance_path():  # type: ignore[no-untyped-def]
+    from api.config import INSTANCE_DIR
+
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    return INSTANCE_DIR

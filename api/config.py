@@ -1,0 +1,143 @@
+"""One Config, read from the environment and validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+APP_ENVS = ("development", "test", "production")
+AUTH_MODES = ("firebase", "dev")
+PUSH_BACKENDS = ("firebase", "log")
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unusable or dangerous; the message is the one-line reason."""
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'hearth.sqlite3'}"
+
+
+def _normalise_database_url(url: str) -> str:
+    # Heroku-style URLs say postgres://; SQLAlchemy wants a driver, and we ship psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting Hearth reads; see README.md for the table."""
+
+    APP_ENV: str = "development"
+    DATABASE_URL: str = field(default_factory=_default_database_url)
+    REDIS_URL: str | None = None
+    AUTH_MODE: str = "dev"
+    PUSH_BACKEND: str = "log"
+    FIREBASE_PROJECT_ID: str | None = None
+    GOOGLE_APPLICATION_CREDENTIALS: str | None = None
+    FIREBASE_AUTH_EMULATOR_HOST: str | None = None
+    # Only tests point this at the fake FCM server; production leaves it unset.
+    FCM_ENDPOINT: str | None = None
+    # Only tests point this at the fake Google certificate endpoint.
+    FIREBASE_CERT_URL: str | None = None
+    FCM_TIMEOUT_SECONDS: float = 10.0
+    MAX_CONTENT_LENGTH: int = 64 * 1024
+    RATELIMIT_ENABLED: bool = True
+    LOG_LEVEL: str = "INFO"
+    QUEUE_NAME: str = "hearth"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Config:
+        """Build the config from environment variables (empty values count as unset)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f.name)
+            if raw is None or raw == "":
+                continue
+            if f.type in ("int", int):
+                values[f.name] = int(raw)
+            elif f.type in ("float", float):
+                values[f.name] = float(raw)
+            elif f.type in ("bool", bool):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        config = cls(**values)  # type: ignore[arg-type]
+        config = replace(config, DATABASE_URL=_normalise_database_url(config.DATABASE_URL))
+        config.validate()
+        return config
+
+    @property
+    def is_production(self) -> bool:
+        return self.APP_ENV == "production"
+
+    @property
+    def embedded_queue(self) -> bool:
+        """No REDIS_URL: the queue is an in-process fakeredis."""
+        return not self.REDIS_URL
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.DATABASE_URL.startswith("sqlite")
+
+    def validate(self) -> None:
+        """Refuse unknown values and the dangerous mixes, with a one-line reason."""
+        if self.APP_ENV not in APP_ENVS:
+            raise ConfigError(f"APP_ENV must be one of {', '.join(APP_ENVS)}, not {self.APP_ENV!r}")
+        if self.AUTH_MODE not in AUTH_MODES:
+            raise ConfigError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}")
+        if self.PUSH_BACKEND not in PUSH_BACKENDS:
+            raise ConfigError(f"PUSH_BACKEND must be one of {', '.join(PUSH_BACKENDS)}")
+        if not self.is_production:
+            return
+        if self.AUTH_MODE == "dev":
+            raise ConfigError(
+                "AUTH_MODE=dev is refused in production: anyone could sign in as anyone"
+            )
+        if self.FIREBASE_AUTH_EMULATOR_HOST:
+            raise ConfigError(
+                "FIREBASE_AUTH_EMULATOR_HOST is set in production: ID tokens would go unverified"
+            )
+        if self.is_sqlite:
+            raise ConfigError("production needs PostgreSQL: set DATABASE_URL (SQLite is for dev)")
+        if not self.REDIS_URL:
+            raise ConfigError(
+                "production needs Redis: set REDIS_URL (the embedded queue is for dev)"
+            )
+        if self.FCM_ENDPOINT or self.FIREBASE_CERT_URL:
+            raise ConfigError(
+                "FCM_ENDPOINT / FIREBASE_CERT_URL are test overrides, not for production"
+            )
+
+    def flask_settings(self) -> dict[str, object]:
+        """The subset handed to Flask's app.config."""
+        return {
+            "SQLALCHEMY_DATABASE_URI": self.DATABASE_URL,
+            "SQLALCHEMY_ENGINE_OPTIONS": self._engine_options(),
+            "MAX_CONTENT_LENGTH": self.MAX_CONTENT_LENGTH,
+            "TESTING": self.APP_ENV == "test",
+            "API_TITLE": "Hearth API",
+            "API_VERSION": "v1",
+            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_URL_PREFIX": "/",
+            "OPENAPI_JSON_PATH": "openapi.json",
+            "OPENAPI_SWAGGER_UI_PATH": "/docs",
+            "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+            "RATELIMIT_ENABLED": self.RATELIMIT_ENABLED,
+            "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "JSON_SORT_KEYS": False,
+        }
+
+    def _engine_options(self) -> dict[str, object]:
+        if self.is_sqlite:
+            # The web thread, the embedded worker and the clock share the file.
+            return {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        return {"pool_pre_ping": True}

@@ -1,0 +1,57 @@
+"""Use cases of the caller's devices."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.clock import now
+from api.db_utils import insert_ignore
+from api.devices.models import Device
+from api.errors import NotFound
+
+
+def register(
+    session: Session, *, user_id: int, token: str, platform: str, app_version: str | None
+) -> tuple[Device, bool]:
+    """Upsert a device by token; a token another user had moves to this one. True if new to them."""
+    moment = now()
+    values = {
+        "user_id": user_id,
+        "token": token,
+        "platform": platform,
+        "app_version": app_version,
+        "created_at": moment,
+        "last_seen_at": moment,
+    }
+    new_id = insert_ignore(session, Device, values, conflict_on=["token"])
+    if new_id is not None:
+        session.commit()
+        return session.get(Device, new_id), True  # type: ignore[return-value]
+    device = session.scalars(select(Device).where(Device.token == token).with_for_update()).one()
+    created = device.user_id != user_id
+    if created:
+        # The phone changed hands: the new owner starts fresh on it.
+        device.user_id = user_id
+        device.created_at = moment
+    device.platform = platform
+    device.app_version = app_version
+    device.last_seen_at = moment
+    session.commit()
+    return device, created
+
+
+def list_for(session: Session, *, user_id: int) -> list[Device]:
+    """The user's devices, oldest first."""
+    return list(
+        session.scalars(select(Device).where(Device.user_id == user_id).order_by(Device.id))
+    )
+
+
+def remove(session: Session, *, user_id: int, device_id: int) -> None:
+    """Delete one of the user's devices; anyone else's is a 404."""
+    device = session.scalar(select(Device).where(Device.id == device_id, Device.user_id == user_id))
+    if device is None:
+        raise NotFound("No such device.")
+    session.delete(device)
+    session.commit()

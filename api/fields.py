@@ -1,0 +1,66 @@
+"""Marshmallow fields for the API's conventions: UTC instants with Z, HH:MM, IANA zones."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from marshmallow import ValidationError, fields
+
+HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    """Every IANA name of the tz database (the tzdata package ships it everywhere)."""
+    return frozenset(available_timezones())
+
+
+def is_timezone(name: str) -> bool:
+    """Whether name is an IANA time zone."""
+    return name in known_timezones()
+
+
+class Instant(fields.DateTime):
+    """An aware instant, always written as ISO 8601 UTC with Z."""
+
+    def _serialize(self, value: datetime | None, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        if parsed.tzinfo is None:
+            raise ValidationError("Give an instant with a zone, e.g. 2026-03-29T06:30:00Z.")
+        return parsed.astimezone(UTC)
+
+
+class WallTime(fields.Field):
+    """A wall-clock time, HH:MM."""
+
+    default_error_messages = {"invalid": "Use HH:MM, 24-hour (e.g. 07:30)."}
+
+    def _serialize(self, value: time | None, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.strftime("%H:%M")
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> time:
+        if not isinstance(value, str) or not HHMM.fullmatch(value):
+            raise self.make_error("invalid")
+        hours, minutes = value.split(":")
+        return time(int(hours), int(minutes))
+
+
+class TimeZone(fields.String):
+    """An IANA time-zone name, checked against the tz database."""
+
+    default_error_messages = {"unknown": "Unknown time zone; use an IANA name like Europe/Berlin."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        name = super()._deserialize(value, attr, data, **kwargs)
+        if not is_timezone(name):
+            raise self.make_error("unknown")
+        return name

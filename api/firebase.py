@@ -1,0 +1,36 @@
+"""The Firebase Admin app, created lazily once per process (never at import time)."""
+
+from __future__ import annotations
+
+import threading
+
+import firebase_admin
+from firebase_admin import credentials
+
+from api.config import Config
+
+_lock = threading.Lock()
+_apps: dict[tuple[str | None, str | None, float], firebase_admin.App] = {}
+
+
+def get_app(config: Config) -> firebase_admin.App:
+    """The firebase_admin App for this config: service-account file or application default."""
+    key = (
+        config.GOOGLE_APPLICATION_CREDENTIALS,
+        config.FIREBASE_PROJECT_ID,
+        config.FCM_TIMEOUT_SECONDS,
+    )
+    with _lock:
+        app = _apps.get(key)
+        if app is None:
+            credential = (
+                credentials.Certificate(config.GOOGLE_APPLICATION_CREDENTIALS)
+                if config.GOOGLE_APPLICATION_CREDENTIALS
+                else credentials.ApplicationDefault()
+            )
+            options: dict[str, object] = {"httpTimeout": config.FCM_TIMEOUT_SECONDS}
+            if config.FIREBASE_PROJECT_ID:
+                options["projectId"] = config.FIREBASE_PROJECT_ID
+            app = firebase_admin.initialize_app(credential, options, name=f"hearth-{len(_apps)}")
+            _apps[key] = app
+        return app

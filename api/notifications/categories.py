@@ -1,0 +1,39 @@
+"""What each kind of push is: its preference switch, Android channel and delivery rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    # The notification_preferences switch that silences it (recorded in the feed, not pushed).
+    preference: str
+    android_channel: str
+    # Partner-triggered pushes wait for the end of the recipient's quiet hours.
+    partner_triggered: bool
+    # A newer push of this kind replaces an older one on the phone (collapse key + TTL).
+    collapsible: bool
+    priority: str = "normal"
+
+
+CATEGORIES: dict[str, Category] = {
+    c.name: c
+    for c in (
+        Category("ritual_reminder", "ritual_reminders", "ritual_reminders", False, True, "high"),
+        Category("partner_checkin", "partner_activity", "partner_activity", True, False),
+        Category("partner_nudge", "partner_activity", "partner_activity", True, True),
+        Category("pairing", "partner_activity", "partner_activity", True, False),
+        Category("streak_milestone", "streaks", "streaks", False, False),
+        Category("streak_at_risk", "streaks", "streaks", False, True),
+        Category("affirmation", "affirmations", "affirmations", True, False),
+    )
+}
+
+PREFERENCES = ("ritual_reminders", "partner_activity", "streaks", "affirmations")
+
+
+def get(name: str) -> Category:
+    """The category called name; an unknown name is a programming error."""
+    return CATEGORIES[name]

@@ -1,0 +1,77 @@
+"""Cursor pagination, the one way every unbounded list is paged: `?limit=&cursor=`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from api.errors import Invalid
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+class PageArgs(Schema):
+    limit = fields.Integer(
+        load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT)
+    )
+    cursor = fields.String(load_default=None)
+
+
+def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """A response schema `{items: [...], next_cursor}` for one item schema."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "next_cursor": fields.String(allow_none=True, required=True),
+        },
+        name=name,
+    )
+
+
+def encode_cursor(last_id: int) -> str:
+    """An opaque cursor that continues after the row with last_id."""
+    return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The id a cursor continues after; a malformed cursor is a 422 on `cursor`."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise Invalid("cursor", "Not a cursor this API gave out.") from exc
+    if not isinstance(value, int):
+        raise Invalid("cursor", "Not a cursor this API gave out.")
+    return value
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def paginate(
+    session: Session,
+    stmt: Select[Any],
+    *,
+    key: InstrumentedAttribute[int],
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """Keyset-page stmt newest first by the integer column key (one query, no OFFSET)."""
+    if cursor is not None:
+        stmt = stmt.where(key < decode_cursor(cursor))
+    rows = list(session.scalars(stmt.order_by(key.desc()).limit(limit + 1)))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(getattr(rows[-1], key.key)) if has_more else None
+    return Page(items=rows, next_cursor=next_cursor)

@@ -1,0 +1,37 @@
+"""A couple's ritual: something they do on certain days at a local time."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.clock import now
+from api.extensions import db
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Ritual(db.Model):
+    __tablename__ = "rituals"
+    __table_args__ = (UniqueConstraint("couple_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    template_key: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    days: Mapped[list[str]] = mapped_column(JSON)
+    time: Mapped[time]
+    timezone: Mapped[str] = mapped_column(String(64))
+    reminder_enabled: Mapped[bool] = mapped_column(default=True)
+    reminder_minutes_before: Mapped[int] = mapped_column(default=0)
+    completion: Mapped[str] = mapped_column(String(8), default="either")
+    paused: Mapped[bool] = mapped_column(default=False)
+    client_id: Mapped[str] = mapped_column(String(36))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    deleted_at: Mapped[datetime | None]
+    # When the next reminder is due (occurrence minus minutes_before); None when none is.
+    next_fire_at: Mapped[datetime | None] = mapped_column(index=True)

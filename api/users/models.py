@@ -1,0 +1,33 @@
+"""The person behind a phone: provisioned on first authenticated call."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.clock import now
+from api.extensions import db
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(128), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    quiet_hours_start: Mapped[time | None]
+    quiet_hours_end: Mapped[time | None]
+    notify_ritual_reminders: Mapped[bool] = mapped_column(default=True)
+    notify_partner_activity: Mapped[bool] = mapped_column(default=True)
+    notify_streaks: Mapped[bool] = mapped_column(default=True)
+    notify_affirmations: Mapped[bool] = mapped_column(default=True)
+    # The couple the user is in now; None when single. Constraints on the couple side keep
+    # one user in one couple at a time.
+    couple_id: Mapped[int | None] = mapped_column(
+        ForeignKey("couples.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=now)

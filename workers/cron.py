@@ -1,0 +1,9 @@
+"""The clock's schedule, read by `rq cron workers/cron.py` (and by the embedded clock thread)."""
+
+from rq import cron
+
+from workers import scheduler
+
+QUEUE = "hearth"
+
+cron.register(scheduler.sweep_pending, QUEUE, interval=60, job_timeout=120)

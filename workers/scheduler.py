@@ -1,0 +1,46 @@
+"""The clock's jobs, enqueued by `rq cron` (see workers/cron.py) and run by a worker."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from api import queue
+from api.clock import now
+from api.extensions import db
+from api.notifications.models import PENDING, Notification
+from workers.app import job_app
+
+log = logging.getLogger(__name__)
+
+SWEEP_AFTER = timedelta(minutes=1)
+SWEEP_BATCH = 500
+
+
+def sweep_pending() -> int:
+    """Re-enqueue notifications still pending a minute after they became due; returns how many.
+
+    They are rows whose enqueue was lost (Redis down at commit) or whose worker died. The
+    delivery job skips anything already sent, so a duplicate enqueue is harmless.
+    """
+    app = job_app()
+    with app.app_context():
+        try:
+            cutoff = now() - SWEEP_AFTER
+            ids = list(
+                db.session.scalars(
+                    select(Notification.id)
+                    .where(Notification.status == PENDING, Notification.deliver_after <= cutoff)
+                    .order_by(Notification.id)
+                    .limit(10 * SWEEP_BATCH)
+                )
+            )
+        finally:
+            db.session.remove()
+        for start in range(0, len(ids), SWEEP_BATCH):
+            queue.enqueue(queue.DELIVER_JOB, ids[start : start + SWEEP_BATCH])
+        if ids:
+            log.info("sweep re-enqueued %d pending notifications", len(ids))
+        return len(ids)
