@@ -67,10 +67,12 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.auth import authenticate
     from api.devices.routes import blp as devices
     from api.notifications.routes import blp as notifications
+    from api.rituals.routes import blp as rituals
+    from api.rituals.routes import templates_blp as ritual_templates
     from api.users.routes import blp as me
 
     app.register_blueprint(health.blp)
-    for blueprint in (me, devices, notifications):
+    for blueprint in (me, devices, notifications, ritual_templates, rituals):
         api.register_blueprint(blueprint)
 
     @app.before_request

@@ -7,3 +7,5 @@ from workers import scheduler
 QUEUE = "hearth"
 
 cron.register(scheduler.sweep_pending, QUEUE, interval=60, job_timeout=120)
+# Reminders are promised to the minute; a tick that overruns is harmless (SKIP LOCKED).
+cron.register(scheduler.reminder_tick, QUEUE, interval=30, job_timeout=120)

@@ -35,3 +35,21 @@ class Ritual(db.Model):
     deleted_at: Mapped[datetime | None]
     # When the next reminder is due (occurrence minus minutes_before); None when none is.
     next_fire_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class RitualTemplate(db.Model):
+    """A starting point for a ritual, managed as content (`flask content import`)."""
+
+    __tablename__ = "ritual_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    schedule_days: Mapped[list[str]] = mapped_column(JSON)
+    schedule_time: Mapped[time]
+    completion: Mapped[str] = mapped_column(String(8), default="either")
+    reminder_enabled: Mapped[bool] = mapped_column(default=True)
+    reminder_minutes_before: Mapped[int] = mapped_column(default=0)
+    # Retired templates leave GET /v1/ritual-templates; rituals made from them keep working.
+    retired_at: Mapped[datetime | None]
