@@ -22,6 +22,7 @@ install: $(VENV)/.installed  ## create .venv and install Hearth with its dev too
 
 run: install  ## migrate, load content, serve the embedded default on :$(PORT) (docs at /docs)
 	$(FLASK) db upgrade
+	$(FLASK) content import content
 	$(FLASK) serve --host 127.0.0.1 --port $(PORT)
 
 test: install  ## run the test suite (SQLite + embedded queue unless DATABASE_URL/REDIS_URL are set)

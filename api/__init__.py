@@ -18,6 +18,8 @@ def create_app(config: Config | None = None) -> Flask:
     logging.basicConfig(
         level=config.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic announces each of its plugins at INFO on every `flask` command: noise.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     app = Flask(__name__, instance_path=str(_instance_path()))
     app.config.update(config.flask_settings())
@@ -64,15 +66,29 @@ def create_app(config: Config | None = None) -> Flask:
 
 def _register_blueprints(app: Flask, api: Api) -> None:
     from api import health
+    from api.affirmations.routes import gratitude, library, messages
     from api.auth import authenticate
+    from api.content.cli import content_cli
     from api.devices.routes import blp as devices
     from api.notifications.routes import blp as notifications
     from api.rituals.routes import blp as rituals
     from api.rituals.routes import templates_blp as ritual_templates
+    from api.streaks.routes import blp as streaks
     from api.users.routes import blp as me
 
     app.register_blueprint(health.blp)
-    for blueprint in (me, devices, notifications, ritual_templates, rituals):
+    app.cli.add_command(content_cli)
+    for blueprint in (
+        me,
+        devices,
+        notifications,
+        ritual_templates,
+        rituals,
+        library,
+        messages,
+        gratitude,
+        streaks,
+    ):
         api.register_blueprint(blueprint)
 
     @app.before_request

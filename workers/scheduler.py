@@ -64,3 +64,18 @@ def reminder_tick() -> int:
             result.stopped,
         )
     return result.notifications
+
+
+# -- streaks (issue 5) ------------------------------------------------------------------------
+
+
+def streak_at_risk_tick() -> int:
+    """Push the evening "streak at risk" reminders that are due; returns how many rituals."""
+    from api.streaks.service import send_at_risk_nudges
+
+    app = job_app()
+    with app.app_context():
+        try:
+            return send_at_risk_nudges(db.session)
+        finally:
+            db.session.remove()

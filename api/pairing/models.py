@@ -17,10 +17,10 @@ class Couple(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Kept after unpairing (for the purge); nulled when a partner erases their account.
     user_a_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL", use_alter=True), index=True
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     user_b_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL", use_alter=True), index=True
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     paired_at: Mapped[datetime] = mapped_column(default=now)
     # None while the couple is together; set on unpair, and the purge deletes it 30 days later.

@@ -28,6 +28,6 @@ class User(db.Model):
     # The couple the user is in now; None when single. Constraints on the couple side keep
     # one user in one couple at a time.
     couple_id: Mapped[int | None] = mapped_column(
-        ForeignKey("couples.id", ondelete="SET NULL"), index=True
+        ForeignKey("couples.id", ondelete="SET NULL", use_alter=True), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=now)

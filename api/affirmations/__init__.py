@@ -1,0 +1,1 @@
+"""Affirmations: the library, the daily suggestion, messages between partners, gratitude."""

@@ -1,0 +1,102 @@
+"""Request and response shapes of the affirmations and gratitude endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import emoji
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from api.affirmations.models import TEXT_MAX
+from api.content.loader import AFFIRMATION_CATEGORIES
+from api.fields import Instant
+from api.pagination import PageArgs, page_schema
+
+
+class Text(fields.String):
+    """Text a person wrote: edge whitespace trimmed, then 1-500 characters."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Length(min=1, max=TEXT_MAX), **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class AffirmationSchema(Schema):
+    id = fields.Integer(required=True)
+    slug = fields.String(required=True)
+    category = fields.String(required=True)
+    locale = fields.String(required=True)
+    text = fields.String(required=True)
+
+
+AffirmationPageSchema = page_schema(AffirmationSchema, "AffirmationPage")
+
+
+class LibraryArgs(PageArgs):
+    category = fields.String(validate=validate.OneOf(AFFIRMATION_CATEGORIES), load_default=None)
+
+
+class SendSchema(Schema):
+    affirmation_id = fields.Integer()
+    text = Text()
+    client_id = fields.UUID(required=True)
+
+    @validates_schema
+    def _one_source(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if ("affirmation_id" in data) == ("text" in data):
+            raise ValidationError("Send either affirmation_id or text, not both.", "_schema")
+
+
+class LibraryRefSchema(Schema):
+    id = fields.Integer(required=True)
+    slug = fields.String(required=True)
+    category = fields.String(required=True)
+
+
+class MessageSchema(Schema):
+    id = fields.Integer(required=True)
+    sender_id = fields.Integer(required=True, allow_none=True)
+    recipient_id = fields.Integer(required=True)
+    # The library item it came from; null for the sender's own words.
+    affirmation = fields.Nested(LibraryRefSchema, required=True, allow_none=True)
+    text = fields.String(required=True)
+    client_id = fields.String(required=True)
+    read_at = Instant(required=True, allow_none=True)
+    reaction = fields.String(required=True, allow_none=True)
+    created_at = Instant(required=True)
+
+
+MessagePageSchema = page_schema(MessageSchema, "AffirmationMessagePage")
+
+
+class BoxArgs(PageArgs):
+    box = fields.String(validate=validate.OneOf(("received", "sent")), load_default="received")
+
+
+class ReactionSchema(Schema):
+    emoji = fields.String(required=True)
+
+    @validates("emoji")
+    def _one_emoji(self, value: str, **kwargs: Any) -> None:
+        # The emoji package knows every sequence (skin tones, ZWJ families, flags, keycaps).
+        if not emoji.is_emoji(value):
+            raise ValidationError("Send exactly one emoji.")
+
+
+class GratitudeCreateSchema(Schema):
+    text = Text(required=True)
+    client_id = fields.UUID(required=True)
+
+
+class GratitudeSchema(Schema):
+    id = fields.Integer(required=True)
+    # null once the author erased their account.
+    author_id = fields.Integer(required=True, allow_none=True)
+    text = fields.String(required=True)
+    client_id = fields.String(required=True)
+    created_at = Instant(required=True)
+
+
+GratitudePageSchema = page_schema(GratitudeSchema, "GratitudePage")

@@ -1,0 +1,1 @@
+"""Content admin: the YAML loader and the `flask content` commands."""

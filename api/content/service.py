@@ -1,0 +1,184 @@
+"""Sync the database with a validated content set: idempotent upsert by slug, retire the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.affirmations.models import Affirmation
+from api.clock import now
+from api.content.loader import (
+    AFFIRMATION_CATEGORIES,
+    AffirmationItem,
+    ContentSet,
+    RitualTemplateItem,
+    render_affirmations,
+    render_templates,
+)
+from api.rituals.models import RitualTemplate
+
+
+@dataclass
+class Counts:
+    """What an import did (or would do) to one kind of content."""
+
+    created: int = 0
+    updated: int = 0
+    retired: int = 0
+
+    @property
+    def changed(self) -> int:
+        """Rows created, updated or retired."""
+        return self.created + self.updated + self.retired
+
+
+@dataclass
+class ImportReport:
+    """Counts per kind of content."""
+
+    affirmations: Counts = field(default_factory=Counts)
+    templates: Counts = field(default_factory=Counts)
+
+
+def import_content(session: Session, content: ContentSet, *, dry_run: bool = False) -> ImportReport:
+    """Upsert the content set by slug and retire what it no longer holds; commit unless dry_run."""
+    report = ImportReport(
+        affirmations=_sync_affirmations(session, content.affirmations, content.locales),
+        templates=(
+            _sync_templates(session, content.templates) if content.has_templates else Counts()
+        ),
+    )
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return report
+
+
+def _sync_affirmations(
+    session: Session, items: Iterable[AffirmationItem], locales: frozenset[str]
+) -> Counts:
+    counts = Counts()
+    if not locales:
+        return counts
+    stamp = now()
+    existing = {
+        (row.slug, row.locale): row
+        for row in session.scalars(select(Affirmation).where(Affirmation.locale.in_(locales)))
+    }
+    for item in items:
+        row = existing.pop((item.slug, item.locale), None)
+        if row is None:
+            session.add(
+                Affirmation(
+                    slug=item.slug,
+                    locale=item.locale,
+                    category=item.category,
+                    text=item.text,
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+            )
+            counts.created += 1
+        elif (row.category, row.text, row.retired_at) != (item.category, item.text, None):
+            # A retired slug that is back in the file returns to the library.
+            row.category, row.text, row.retired_at, row.updated_at = (
+                item.category,
+                item.text,
+                None,
+                stamp,
+            )
+            counts.updated += 1
+    # Only locales the file set covers reach here, so importing es.yaml alone never retires en.
+    for row in existing.values():
+        if row.retired_at is None:
+            row.retired_at = stamp
+            counts.retired += 1
+    return counts
+
+
+def _template_values(item: RitualTemplateItem) -> dict[str, object]:
+    return {
+        "title": item.title,
+        "description": item.description,
+        "schedule_days": list(item.days),
+        "schedule_time": item.time,
+        "completion": item.completion,
+        "reminder_enabled": item.reminder_enabled,
+        "reminder_minutes_before": item.reminder_minutes_before,
+    }
+
+
+def _sync_templates(session: Session, items: Iterable[RitualTemplateItem]) -> Counts:
+    counts = Counts()
+    stamp = now()
+    existing = {row.key: row for row in session.scalars(select(RitualTemplate))}
+    for item in items:
+        values = _template_values(item)
+        row = existing.pop(item.key, None)
+        if row is None:
+            session.add(RitualTemplate(key=item.key, **values))
+            counts.created += 1
+            continue
+        current = {name: getattr(row, name) for name in values}
+        if current != values or row.retired_at is not None:
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.retired_at = None
+            counts.updated += 1
+    for row in existing.values():
+        if row.retired_at is None:
+            row.retired_at = stamp
+            counts.retired += 1
+    return counts
+
+
+def export_content(session: Session, directory: Path) -> list[Path]:
+    """Write the live library and templates as content files under directory; return their paths."""
+    rows = session.scalars(
+        select(Affirmation).where(Affirmation.retired_at.is_(None)).order_by(Affirmation.id)
+    ).all()
+    order = {name: index for index, name in enumerate(AFFIRMATION_CATEGORIES)}
+    # Grouped by category, then in import order: the same shape the hand-written files have.
+    items = sorted(
+        (
+            AffirmationItem(slug=r.slug, locale=r.locale, category=r.category, text=r.text)
+            for r in rows
+        ),
+        key=lambda a: order.get(a.category, len(order)),
+    )
+    written: list[Path] = []
+    for locale in sorted({a.locale for a in items}):
+        path = directory / "affirmations" / f"{locale}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_affirmations(locale, items), encoding="utf-8")
+        written.append(path)
+    templates = session.scalars(
+        select(RitualTemplate)
+        .where(RitualTemplate.retired_at.is_(None))
+        .order_by(RitualTemplate.id)
+    ).all()
+    path = directory / "ritual_templates.yaml"
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        render_templates(
+            RitualTemplateItem(
+                key=t.key,
+                title=t.title,
+                description=t.description,
+                days=tuple(t.schedule_days),
+                time=t.schedule_time,
+                completion=t.completion,
+                reminder_enabled=t.reminder_enabled,
+                reminder_minutes_before=t.reminder_minutes_before,
+            )
+            for t in templates
+        ),
+        encoding="utf-8",
+    )
+    written.append(path)
+    return written

@@ -1,0 +1,49 @@
+"""Request and response shapes of check-ins, streaks and nudges."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from api.fields import Instant
+from api.pagination import PageArgs, page_schema
+
+
+class CheckInInSchema(Schema):
+    client_id = fields.UUID(required=True)
+    local_date = fields.Date(load_default=None)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class CheckInSchema(Schema):
+    id = fields.Integer(required=True)
+    ritual_id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True)
+    local_date = fields.Date(required=True)
+    note = fields.String(allow_none=True, required=True)
+    client_id = fields.String(required=True)
+    created_at = Instant(required=True)
+
+
+CheckInPageSchema = page_schema(CheckInSchema, "CheckInPage")
+
+
+class CheckInQuerySchema(PageArgs):
+    from_ = fields.Date(data_key="from", load_default=None)
+    to = fields.Date(load_default=None)
+
+
+class StreakSchema(Schema):
+    ritual_id = fields.Integer(required=True)
+    current = fields.Integer(required=True)
+    longest = fields.Integer(required=True)
+    completed_today = fields.Boolean(required=True)
+    at_risk = fields.Boolean(required=True)
+    freezes_available = fields.Integer(required=True)
+    last_completed_date = fields.Date(allow_none=True, required=True)
+
+
+class NudgeSchema(Schema):
+    id = fields.Integer(required=True)
+    ritual_id = fields.Integer(required=True)
+    local_date = fields.Date(required=True)
+    created_at = Instant(required=True)

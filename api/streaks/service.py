@@ -1,0 +1,535 @@
+"""Use cases of check-ins, streaks and nudges; the rules themselves live in engine.py.
+
+Cost: a streak read or a check-in touches the persisted StreakRecord (finalized through the
+day before yesterday) plus the few check-ins and pause spans after it, never the history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from api.clock import now
+from api.errors import Conflict, Invalid, NotFound, RateLimited
+from api.notifications.service import notify
+from api.pagination import Page, paginate
+from api.pairing.models import Couple
+from api.rituals.models import Ritual
+from api.streaks import engine
+from api.streaks.days import couple_time, couple_today, seconds_until_next_day
+from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
+from api.users.models import User
+
+AT_RISK_AFTER = time(20, 0)
+AT_RISK_MIN_CURRENT = 2
+
+
+class RitualNotFound(NotFound):
+    title = "Ritual not found"
+
+
+class AlreadyCheckedIn(Conflict):
+    title = "Already checked in"
+
+
+class ClientIdReused(Conflict):
+    title = "client_id already used"
+
+
+class NudgeLimit(RateLimited):
+    title = "Already nudged today"
+
+
+def get_ritual(session: Session, *, couple: Couple, ritual_id: int) -> Ritual:
+    """A live ritual of this couple; anything else (another couple's, deleted) is a 404."""
+    ritual = session.scalar(
+        select(Ritual).where(
+            Ritual.id == ritual_id, Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None)
+        )
+    )
+    if ritual is None:
+        raise RitualNotFound("No such ritual.")
+    return ritual
+
+
+def ritual_phrase(ritual: Ritual) -> str:
+    """The ritual's title as it reads inside a sentence ("your six-second kiss")."""
+    title = ritual.title.strip()
+    if len(title) > 1 and title[1].isupper():  # an acronym or a name: leave it alone
+        return title
+    return title[:1].lower() + title[1:]
+
+
+def _name(user: User | None) -> str:
+    return (user.display_name if user else "") or "Your partner"
+
+
+# -- the days the engine needs --------------------------------------------------------------
+
+
+@dataclass
+class RitualDays:
+    """What is known about one ritual's days after its finalized state."""
+
+    ritual: Ritual
+    partner_ids: Sequence[int]
+    checkins: dict[date, set[int]] = field(default_factory=lambda: defaultdict(set))
+    pauses: list[tuple[date, date | None]] = field(default_factory=list)
+
+    def complete(self, day: date) -> bool:
+        return engine.is_complete(
+            self.ritual.completion,  # type: ignore[arg-type]
+            self.checkins.get(day, set()),
+            self.partner_ids,
+        )
+
+    def day(self, d: date) -> engine.Day:
+        return engine.Day(
+            d,
+            scheduled=d.weekday() in engine.weekday_set(self.ritual.days),
+            paused=any(p <= d and (r is None or d < r) for p, r in self.pauses),
+            complete=self.complete(d),
+        )
+
+    def completed_dates(self) -> set[date]:
+        return {d for d in self.checkins if self.complete(d)}
+
+
+def _load_days(
+    session: Session, couple: Couple, rituals: Sequence[Ritual], after: dict[int, date]
+) -> dict[int, RitualDays]:
+    """Check-ins and pause spans after each ritual's ``after`` date: two queries in all."""
+    out = {r.id: RitualDays(r, couple.partner_ids) for r in rituals}
+    if not rituals:
+        return out
+    rows = session.execute(
+        select(CheckIn.ritual_id, CheckIn.local_date, CheckIn.user_id).where(
+            or_(
+                *(
+                    and_(CheckIn.ritual_id == rid, CheckIn.local_date > day)
+                    for rid, day in after.items()
+                )
+            )
+        )
+    )
+    for ritual_id, local_date, user_id in rows:
+        out[ritual_id].checkins[local_date].add(user_id)
+    spans = session.execute(
+        select(RitualPause.ritual_id, RitualPause.paused_from, RitualPause.resumed_on).where(
+            or_(
+                *(
+                    and_(
+                        RitualPause.ritual_id == rid,
+                        or_(RitualPause.resumed_on.is_(None), RitualPause.resumed_on > day),
+                    )
+                    for rid, day in after.items()
+                )
+            )
+        )
+    )
+    for ritual_id, paused_from, resumed_on in spans:
+        out[ritual_id].pauses.append((paused_from, resumed_on))
+    return out
+
+
+def _catch_up(
+    state: engine.StreakState, days: RitualDays, through: date
+) -> tuple[engine.StreakState, list[engine.Event]]:
+    return engine.catch_up(
+        state,
+        through,
+        weekdays=engine.weekday_set(days.ritual.days),
+        pauses=days.pauses,
+        completed=days.completed_dates(),
+    )
+
+
+def _pending(state: engine.StreakState, days: RitualDays, today: date) -> list[engine.Day]:
+    """The not-yet-finalized days before today (at most yesterday after a catch-up)."""
+    out = []
+    d = state.finalized_through + timedelta(days=1)
+    while d < today:
+        out.append(days.day(d))
+        d += timedelta(days=1)
+    return out
+
+
+def _streak_view(
+    record: StreakRecord | None, days: RitualDays, couple: Couple, instant: datetime
+) -> dict[str, Any]:
+    today = couple_today(couple, instant)
+    state = record.state if record else engine.StreakState.start(today - timedelta(days=2))
+    # Not persisted: a read never writes. catch_up stops early once nothing can change.
+    state, _ = _catch_up(state, days, today - timedelta(days=2))
+    t = days.day(today)
+    result = engine.view(
+        state,
+        today=today,
+        today_complete=t.complete,
+        today_scheduled=t.scheduled,
+        today_paused=t.paused,
+        now_local_time=couple_time(couple, instant),
+        pending=_pending(state, days, today),
+        day_starts_at=couple.day_starts_at,
+        at_risk_after=AT_RISK_AFTER,
+    )
+    return {"ritual_id": days.ritual.id, **result}
+
+
+# -- reads ----------------------------------------------------------------------------------
+
+
+def streak(session: Session, *, couple: Couple, ritual_id: int) -> dict[str, Any]:
+    """The streak of one ritual as the API shows it now."""
+    ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
+    return streaks(session, couple=couple, rituals=[ritual])[0]
+
+
+def streaks(
+    session: Session, *, couple: Couple, rituals: Sequence[Ritual] | None = None
+) -> list[dict[str, Any]]:
+    """The streak of every live ritual of the couple, in a constant number of queries."""
+    if rituals is None:
+        rituals = list(
+            session.scalars(
+                select(Ritual)
+                .where(Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None))
+                .order_by(Ritual.id)
+            )
+        )
+    if not rituals:
+        return []
+    instant = now()
+    today = couple_today(couple, instant)
+    records = {
+        r.ritual_id: r
+        for r in session.scalars(
+            select(StreakRecord).where(StreakRecord.ritual_id.in_([r.id for r in rituals]))
+        )
+    }
+    after = {
+        r.id: records[r.id].finalized_through if r.id in records else today - timedelta(days=2)
+        for r in rituals
+    }
+    days = _load_days(session, couple, rituals, after)
+    return [_streak_view(records.get(r.id), days[r.id], couple, instant) for r in rituals]
+
+
+def list_check_ins(
+    session: Session,
+    *,
+    couple: Couple,
+    ritual_id: int,
+    from_: date | None,
+    to: date | None,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """The ritual's check-ins, newest first, optionally within [from_, to]."""
+    ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
+    if from_ and to and from_ > to:
+        raise Invalid("from", "from must not be after to.")
+    stmt = select(CheckIn).where(CheckIn.ritual_id == ritual.id)
+    if from_:
+        stmt = stmt.where(CheckIn.local_date >= from_)
+    if to:
+        stmt = stmt.where(CheckIn.local_date <= to)
+    return paginate(session, stmt, key=CheckIn.id, limit=limit, cursor=cursor)
+
+
+# -- writes ---------------------------------------------------------------------------------
+
+
+def _insert_ignore_any(session: Session, model: Any, values: dict[str, Any]) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING (on any unique key) RETURNING id."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def _locked_record(session: Session, ritual: Ritual, today: date) -> StreakRecord:
+    """The ritual's StreakRecord, created if missing, locked until commit.
+
+    The lock serializes the two partners' check-ins of one ritual, so the second one sees the
+    first (both rituals complete, milestones) and neither update of the record is lost.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(StreakRecord)
+        .values(
+            ritual_id=ritual.id,
+            current=0,
+            longest=0,
+            freezes_available=0,
+            # no check-in ever: nothing before yesterday can matter
+            finalized_through=today - timedelta(days=2),
+            updated_at=now(),
+        )
+        .on_conflict_do_nothing()
+    )
+    return session.scalars(
+        select(StreakRecord)
+        .where(StreakRecord.ritual_id == ritual.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def check_in(
+    session: Session,
+    *,
+    couple: Couple,
+    user: User,
+    ritual_id: int,
+    client_id: str,
+    local_date: date | None = None,
+    note: str | None = None,
+) -> tuple[CheckIn, bool]:
+    """Record the caller's check-in; returns it and whether it is new (False: a replay)."""
+    ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
+    replay = _replay(session, user=user, ritual=ritual, client_id=client_id)
+    if replay is not None:
+        return replay, False
+
+    instant = now()
+    today = couple_today(couple, instant)
+    day = local_date or today
+    yesterday = today - timedelta(days=1)
+    if day not in (today, yesterday):
+        raise Invalid(
+            "local_date", f"Only today ({today}) or yesterday ({yesterday}) can be checked in."
+        )
+    if day.weekday() not in engine.weekday_set(ritual.days):
+        raise Invalid("local_date", f"{day} is not a scheduled day of this ritual.")
+
+    record = _locked_record(session, ritual, today)
+    if day <= record.finalized_through:
+        # Only after the couple's day moved backwards (a flight west): that day is settled.
+        raise Invalid("local_date", f"{day} is already settled for this ritual's streak.")
+    new_id = _insert_ignore_any(
+        session,
+        CheckIn,
+        {
+            "ritual_id": ritual.id,
+            "user_id": user.id,
+            "local_date": day,
+            "note": note,
+            "client_id": client_id,
+            "created_at": instant,
+        },
+    )
+    if new_id is None:
+        session.rollback()
+        replay = _replay(session, user=user, ritual=ritual, client_id=client_id)
+        if replay is not None:
+            return replay, False
+        raise AlreadyCheckedIn(f"You already checked in for {day}.")
+    checkin = session.get(CheckIn, new_id)
+    assert checkin is not None
+
+    days = _load_days(session, couple, [ritual], {ritual.id: record.finalized_through})[ritual.id]
+    state, events = _catch_up(record.state, days, today - timedelta(days=2))
+    record.store(state)
+    _, provisional = engine.provisional(
+        state, pending=_pending(state, days, today), today=days.day(today)
+    )
+    _notify_partner(session, couple=couple, user=user, ritual=ritual, checkin=checkin, days=days)
+    for event in [*events, *provisional]:
+        if event.kind == "milestone":
+            _notify_milestone(session, couple=couple, ritual=ritual, event=event)
+    session.commit()
+    return checkin, True
+
+
+def _replay(session: Session, *, user: User, ritual: Ritual, client_id: str) -> CheckIn | None:
+    existing = session.scalar(
+        select(CheckIn).where(CheckIn.user_id == user.id, CheckIn.client_id == client_id)
+    )
+    if existing is not None and existing.ritual_id != ritual.id:
+        raise ClientIdReused("This client_id was used for a check-in of another ritual.")
+    return existing
+
+
+def _notify_partner(
+    session: Session,
+    *,
+    couple: Couple,
+    user: User,
+    ritual: Ritual,
+    checkin: CheckIn,
+    days: RitualDays,
+) -> None:
+    partner_id = couple.partner_of(user.id)
+    if partner_id is None:
+        return
+    what = ritual_phrase(ritual)
+    today = couple_today(couple, checkin.created_at)
+    body = f"{_name(user)} logged your {what}"
+    if checkin.local_date != today:
+        body = f"{_name(user)} logged yesterday's {what}"
+    if ritual.completion == "both" and partner_id not in days.checkins.get(checkin.local_date, ()):
+        body += ": your turn"
+    notify(
+        session,
+        recipient_id=partner_id,
+        category="partner_checkin",
+        title=ritual.title,
+        body=body,
+        data={
+            "ritual_id": str(ritual.id),
+            "check_in_id": str(checkin.id),
+            "local_date": checkin.local_date.isoformat(),
+        },
+        dedupe_key=f"partner_checkin:{checkin.id}",
+    )
+
+
+def _notify_milestone(
+    session: Session, *, couple: Couple, ritual: Ritual, event: engine.Event
+) -> None:
+    # run_started_on in the key: once per run, however often the run's days are re-folded
+    for recipient_id in couple.partner_ids:
+        notify(
+            session,
+            recipient_id=recipient_id,
+            category="streak_milestone",
+            title=f"{event.value} in a row!",
+            body=f"Your {ritual_phrase(ritual)} streak reached {event.value}. Keep it going.",
+            data={"ritual_id": str(ritual.id), "milestone": str(event.value)},
+            dedupe_key=(
+                f"streak_milestone:{ritual.id}:{event.run_started_on}:{event.value}:{recipient_id}"
+            ),
+        )
+
+
+def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nudge:
+    """Send the partner a gentle push; one per ritual, sender and couple-day, else 429."""
+    ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
+    instant = now()
+    today = couple_today(couple, instant)
+    nudge_id = _insert_ignore_any(
+        session,
+        Nudge,
+        {"ritual_id": ritual.id, "sender_id": user.id, "local_date": today, "created_at": instant},
+    )
+    if nudge_id is None:
+        session.rollback()
+        raise NudgeLimit(
+            "You already nudged for this ritual today.",
+            retry_after=seconds_until_next_day(couple, instant),
+        )
+    partner_id = couple.partner_of(user.id)
+    if partner_id is not None:
+        notify(
+            session,
+            recipient_id=partner_id,
+            category="partner_nudge",
+            title=ritual.title,
+            body=f"{_name(user)} is waiting for your {ritual_phrase(ritual)}",
+            data={"ritual_id": str(ritual.id), "nudge_id": str(nudge_id)},
+            dedupe_key=f"partner_nudge:{nudge_id}",
+            collapse_key=f"partner_nudge:{ritual.id}",
+            ttl_seconds=seconds_until_next_day(couple, instant),
+        )
+    session.commit()
+    result = session.get(Nudge, nudge_id)
+    assert result is not None
+    return result
+
+
+# -- the evening at-risk push ---------------------------------------------------------------
+
+AT_RISK_BATCH = 200
+
+
+def send_at_risk_nudges(session: Session) -> int:
+    """Push "your streak is at risk" for every ritual due one now; returns how many rituals.
+
+    A ritual is due when it is past AT_RISK_AFTER in the couple's day, today is a scheduled,
+    unpaused day still incomplete, and the streak is at least AT_RISK_MIN_CURRENT. The dedupe
+    key (ritual, couple-day, recipient) keeps it to one per ritual per day, however often the
+    clock runs.
+    """
+    instant = now()
+    sent = 0
+    last_id = 0
+    while True:
+        batch = list(
+            session.execute(
+                select(Ritual, Couple)
+                .join(StreakRecord, StreakRecord.ritual_id == Ritual.id)
+                .join(Couple, Couple.id == Ritual.couple_id)
+                .where(
+                    Ritual.id > last_id,
+                    Ritual.deleted_at.is_(None),
+                    Ritual.paused.is_(False),
+                    Couple.unpaired_at.is_(None),
+                    # Only these can show current >= 2 today: a finalized streak alive, or
+                    # check-ins so recent that the days after finalized_through hold a run.
+                    # (Check-ins only ever exist up to two days after finalized_through; every
+                    # local "today" is within a day of the UTC date.)
+                    or_(
+                        StreakRecord.current >= 1,
+                        StreakRecord.finalized_through >= instant.date() - timedelta(days=4),
+                    ),
+                )
+                .order_by(Ritual.id)
+                .limit(AT_RISK_BATCH)
+            )
+        )
+        if not batch:
+            break
+        last_id = batch[-1][0].id
+        by_couple: dict[int, tuple[Couple, list[Ritual]]] = {}
+        for ritual, couple in batch:
+            by_couple.setdefault(couple.id, (couple, []))[1].append(ritual)
+        for couple, rituals in by_couple.values():
+            evening = engine.is_after(
+                couple_time(couple, instant), AT_RISK_AFTER, couple.day_starts_at
+            )
+            if not evening:
+                continue
+            views = streaks(session, couple=couple, rituals=rituals)
+            for view, ritual in zip(views, rituals, strict=True):
+                if view["at_risk"] and view["current"] >= AT_RISK_MIN_CURRENT:
+                    sent += _notify_at_risk(session, couple, ritual, view["current"], instant)
+        session.commit()
+    return sent
+
+
+def _notify_at_risk(
+    session: Session, couple: Couple, ritual: Ritual, current: int, instant: datetime
+) -> int:
+    today = couple_today(couple, instant)
+    done = set(
+        session.scalars(
+            select(CheckIn.user_id).where(
+                CheckIn.ritual_id == ritual.id, CheckIn.local_date == today
+            )
+        )
+    )
+    # For `both` rituals only the partner who has not checked in yet is reminded.
+    recipients = [uid for uid in couple.partner_ids if uid not in done]
+    written = [
+        notify(
+            session,
+            recipient_id=recipient_id,
+            category="streak_at_risk",
+            title=f"Keep your {current} going",
+            body=f"Your {ritual_phrase(ritual)} streak is at {current}. "
+            "Log it tonight to keep it going.",
+            data={"ritual_id": str(ritual.id), "local_date": today.isoformat()},
+            dedupe_key=f"streak_at_risk:{ritual.id}:{today}:{recipient_id}",
+            collapse_key=f"streak_at_risk:{ritual.id}",
+            ttl_seconds=seconds_until_next_day(couple, instant),
+        )
+        for recipient_id in recipients
+    ]
+    return int(any(n is not None for n in written))
