@@ -412,3 +412,39 @@ def test_unpaired_couple_loses_its_rituals_at_once(client, pair, create_ritual, 
     assert client.get("/v1/couple/rituals", headers=pair.sam).status_code == 404
     path = f"/v1/couple/rituals/{ritual['id']}"
     assert client.get(path, headers=pair.alex).status_code == 404
+
+
+def test_every_shipped_template_makes_a_ritual(client, pair, clock):
+    """content/ritual_templates.yaml, imported as the admin does, backs the endpoint."""
+    from pathlib import Path
+
+    from api.content.loader import load_files
+    from api.content.service import import_content
+
+    clock.set(MONDAY_NOON)
+    root = Path(__file__).resolve().parents[2]
+    import_content(db.session, load_files([root / "content" / "ritual_templates.yaml"]))
+    db.session.commit()
+    templates = client.get("/v1/ritual-templates", headers=pair.alex).get_json()
+    keys = [t["key"] for t in templates]
+    assert {
+        "six-second-kiss",
+        "morning-coffee",
+        "weekly-check-in",
+        "device-free-hour",
+        "gratitude-exchange",
+        "remember-when",
+    } <= set(keys)
+    for n, template in enumerate(templates):
+        response = client.post(
+            "/v1/couple/rituals",
+            json={"template_key": template["key"], "client_id": f"{CID[:-2]}{n:02d}"},
+            headers=pair.sam,
+        )
+        assert response.status_code == 201
+        ritual = response.get_json()
+        assert ritual["schedule"]["days"] == template["schedule"]["days"]
+        assert ritual["schedule"]["time"] == template["schedule"]["time"]
+        assert ritual["reminder"] == template["reminder"]
+        assert ritual["completion"] == template["completion"]
+        assert ritual["next_occurrence_at"] is not None
