@@ -95,6 +95,24 @@ def _handle(
         ritual.next_fire_at = None
         result.stopped += 1
         return
+    try:
+        _remind_or_skip(session, ritual, couple, fire_at, moment, result)
+    except ValueError:
+        # A schedule the math refuses (a zone gone from the tz database) must not wedge the
+        # clock: this ritual stops reminding, the others go on.
+        log.exception("ritual %s has an unusable schedule; its reminders stop", ritual.id)
+        ritual.next_fire_at = None
+        result.stopped += 1
+
+
+def _remind_or_skip(
+    session: Session,
+    ritual: Ritual,
+    couple: Couple,
+    fire_at: datetime,
+    moment: datetime,
+    result: TickResult,
+) -> None:
     if moment - fire_at > LATE_LIMIT:
         result.skipped_late += 1
         log.info("reminder for ritual %s at %s dropped: too late", ritual.id, fire_at.isoformat())

@@ -219,6 +219,7 @@ def _with_template_defaults(session: Session, body: dict[str, Any]) -> dict[str,
 def update(session: Session, *, couple: Couple, ritual_id: int, changes: dict[str, Any]) -> Ritual:
     """Apply a validated partial update; the clock sees the new schedule on its next tick."""
     ritual = get(session, couple=couple, ritual_id=ritual_id)
+    before = _timing(ritual)
     for key in ("title", "description", "completion", "paused"):
         if key in changes:
             setattr(ritual, key, changes[key])
@@ -236,9 +237,23 @@ def update(session: Session, *, couple: Couple, ritual_id: int, changes: dict[st
         ritual.reminder_enabled = reminder["enabled"]
     if "minutes_before" in reminder:
         ritual.reminder_minutes_before = reminder["minutes_before"]
-    refresh_next_fire(ritual, moment=now())
+    # Only a change of when it fires moves the reminder: recomputing for a new title between
+    # a reminder's time and the clock's next tick would skip a reminder that is due.
+    if _timing(ritual) != before:
+        refresh_next_fire(ritual, moment=now())
     session.commit()
     return ritual
+
+
+def _timing(ritual: Ritual) -> tuple[Any, ...]:
+    return (
+        tuple(ritual.days),
+        ritual.time,
+        ritual.timezone,
+        ritual.paused,
+        ritual.reminder_enabled,
+        ritual.reminder_minutes_before,
+    )
 
 
 def delete(session: Session, *, couple: Couple, ritual_id: int) -> None:

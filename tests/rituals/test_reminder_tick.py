@@ -341,3 +341,34 @@ def test_the_clock_reads_the_next_fire_at_index():
                 str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
             )
     assert "ix_rituals_next_fire_at" in plan, plan
+
+
+def test_editing_the_wording_after_the_reminder_time_does_not_skip_it(
+    client, pair, create_ritual, clock, tick, pushes
+):
+    clock.set(MONDAY_NOON)
+    ritual = create_ritual(**EVENING)
+    path = f"/v1/couple/rituals/{ritual['id']}"
+    # 10 s after the reminder's time, before the clock's tick: only the words change.
+    clock.set(FIRE + timedelta(seconds=10))
+    body = client.patch(path, json={"title": "Kiss", "completion": "both"}, headers=pair.sam).json
+    assert body["next_reminder_at"] == "2026-03-02T17:20:00Z"
+    clock.set(FIRE + timedelta(seconds=20))
+    tick()
+    assert [m.title for m in pushes.sent] == ["Kiss", "Kiss"]
+
+
+def test_a_ritual_with_an_unusable_schedule_does_not_wedge_the_clock(
+    client, pair, create_ritual, clock, tick, pushes
+):
+    clock.set(MONDAY_NOON)
+    broken = create_ritual(**EVENING)
+    fine = create_ritual(**EVENING)
+    # As if the zone had left the tz database since the ritual was made.
+    db.session.get(Ritual, broken["id"]).timezone = "Mars/Olympus_Mons"
+    db.session.commit()
+    clock.set(FIRE)
+    tick()
+    assert {m.data["ritual_id"] for m in pushes.sent} == {str(fine["id"])}
+    assert db.session.get(Ritual, broken["id"]).next_fire_at is None
+    assert db.session.get(Ritual, fine["id"]).next_fire_at == FIRE + timedelta(days=1)
