@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.content.cli import content_cli
     from api.devices.routes import blp as devices
     from api.notifications.routes import blp as notifications
+    from api.pairing.routes import couple, invites
     from api.rituals.routes import blp as rituals
     from api.rituals.routes import templates_blp as ritual_templates
     from api.streaks.routes import blp as streaks
@@ -88,6 +89,8 @@ def _register_blueprints(app: Flask, api: Api) -> None:
         messages,
         gratitude,
         streaks,
+        invites,
+        couple,
     ):
         api.register_blueprint(blueprint)
 

@@ -28,6 +28,11 @@ class Unauthenticated(DomainError):
     title = "Unauthenticated"
 
 
+class AuthUnavailable(DomainError):
+    status = 503
+    title = "Sign-in unavailable"
+
+
 class NotPaired(NotFound):
     title = "Not paired"
 
@@ -41,11 +46,11 @@ def uid_from_token(token: str, config: Config) -> str:
         return match.group(1)
     try:
         claims = firebase_auth.verify_id_token(token, app=firebase.get_app(config))
-    except (
-        ValueError,
-        firebase_auth.InvalidIdTokenError,
-        firebase_auth.CertificateFetchError,
-    ) as exc:
+    except firebase_auth.CertificateFetchError as exc:
+        # Google's keys could not be fetched: our outage, not a bad token. The app retries.
+        log.error("could not fetch Firebase signing certificates: %s", exc)
+        raise AuthUnavailable("Sign-in cannot be checked right now; try again shortly.") from exc
+    except (ValueError, firebase_auth.InvalidIdTokenError) as exc:
         # The reason goes to the log only: it can say which check failed.
         log.info("rejected ID token: %s", exc)
         raise Unauthenticated("The ID token is not valid.") from exc

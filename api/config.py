@@ -132,6 +132,8 @@ class Config:
             "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
             "RATELIMIT_ENABLED": self.RATELIMIT_ENABLED,
             "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
+            # "10 per hour" means any 60 minutes, not 20 across a fixed window's edge.
+            "RATELIMIT_STRATEGY": "moving-window",
             "RATELIMIT_HEADERS_ENABLED": True,
             "JSON_SORT_KEYS": False,
         }

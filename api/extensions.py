@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import has_request_context
+from flask import current_app, has_app_context, has_request_context
 from flask.globals import app_ctx, request_ctx
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from limits.storage import Storage
+from limits.strategies import RateLimiter
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -70,4 +72,54 @@ def _session_scope() -> int:
 
 db = SQLAlchemy(model_class=Base, session_options={"scopefunc": _session_scope})
 migrate = Migrate()
-limiter = Limiter(key_func=lambda: "global", default_limits=[])
+
+
+class AppLimiter(Limiter):
+    """Flask-Limiter with its storage and switch kept per app, not on the shared object.
+
+    Flask-Limiter keeps one storage on the Limiter; the module-level limiter is bound to every
+    app create_app() builds (tests build several, jobs build their own), so the last app bound
+    would otherwise count every app's hits, in its storage (possibly a Redis that is down).
+    """
+
+    _EXTENSION_KEY = "hearth_rate_limits"
+
+    def init_app(self, app: Any) -> None:
+        """Bind to app and remember this app's storage, strategy and switch."""
+        super().init_app(app)
+        app.extensions[self._EXTENSION_KEY] = {
+            "enabled": bool(app.config.get("RATELIMIT_ENABLED", True)),
+            "storage": self._storage,
+            "limiter": self._limiter,
+        }
+
+    def _state(self) -> dict[str, Any] | None:
+        if not has_app_context():
+            return None
+        return current_app.extensions.get(self._EXTENSION_KEY)
+
+    @property
+    def enabled(self) -> bool:  # type: ignore[override]
+        state = self._state()
+        return state["enabled"] if state is not None else self._enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        self._enabled = value
+
+    @property
+    def storage(self) -> Storage:
+        """This app's storage."""
+        state = self._state()
+        return state["storage"] if state is not None else super().storage
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """This app's rate-limiting strategy (on this app's storage)."""
+        state = self._state()
+        if state is not None and state["limiter"] is not None:
+            return state["limiter"]
+        return super().limiter
+
+
+limiter = AppLimiter(key_func=lambda: "global", default_limits=[])

@@ -10,7 +10,7 @@ from firebase_admin import credentials
 from api.config import Config
 
 _lock = threading.Lock()
-_apps: dict[tuple[str | None, str | None, float], firebase_admin.App] = {}
+_apps: dict[tuple[str | None, str | None, float, str | None], firebase_admin.App] = {}
 
 
 def get_app(config: Config) -> firebase_admin.App:
@@ -19,6 +19,7 @@ def get_app(config: Config) -> firebase_admin.App:
         config.GOOGLE_APPLICATION_CREDENTIALS,
         config.FIREBASE_PROJECT_ID,
         config.FCM_TIMEOUT_SECONDS,
+        config.FIREBASE_CERT_URL,
     )
     with _lock:
         app = _apps.get(key)
@@ -32,5 +33,18 @@ def get_app(config: Config) -> firebase_admin.App:
             if config.FIREBASE_PROJECT_ID:
                 options["projectId"] = config.FIREBASE_PROJECT_ID
             app = firebase_admin.initialize_app(credential, options, name=f"hearth-{len(_apps)}")
+            if config.FIREBASE_CERT_URL:
+                _point_id_token_verifier_at(app, config.FIREBASE_CERT_URL)
             _apps[key] = app
         return app
+
+
+def _point_id_token_verifier_at(app: firebase_admin.App, cert_url: str) -> None:
+    """Tests only (Config refuses it in production): fetch ID-token certificates from cert_url.
+
+    firebase-admin has no option for this; the verifier's cert_url is a private attribute of
+    firebase-admin 7 (pinned <8). verify_id_token's checks all stay firebase-admin's own.
+    """
+    from firebase_admin import auth
+
+    auth._get_client(app)._token_verifier.id_token_verifier.cert_url = cert_url

@@ -19,6 +19,7 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from rq import SimpleWorker
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -27,6 +28,18 @@ from api import clock as api_clock
 from api import create_app
 from api.config import Config
 from api.extensions import db
+
+# CI runs property tests derandomized, so a red run can be reproduced example for example.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(
+    "ci"
+    if os.environ.get("HYPOTHESIS_PROFILE") == "ci" or os.environ.get("CI") == "true"
+    else "dev"
+)
+
+# The fake Google server (FCM, OAuth, ID-token certificates) and the fixtures around it.
+pytest_plugins = ("tests.fakes.fixtures",)
 
 BASE_DATABASE_URL = os.environ.get("DATABASE_URL") or None
 BASE_REDIS_URL = os.environ.get("REDIS_URL") or None
@@ -37,9 +50,13 @@ def _worker_index(worker_id: str) -> int:
 
 
 def _postgres_url(worker_id: str) -> str:
-    """A fresh database per xdist worker, made from the base DATABASE_URL's server."""
+    """A fresh database per xdist worker and process, made from the base DATABASE_URL's server.
+
+    The pid keeps two test runs on one server (two developers, two worktrees) from dropping
+    each other's databases.
+    """
     base = make_url(Config.from_env({"DATABASE_URL": BASE_DATABASE_URL}).DATABASE_URL)
-    name = f"hearth_test_{worker_id}"
+    name = f"hearth_test_{worker_id}_{os.getpid()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -50,7 +67,9 @@ def _postgres_url(worker_id: str) -> str:
 
 def _redis_url(worker_id: str) -> str:
     url = make_url(BASE_REDIS_URL.replace("redis://", "postgresql://", 1))  # reuse URL parsing
-    db_index = 1 + _worker_index(worker_id)
+    # Databases after the one REDIS_URL names (/0 -> 1, 2, ...; /6 -> 7, 8, ...).
+    base_index = int((url.database or "0").lstrip("/") or 0)
+    db_index = base_index + 1 + _worker_index(worker_id)
     return f"redis://{url.host or '127.0.0.1'}:{url.port or 6379}/{db_index}"
 
 
@@ -60,8 +79,8 @@ def worker_id_str(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def base_config(tmp_path_factory: pytest.TempPathFactory, worker_id_str: str) -> Config:
-    """The test config: this worker's database (migrated) and queue."""
+def base_config(tmp_path_factory: pytest.TempPathFactory, worker_id_str: str) -> Iterator[Config]:
+    """The test config: this worker's database (migrated) and queue; dropped at the end."""
     if BASE_DATABASE_URL:
         database_url = _postgres_url(worker_id_str)
     else:
@@ -80,7 +99,17 @@ def base_config(tmp_path_factory: pytest.TempPathFactory, worker_id_str: str) ->
 
         upgrade()
         db.engine.dispose()
-    return config
+    yield config
+    if BASE_DATABASE_URL:
+        _drop_database(database_url)
+
+
+def _drop_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,16 @@ from api.config import Config
 
 log = logging.getLogger(__name__)
 
+# The error codes a PushResult carries: FCM's, plus the transport's own.
+UNREGISTERED = "UNREGISTERED"
+SENDER_ID_MISMATCH = "SENDER_ID_MISMATCH"
+INVALID_ARGUMENT = "INVALID_ARGUMENT"
+QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
+UNAVAILABLE = "UNAVAILABLE"
+INTERNAL = "INTERNAL"
+THIRD_PARTY_AUTH_ERROR = "THIRD_PARTY_AUTH_ERROR"
+UNAUTHENTICATED = "UNAUTHENTICATED"  # FCM refused our own OAuth access token
+
 
 @dataclass(frozen=True)
 class PushMessage:
@@ -39,6 +49,10 @@ class PushResult:
     # FCM's error code (UNREGISTERED, QUOTA_EXCEEDED, ...) when not ok.
     error_code: str | None = None
     retry_after: float | None = None
+    # FCM's own words, kept as the notification's last_error.
+    detail: str | None = None
+    # INVALID_ARGUMENT blamed on the registration token (delete it), not on the message.
+    invalid_token: bool = False
 
 
 class PushSender(Protocol):

@@ -4,15 +4,37 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.clock import now
 from api.extensions import db
 
+# A partial unique index over "live" rows: the same SQL on PostgreSQL and SQLite.
+ACTIVE_COUPLE = text("unpaired_at IS NULL")
+LIVE_INVITE = text("used_at IS NULL AND revoked_at IS NULL")
+
 
 class Couple(db.Model):
     __tablename__ = "couples"
+    __table_args__ = (
+        # Backstops of the join use case: nobody is in two active couples on the same side.
+        # (users.couple_id, one column, is what keeps a user in one couple in all.)
+        Index(
+            "uq_couples_active_user_a",
+            "user_a_id",
+            unique=True,
+            postgresql_where=ACTIVE_COUPLE,
+            sqlite_where=ACTIVE_COUPLE,
+        ),
+        Index(
+            "uq_couples_active_user_b",
+            "user_b_id",
+            unique=True,
+            postgresql_where=ACTIVE_COUPLE,
+            sqlite_where=ACTIVE_COUPLE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Kept after unpairing (for the purge); nulled when a partner erases their account.
@@ -40,6 +62,16 @@ class Couple(db.Model):
 
 class Invite(db.Model):
     __tablename__ = "invites"
+    # One live invite per user, kept by the database: creating one revokes the old first.
+    __table_args__ = (
+        Index(
+            "uq_invites_live_per_inviter",
+            "inviter_id",
+            unique=True,
+            postgresql_where=LIVE_INVITE,
+            sqlite_where=LIVE_INVITE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inviter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

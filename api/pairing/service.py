@@ -1,24 +1,278 @@
-"""Use cases of pairing: invites, joining, the couple, unpairing."""
+"""Use cases of pairing: invites, joining, the couple, unpairing, the purge.
+
+Each use case is one transaction with one commit. The races that matter (two people redeeming
+one code, A joining B while B joins C, a double-tapped "new invite") are decided by the
+database: conditional UPDATEs whose row counts are checked, rows locked in one global order,
+and partial unique indexes as the backstop (see models.py).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.clock import now
+from api.db_utils import insert_ignore
+from api.errors import Conflict, DomainError, NotFound
+from api.notifications.models import PENDING, SUPPRESSED, Notification
 from api.notifications.service import notify
-from api.pairing.models import Couple
+from api.pairing.models import Couple, Invite
 from api.users.models import User
+
+# Crockford's base32 without I, L, O and U: nothing to misread when a code is read aloud.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 8
+INVITE_TTL = timedelta(hours=24)
+PURGE_AFTER = timedelta(days=30)
+PURGE_BATCH = 200
+# Crockford decoding: the letters people type for the digits they saw.
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_SEPARATORS = re.compile(r"[\s-]")
+
+
+class AlreadyPaired(Conflict):
+    title = "Already paired"
+
+
+class InviteNotFound(NotFound):
+    """Unknown, expired, used and revoked codes alike: the answer never says which."""
+
+    title = "Invite not found"
+
+
+class OwnInvite(DomainError):
+    status = 422
+    title = "Own invite"
+
+    def __init__(self) -> None:
+        message = "That is your own invite code; send it to your partner instead."
+        super().__init__(message, errors={"code": [message]})
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    code: str
+    expires_at: datetime
+
+
+def generate_code() -> str:
+    """8 characters of Crockford base32 from the cryptographic RNG (40 bits)."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def display_code(code: str) -> str:
+    """The stored code as people see it: XXXX-XXXX."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalise_code(raw: str) -> str | None:
+    """The stored form of what a person typed (any case, dash or not); None if it cannot be one."""
+    code = _SEPARATORS.sub("", raw).upper().translate(_CONFUSABLE)
+    if len(code) != CODE_LENGTH or any(c not in ALPHABET for c in code):
+        return None
+    return code
+
+
+def create_invite(session: Session, *, user: User) -> NewInvite:
+    """A new invite for user, revoking their live one; 409 when user is already paired."""
+    for attempt in range(3):
+        try:
+            return _create_invite(session, user=user)
+        except IntegrityError:
+            # A double tap: the other request's invite landed between our revoke and insert
+            # (the partial unique index said so). Again, and this one revokes that one.
+            session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create_invite(session: Session, *, user: User) -> NewInvite:
+    if _couple_id_of(session, user.id) is not None:
+        raise AlreadyPaired("You are already paired; unpair first to invite someone new.")
+    moment = now()
+    # Lock order everywhere: invite rows, then user rows (join and unpair do the same).
+    _revoke_live_invites(session, [user.id], moment)
+    expires_at = moment + INVITE_TTL
+    while True:  # a collision of 40 random bits is ~never; when it happens, draw again
+        code = generate_code()
+        values = {
+            "inviter_id": user.id,
+            "code": code,
+            "created_at": moment,
+            "expires_at": expires_at,
+        }
+        if insert_ignore(session, Invite, values, conflict_on=["code"]) is not None:
+            break
+    # Read again after the revoke, which waited for any join holding our old code: if that
+    # join paired us meanwhile, we are paired now and get no live invite.
+    if _couple_id_of(session, user.id) is not None:
+        session.rollback()
+        raise AlreadyPaired("You are already paired; unpair first to invite someone new.")
+    session.commit()
+    return NewInvite(code=display_code(code), expires_at=expires_at)
+
+
+def revoke_invite(session: Session, *, user: User) -> None:
+    """Revoke the user's live invite, if any (idempotent)."""
+    _revoke_live_invites(session, [user.id], now())
+    session.commit()
+
+
+def join(session: Session, *, user: User, raw_code: str) -> Couple:
+    """Redeem an invite code: the inviter and user become a couple, and the inviter is told."""
+    try:
+        return _join(session, user=user, raw_code=raw_code)
+    except DomainError:
+        session.rollback()
+        raise
+    except IntegrityError as exc:
+        # The partial unique indexes caught what the checks above them should have: a race.
+        session.rollback()
+        raise AlreadyPaired("One of you was paired at the same moment.") from exc
+
+
+def _join(session: Session, *, user: User, raw_code: str) -> Couple:
+    moment = now()
+    if user.couple_id is not None:
+        raise AlreadyPaired("You are already paired; unpair first to join someone else.")
+    code = normalise_code(raw_code)
+    invite = session.scalar(select(Invite).where(Invite.code == code)) if code else None
+    if invite is None or not _is_live(invite, moment):
+        raise InviteNotFound("No live invite has that code.")
+    if invite.inviter_id == user.id:
+        raise OwnInvite()
+
+    # Claim the code: of two redeemers, the second waits for the first's row lock and then
+    # finds used_at set, so it gets the same 404 as a code used yesterday.
+    claimed = session.execute(
+        update(Invite)
+        .where(
+            Invite.id == invite.id,
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > moment,
+        )
+        .values(used_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise InviteNotFound("No live invite has that code.")
+
+    # Both people, locked in id order (no deadlock when A joins B while B joins A), and read
+    # again under the lock: whoever paired meanwhile is seen here.
+    people = _lock_users(session, [invite.inviter_id, user.id])
+    inviter, joiner = people.get(invite.inviter_id), people.get(user.id)
+    if inviter is None or joiner is None:
+        raise InviteNotFound("No live invite has that code.")
+    if joiner.couple_id is not None:
+        raise AlreadyPaired("You are already paired; unpair first to join someone else.")
+    if inviter.couple_id is not None:
+        raise AlreadyPaired("The person who invited you is already paired.")
+
+    couple = Couple(
+        user_a_id=inviter.id,
+        user_b_id=joiner.id,
+        paired_at=moment,
+        timezone=inviter.timezone,
+        day_starts_at=time(4, 0),
+    )
+    session.add(couple)
+    session.flush()
+    linked = session.execute(
+        update(User)
+        .where(User.id.in_([inviter.id, joiner.id]), User.couple_id.is_(None))
+        .values(couple_id=couple.id)
+        .execution_options(synchronize_session=False)
+    )
+    if linked.rowcount != 2:  # cannot happen under the locks; SQLite has none, so check
+        raise AlreadyPaired("One of you was paired at the same moment.")
+    session.expire(inviter, ["couple_id"])
+    session.expire(joiner, ["couple_id"])
+
+    name = joiner.display_name or "Your partner"
+    notify(
+        session,
+        recipient_id=inviter.id,
+        category="pairing",
+        title="Hearth",
+        body=f"{name} accepted your invite. You are now paired.",
+        data={"event": "paired", "couple_id": str(couple.id)},
+        dedupe_key=f"paired:{couple.id}:{inviter.id}",
+    )
+    session.commit()
+    return couple
+
+
+def update_couple(session: Session, *, couple: Couple, changes: dict[str, Any]) -> Couple:
+    """Apply a validated partial update: anniversary, timezone, day_starts_at."""
+    for key in ("anniversary", "timezone", "day_starts_at"):
+        if key in changes:
+            setattr(couple, key, changes[key])
+    session.commit()
+    return couple
+
+
+def to_dict(session: Session, couple: Couple) -> dict[str, Any]:
+    """The /v1/couple representation (inviter first)."""
+    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(couple.partner_ids)))}
+    partners = [people[i] for i in couple.partner_ids if i in people]
+    return {
+        "id": couple.id,
+        "partners": [
+            {"id": p.id, "display_name": p.display_name, "timezone": p.timezone} for p in partners
+        ],
+        "paired_at": couple.paired_at,
+        "anniversary": couple.anniversary,
+        "timezone": couple.timezone,
+        "day_starts_at": couple.day_starts_at,
+    }
 
 
 def unpair(session: Session, *, user: User, commit: bool = True) -> None:
     """Leave the couple: its data becomes unreachable at once and the partner is told."""
     couple = session.get(Couple, user.couple_id) if user.couple_id else None
-    if couple is None or couple.unpaired_at is not None:
+    if couple is None:
         return
     moment = now()
-    couple.unpaired_at = moment
-    session.execute(update(User).where(User.couple_id == couple.id).values(couple_id=None))
+    # Conditional: when both partners leave at the same moment, only one unpairs (and tells).
+    ended = session.execute(
+        update(Couple)
+        .where(Couple.id == couple.id, Couple.unpaired_at.is_(None))
+        .values(unpaired_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    partner_ids = couple.partner_ids
+    # Codes made before or during the couple must not pair anyone with them later. (Invites
+    # before users: the lock order of join, so the two never deadlock.)
+    _revoke_live_invites(session, partner_ids, moment)
+    session.execute(
+        update(User)
+        .where(User.couple_id == couple.id)
+        .values(couple_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(couple)
+    session.expire(user, ["couple_id"])
+    if ended.rowcount != 1:
+        if commit:
+            session.commit()
+        return
+    # What was still waiting to be pushed (quiet hours, retries) was about this couple: it
+    # stays in the feed and is never pushed now.
+    session.execute(
+        update(Notification)
+        .where(Notification.recipient_id.in_(partner_ids), Notification.status == PENDING)
+        .values(status=SUPPRESSED, last_error="couple unpaired")
+        .execution_options(synchronize_session=False)
+    )
     partner_id = couple.partner_of(user.id)
     if partner_id is not None:
         name = user.display_name or "Your partner"
@@ -31,6 +285,79 @@ def unpair(session: Session, *, user: User, commit: bool = True) -> None:
             data={"event": "unpaired", "couple_id": str(couple.id)},
             dedupe_key=f"unpaired:{couple.id}:{partner_id}",
         )
-    session.expire(user, ["couple_id"])
     if commit:
         session.commit()
+
+
+def before_erase(session: Session, *, user: User) -> None:
+    """What pairing does when an account is erased: revoke its invite, unpair (partner told)."""
+    _revoke_live_invites(session, [user.id], now())
+    unpair(session, user=user, commit=False)
+
+
+def purge_unpaired(session: Session, *, older_than: timedelta = PURGE_AFTER) -> int:
+    """Delete couples unpaired longer ago than older_than, with their data; returns how many.
+
+    Rituals, check-ins, messages and gratitude go by ON DELETE CASCADE. Notifications name a
+    recipient, not a couple; a user is in one couple at a time, so those written to either
+    partner while the couple lasted (paired_at .. unpaired_at) were the couple's, and go too.
+    """
+    cutoff = now() - older_than
+    purged = 0
+    while True:
+        couples = session.scalars(
+            select(Couple)
+            .where(Couple.unpaired_at.is_not(None), Couple.unpaired_at < cutoff)
+            .order_by(Couple.id)
+            .limit(PURGE_BATCH)
+        ).all()
+        if not couples:
+            return purged
+        for couple in couples:
+            if couple.partner_ids:
+                session.execute(
+                    delete(Notification).where(
+                        Notification.recipient_id.in_(couple.partner_ids),
+                        or_(
+                            Notification.created_at.between(couple.paired_at, couple.unpaired_at),
+                            Notification.data["couple_id"].as_string() == str(couple.id),
+                        ),
+                    )
+                )
+        session.execute(delete(Couple).where(Couple.id.in_([c.id for c in couples])))
+        session.commit()  # one batch, one transaction: a crash loses nothing but progress
+        purged += len(couples)
+
+
+def _is_live(invite: Invite, moment: datetime) -> bool:
+    return invite.used_at is None and invite.revoked_at is None and invite.expires_at > moment
+
+
+def _revoke_live_invites(session: Session, user_ids: list[int], moment: datetime) -> None:
+    if not user_ids:
+        return
+    session.execute(
+        update(Invite)
+        .where(
+            Invite.inviter_id.in_(user_ids), Invite.used_at.is_(None), Invite.revoked_at.is_(None)
+        )
+        .values(revoked_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _couple_id_of(session: Session, user_id: int) -> int | None:
+    """The user's couple as committed now (not as the session's identity map remembers)."""
+    return session.scalar(select(User.couple_id).where(User.id == user_id))
+
+
+def _lock_users(session: Session, user_ids: list[int]) -> dict[int, User]:
+    """SELECT ... FOR UPDATE in id order, refreshing what the session already holds."""
+    rows = session.scalars(
+        select(User)
+        .where(User.id.in_(sorted(set(user_ids))))
+        .order_by(User.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return {u.id: u for u in rows}

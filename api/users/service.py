@@ -50,7 +50,6 @@ def erase(session: Session, *, user: User) -> None:
     """
     from api.pairing import service as pairing
 
-    if user.couple_id is not None:
-        pairing.unpair(session, user=user, commit=False)
+    pairing.before_erase(session, user=user)
     session.delete(user)
     session.commit()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from api.extensions import db
-from api.users.models import User
+from tests.authz import assert_other_couple_gets_404
 from tests.conftest import auth
 from tests.factories import CoupleFactory, UserFactory
 from tests.rituals.conftest import RitualTemplateFactory
@@ -258,21 +258,40 @@ def test_not_paired_is_404(client):
         assert response.content_type == "application/problem+json"
 
 
-def test_another_couples_ritual_is_404_everywhere(client, pair, create_ritual, clock):
+@pytest.mark.parametrize(
+    ("method", "body", "owner_status"),
+    [
+        ("GET", None, 200),
+        ("PATCH", {"title": "Mine now", "paused": True}, 200),
+        ("DELETE", None, 204),
+    ],
+)
+def test_another_couples_ritual_is_404(
+    client, pair, create_ritual, clock, method, body, owner_status
+):
     clock.set(MONDAY_NOON)
     ritual = create_ritual(**VALID)
     CoupleFactory(a__uid="jo", b__uid="lee")
+    UserFactory(uid="single")
     path = f"/v1/couple/rituals/{ritual['id']}"
-    other = auth("jo")
-    assert client.get(path, headers=other).status_code == 404
-    assert client.patch(path, json={"paused": True}, headers=other).status_code == 404
-    assert client.delete(path, headers=other).status_code == 404
-    assert client.get("/v1/couple/rituals", headers=other).get_json() == []
-    # Untouched for its owners; and a missing id looks the same as someone else's.
-    assert client.get(path, headers=pair.sam).get_json() == ritual
-    missing = client.get("/v1/couple/rituals/999999", headers=other)
-    assert missing.status_code == 404
-    assert missing.get_json()["title"] == client.get(path, headers=other).get_json()["title"]
+    assert_other_couple_gets_404(
+        client,
+        method,
+        path,
+        json=body,
+        owner_headers=pair.alex,
+        stranger_headers=[auth("jo"), auth("single")],
+        snapshot=lambda: client.get(path, headers=pair.sam).get_json(),
+        missing_path="/v1/couple/rituals/999999999",
+        owner_status=owner_status,
+    )
+
+
+def test_another_couples_rituals_are_not_listed(client, pair, create_ritual, clock):
+    clock.set(MONDAY_NOON)
+    create_ritual(**VALID)
+    CoupleFactory(a__uid="jo", b__uid="lee")
+    assert client.get("/v1/couple/rituals", headers=auth("jo")).get_json() == []
 
 
 def test_patch_changes_the_schedule_and_the_next_occurrence(client, pair, create_ritual, clock):
@@ -404,11 +423,9 @@ def test_a_couple_keeps_a_bounded_number_of_rituals(client, pair, create_ritual,
 
 
 def test_unpaired_couple_loses_its_rituals_at_once(client, pair, create_ritual, clock):
-    from api.pairing.service import unpair
-
     clock.set(MONDAY_NOON)
     ritual = create_ritual(**VALID)
-    unpair(db.session, user=db.session.get(User, pair.alex_id))
+    assert client.delete("/v1/couple", headers=pair.alex).status_code == 204
     assert client.get("/v1/couple/rituals", headers=pair.sam).status_code == 404
     path = f"/v1/couple/rituals/{ritual['id']}"
     assert client.get(path, headers=pair.alex).status_code == 404

@@ -1,0 +1,46 @@
+"""Request and response shapes of /v1/invites and /v1/couple."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from api.fields import Instant, TimeZone, WallTime
+
+
+class InviteSchema(Schema):
+    code = fields.String(
+        required=True,
+        metadata={"description": "XXXX-XXXX, Crockford base32", "example": "7KQ4-M2ZD"},
+    )
+    expires_at = Instant(required=True)
+
+
+class JoinSchema(Schema):
+    code = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "An invite code in any case, with or without the dash"},
+    )
+
+
+class PartnerSchema(Schema):
+    id = fields.Integer(required=True)
+    display_name = fields.String(required=True)
+    timezone = fields.String(required=True)
+
+
+class CoupleSchema(Schema):
+    id = fields.Integer(required=True)
+    partners = fields.List(fields.Nested(PartnerSchema), required=True)
+    paired_at = Instant(required=True)
+    anniversary = fields.Date(allow_none=True, required=True)
+    timezone = fields.String(required=True)
+    day_starts_at = WallTime(required=True, metadata={"example": "04:00"})
+
+
+class CouplePatchSchema(Schema):
+    """Only these; anything else (id, partners, paired_at, ...) is a 422."""
+
+    anniversary = fields.Date(allow_none=True)
+    timezone = TimeZone()
+    day_starts_at = WallTime(metadata={"example": "04:00"})
