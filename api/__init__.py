@@ -72,6 +72,8 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.devices.routes import blp as devices
     from api.notifications.routes import blp as notifications
     from api.pairing.routes import couple, invites
+    from api.rituals.routes import blp as rituals
+    from api.rituals.routes import templates_blp as ritual_templates
     from api.streaks.routes import blp as streaks
     from api.users.routes import blp as me
 
@@ -81,6 +83,8 @@ def _register_blueprints(app: Flask, api: Api) -> None:
         me,
         devices,
         notifications,
+        ritual_templates,
+        rituals,
         library,
         messages,
         gratitude,

@@ -11,6 +11,7 @@ from api import queue
 from api.clock import now
 from api.extensions import db
 from api.notifications.models import PENDING, Notification
+from api.rituals import reminders
 from workers.app import job_app
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,25 @@ def sweep_pending() -> int:
         if ids:
             log.info("sweep re-enqueued %d pending notifications", len(ids))
         return len(ids)
+
+
+def reminder_tick() -> int:
+    """Send every ritual reminder that is due now (once per partner); returns how many pushes."""
+    app = job_app()
+    with app.app_context():
+        try:
+            result = reminders.run_due(db.session, moment=now())
+        finally:
+            db.session.remove()
+    if result.claimed:
+        log.info(
+            "reminder tick: %d rituals reminded (%d notifications), %d too late, %d stopped",
+            result.reminded,
+            result.notifications,
+            result.skipped_late,
+            result.stopped,
+        )
+    return result.notifications
 
 
 # -- streaks (issue 5) ------------------------------------------------------------------------

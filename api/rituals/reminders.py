@@ -1,0 +1,163 @@
+"""The reminder clock's work: claim due rituals, write one push per partner, advance.
+
+Run by `workers.scheduler.reminder_tick` every 30 seconds. The only index it reads is
+``rituals.next_fire_at``, so a tick costs what is due, not how many rituals exist. Each
+batch is one transaction: rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED on
+PostgreSQL (two clocks split the work instead of both doing it), the notifications are
+written, next_fire_at advances, and the commit enqueues delivery. The dedupe key of each
+notification, unique per (ritual, occurrence, partner), makes "at most once" a database
+fact even if two clocks did meet the same row.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from api.db_utils import for_update_skip_locked
+from api.notifications.service import notify
+from api.pairing.models import Couple
+from api.rituals.models import Ritual
+from api.rituals.schedule import occurrence_local_date, zone
+from api.rituals.service import reminder_after, wall_time
+
+log = logging.getLogger(__name__)
+
+# A reminder not sent within this long after its time is dropped, never sent late in a burst.
+LATE_LIMIT = timedelta(minutes=30)
+BATCH_SIZE = 500
+# A reminder stays on the push service no longer than its occurrence is worth acting on.
+RELEVANCE_AFTER_OCCURRENCE = timedelta(minutes=30)
+MIN_TTL_SECONDS = 60
+
+
+@dataclass
+class TickResult:
+    """What one tick did."""
+
+    reminded: int = 0
+    notifications: int = 0
+    skipped_late: int = 0
+    stopped: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return self.reminded + self.skipped_late + self.stopped
+
+
+def due_rituals(*, moment: datetime, batch_size: int) -> Select[tuple[Ritual, Couple]]:
+    """The oldest due reminders with their couples: a range scan of the next_fire_at index."""
+    return (
+        select(Ritual, Couple)
+        .join(Couple, Couple.id == Ritual.couple_id)
+        .where(Ritual.next_fire_at <= moment)
+        .order_by(Ritual.next_fire_at)
+        .limit(batch_size)
+    )
+
+
+def run_due(session: Session, *, moment: datetime, batch_size: int = BATCH_SIZE) -> TickResult:
+    """Handle every reminder due at ``moment``, one committed batch at a time."""
+    result = TickResult()
+    while True:
+        rows = session.execute(
+            due_rituals(moment=moment, batch_size=batch_size).with_for_update(
+                of=Ritual, **for_update_skip_locked(session)
+            )
+        ).all()
+        if not rows:
+            session.commit()  # end the (empty) claiming transaction
+            return result
+        for ritual, couple in rows:
+            _handle(session, ritual, couple, moment, result)
+        session.commit()
+        # Loop until nothing is due: a skipped ritual can be due again at once (its next
+        # reminder is still within LATE_LIMIT). Each pass moves next_fire_at forward, so this ends.
+
+
+def _handle(
+    session: Session, ritual: Ritual, couple: Couple, moment: datetime, result: TickResult
+) -> None:
+    fire_at = ritual.next_fire_at
+    assert fire_at is not None  # selected by next_fire_at <= moment
+    # Pausing, deleting and disabling clear next_fire_at themselves; unpairing does not touch
+    # rituals, so the clock is where it takes effect.
+    if (
+        ritual.paused
+        or ritual.deleted_at is not None
+        or not ritual.reminder_enabled
+        or couple.unpaired_at is not None
+    ):
+        ritual.next_fire_at = None
+        result.stopped += 1
+        return
+    try:
+        _remind_or_skip(session, ritual, couple, fire_at, moment, result)
+    except ValueError:
+        # A schedule the math refuses (a zone gone from the tz database) must not wedge the
+        # clock: this ritual stops reminding, the others go on.
+        log.exception("ritual %s has an unusable schedule; its reminders stop", ritual.id)
+        ritual.next_fire_at = None
+        result.stopped += 1
+
+
+def _remind_or_skip(
+    session: Session,
+    ritual: Ritual,
+    couple: Couple,
+    fire_at: datetime,
+    moment: datetime,
+    result: TickResult,
+) -> None:
+    if moment - fire_at > LATE_LIMIT:
+        result.skipped_late += 1
+        log.info("reminder for ritual %s at %s dropped: too late", ritual.id, fire_at.isoformat())
+    else:
+        result.notifications += _remind(session, ritual, couple, fire_at, moment)
+        result.reminded += 1
+    # Next: after this one, and never one that is already too late to send.
+    ritual.next_fire_at = reminder_after(ritual, max(fire_at, moment - LATE_LIMIT))
+
+
+def _remind(
+    session: Session, ritual: Ritual, couple: Couple, fire_at: datetime, moment: datetime
+) -> int:
+    occurrence = fire_at + timedelta(minutes=ritual.reminder_minutes_before)
+    stamp = occurrence.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        local_date = occurrence_local_date(
+            occurrence, days=ritual.days, at=ritual.time, tz=ritual.timezone
+        )
+    except ValueError:
+        # Only if next_fire_at was written by something other than refresh_next_fire.
+        local_date = occurrence.astimezone(zone(ritual.timezone)).date()
+    at = wall_time(ritual.time)
+    if ritual.reminder_minutes_before:
+        body = f"In {ritual.reminder_minutes_before} min, at {at}."
+    else:
+        body = f"It's {at}: time for this one together."
+    ttl = int((occurrence + RELEVANCE_AFTER_OCCURRENCE - moment).total_seconds())
+    written = 0
+    for user_id in couple.partner_ids:
+        notification_id = notify(
+            session,
+            recipient_id=user_id,
+            category="ritual_reminder",
+            title=ritual.title,
+            body=body,
+            data={
+                "ritual_id": str(ritual.id),
+                "occurrence_at": stamp,
+                "local_date": local_date.isoformat(),
+            },
+            dedupe_key=f"reminder:{ritual.id}:{stamp}:{user_id}",
+            # The occurrence: a repeat of the same reminder replaces, never stacks.
+            collapse_key=f"ritual-{ritual.id}-{stamp}",
+            ttl_seconds=max(MIN_TTL_SECONDS, ttl),
+        )
+        written += notification_id is not None
+    return written

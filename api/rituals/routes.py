@@ -1,0 +1,80 @@
+"""/v1/ritual-templates and /v1/couple/rituals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import current_couple, current_user
+from api.clock import now
+from api.extensions import db
+from api.rituals import service
+from api.rituals.schemas import (
+    RitualCreateSchema,
+    RitualPatchSchema,
+    RitualSchema,
+    RitualTemplateSchema,
+)
+
+templates_blp = Blueprint(
+    "ritual_templates",
+    __name__,
+    url_prefix="/v1/ritual-templates",
+    description="Starting points for rituals (managed as content)",
+)
+blp = Blueprint(
+    "rituals", __name__, url_prefix="/v1/couple/rituals", description="The couple's rituals"
+)
+
+
+@templates_blp.route("")
+class RitualTemplates(MethodView):
+    @templates_blp.response(200, RitualTemplateSchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """List the ritual templates"""
+        return [service.template_to_dict(t) for t in service.list_templates(db.session)]
+
+
+@blp.route("")
+class Rituals(MethodView):
+    @blp.arguments(RitualCreateSchema)
+    @blp.response(201, RitualSchema)
+    @blp.alt_response(200, schema=RitualSchema, description="A replay of the same client_id")
+    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """Create a ritual (missing fields come from its template)"""
+        ritual, created = service.create(
+            db.session, couple=current_couple(), user_id=current_user().id, body=body
+        )
+        return service.to_dict(ritual, moment=now()), 201 if created else 200
+
+    @blp.response(200, RitualSchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """List our rituals"""
+        moment = now()
+        rituals = service.list_for(db.session, couple=current_couple())
+        return [service.to_dict(r, moment=moment) for r in rituals]
+
+
+@blp.route("/<int:ritual_id>")
+class RitualById(MethodView):
+    @blp.response(200, RitualSchema)
+    def get(self, ritual_id: int) -> dict[str, Any]:
+        """Read one ritual"""
+        ritual = service.get(db.session, couple=current_couple(), ritual_id=ritual_id)
+        return service.to_dict(ritual, moment=now())
+
+    @blp.arguments(RitualPatchSchema)
+    @blp.response(200, RitualSchema)
+    def patch(self, changes: dict[str, Any], ritual_id: int) -> dict[str, Any]:
+        """Change a ritual: schedule, reminder, completion, paused, wording"""
+        ritual = service.update(
+            db.session, couple=current_couple(), ritual_id=ritual_id, changes=changes
+        )
+        return service.to_dict(ritual, moment=now())
+
+    @blp.response(204)
+    def delete(self, ritual_id: int) -> None:
+        """Delete a ritual"""
+        service.delete(db.session, couple=current_couple(), ritual_id=ritual_id)

@@ -1,0 +1,269 @@
+"""Use cases of rituals: templates, a couple's rituals, and when each one next fires."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.clock import now
+from api.errors import Conflict, Invalid, NotFound
+from api.pairing.models import Couple
+from api.rituals.models import Ritual, RitualTemplate
+from api.rituals.schedule import WEEKDAYS, is_valid_timezone, next_occurrence
+
+# A couple's rituals are listed unpaginated: the number a couple can keep is bounded.
+MAX_RITUALS_PER_COUPLE = 50
+
+DEFAULT_REMINDER = {"enabled": True, "minutes_before": 0}
+DEFAULT_COMPLETION = "either"
+
+
+class RitualNotFound(NotFound):
+    title = "Ritual not found"
+
+
+class TooManyRituals(Conflict):
+    title = "Too many rituals"
+
+
+# --------------------------------------------------------------------------- schedule
+
+
+def _canonical_days(days: list[str]) -> list[str]:
+    wanted = set(days)
+    return [d for d in WEEKDAYS if d in wanted]
+
+
+def occurrence_after(ritual: Ritual, after: datetime) -> datetime:
+    """The ritual's first occurrence strictly after ``after`` (ignores paused)."""
+    return next_occurrence(after, days=ritual.days, at=ritual.time, tz=ritual.timezone)
+
+
+def reminder_after(ritual: Ritual, after: datetime) -> datetime | None:
+    """When the first reminder strictly after ``after`` fires; None when none will."""
+    if ritual.paused or not ritual.reminder_enabled or ritual.deleted_at is not None:
+        return None
+    lead = timedelta(minutes=ritual.reminder_minutes_before)
+    # fire = occurrence - lead > after  <=>  occurrence > after + lead
+    return occurrence_after(ritual, after + lead) - lead
+
+
+def refresh_next_fire(ritual: Ritual, *, moment: datetime) -> None:
+    """Recompute next_fire_at after any change: the clock reads only this column."""
+    ritual.next_fire_at = reminder_after(ritual, moment)
+
+
+def to_dict(ritual: Ritual, *, moment: datetime) -> dict[str, Any]:
+    """The API representation of a ritual at ``moment``."""
+    upcoming = None if ritual.paused else occurrence_after(ritual, moment)
+    return {
+        "id": ritual.id,
+        "template_key": ritual.template_key,
+        "title": ritual.title,
+        "description": ritual.description,
+        "schedule": {"days": ritual.days, "time": ritual.time, "timezone": ritual.timezone},
+        "reminder": {
+            "enabled": ritual.reminder_enabled,
+            "minutes_before": ritual.reminder_minutes_before,
+        },
+        "completion": ritual.completion,
+        "paused": ritual.paused,
+        "client_id": ritual.client_id,
+        "created_by_id": ritual.created_by_id,
+        "created_at": ritual.created_at,
+        "next_occurrence_at": upcoming,
+        "next_reminder_at": ritual.next_fire_at,
+    }
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def list_templates(session: Session) -> list[RitualTemplate]:
+    """The live (not retired) templates, in content order."""
+    return list(
+        session.scalars(
+            select(RitualTemplate)
+            .where(RitualTemplate.retired_at.is_(None))
+            .order_by(RitualTemplate.id)
+        )
+    )
+
+
+def template_to_dict(template: RitualTemplate) -> dict[str, Any]:
+    """The API representation of a template."""
+    return {
+        "key": template.key,
+        "title": template.title,
+        "description": template.description,
+        "schedule": {"days": template.schedule_days, "time": template.schedule_time},
+        "completion": template.completion,
+        "reminder": {
+            "enabled": template.reminder_enabled,
+            "minutes_before": template.reminder_minutes_before,
+        },
+    }
+
+
+# --------------------------------------------------------------------------- rituals
+
+
+def _live(couple: Couple) -> Any:
+    return select(Ritual).where(Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None))
+
+
+def list_for(session: Session, *, couple: Couple) -> list[Ritual]:
+    """The couple's rituals, oldest first."""
+    return list(session.scalars(_live(couple).order_by(Ritual.id)))
+
+
+def get(session: Session, *, couple: Couple, ritual_id: int) -> Ritual:
+    """One of the couple's rituals; anyone else's, or a deleted one, is a 404."""
+    ritual = session.scalar(_live(couple).where(Ritual.id == ritual_id))
+    if ritual is None:
+        raise RitualNotFound("No such ritual.")
+    return ritual
+
+
+def _by_client_id(session: Session, couple: Couple, client_id: str) -> Ritual | None:
+    return session.scalar(
+        select(Ritual).where(Ritual.couple_id == couple.id, Ritual.client_id == client_id)
+    )
+
+
+def create(
+    session: Session, *, couple: Couple, user_id: int, body: dict[str, Any]
+) -> tuple[Ritual, bool]:
+    """Create a ritual (missing fields from its template); a client_id replay returns the first."""
+    client_id = str(UUID(str(body["client_id"])))
+    existing = _by_client_id(session, couple, client_id)
+    if existing is not None:
+        return existing, False
+    count = session.scalar(
+        select(func.count())
+        .select_from(Ritual)
+        .where(Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None))
+    )
+    if (count or 0) >= MAX_RITUALS_PER_COUPLE:
+        raise TooManyRituals(f"A couple can keep at most {MAX_RITUALS_PER_COUPLE} rituals.")
+
+    values = _with_template_defaults(session, body)
+    schedule = values["schedule"]
+    timezone = schedule.get("timezone") or couple.timezone
+    if not is_valid_timezone(timezone):
+        raise Invalid("schedule.timezone", "Unknown time zone; use an IANA name.")
+    moment = now()
+    ritual = Ritual(
+        couple_id=couple.id,
+        template_key=values.get("template_key"),
+        title=values["title"],
+        description=values.get("description", ""),
+        days=_canonical_days(schedule["days"]),
+        time=schedule["time"],
+        timezone=timezone,
+        reminder_enabled=values["reminder"]["enabled"],
+        reminder_minutes_before=values["reminder"]["minutes_before"],
+        completion=values.get("completion", DEFAULT_COMPLETION),
+        paused=body.get("paused", False),
+        client_id=client_id,
+        created_by_id=user_id,
+        created_at=moment,
+    )
+    refresh_next_fire(ritual, moment=moment)
+    session.add(ritual)
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same client_id raced in from a retry on another connection: answer with it.
+        session.rollback()
+        existing = _by_client_id(session, couple, client_id)
+        if existing is None:
+            raise
+        return existing, False
+    return ritual, True
+
+
+def _with_template_defaults(session: Session, body: dict[str, Any]) -> dict[str, Any]:
+    """The body with every missing field filled from its template (or the defaults)."""
+    template: RitualTemplate | None = None
+    key = body.get("template_key")
+    if key is not None:
+        template = session.scalar(
+            select(RitualTemplate).where(
+                RitualTemplate.key == key, RitualTemplate.retired_at.is_(None)
+            )
+        )
+        if template is None:
+            raise Invalid("template_key", "No such template.")
+    base: dict[str, Any] = {"reminder": dict(DEFAULT_REMINDER), "schedule": {}}
+    if template is not None:
+        base = template_to_dict(template)
+        base["template_key"] = template.key
+        base["schedule"] = dict(base["schedule"])
+    merged = {**base, **{k: v for k, v in body.items() if k not in ("schedule", "reminder")}}
+    merged["schedule"] = {**base["schedule"], **body.get("schedule", {})}
+    merged["reminder"] = {**base["reminder"], **body.get("reminder", {})}
+    if not merged.get("title"):
+        raise Invalid("title", "Required (no template gives it).")
+    for name in ("days", "time"):
+        if name not in merged["schedule"]:
+            raise Invalid(f"schedule.{name}", "Required (no template gives it).")
+    return merged
+
+
+def update(session: Session, *, couple: Couple, ritual_id: int, changes: dict[str, Any]) -> Ritual:
+    """Apply a validated partial update; the clock sees the new schedule on its next tick."""
+    ritual = get(session, couple=couple, ritual_id=ritual_id)
+    before = _timing(ritual)
+    for key in ("title", "description", "completion", "paused"):
+        if key in changes:
+            setattr(ritual, key, changes[key])
+    schedule = changes.get("schedule", {})
+    if "days" in schedule:
+        ritual.days = _canonical_days(schedule["days"])
+    if "time" in schedule:
+        ritual.time = schedule["time"]
+    if "timezone" in schedule:
+        if not is_valid_timezone(schedule["timezone"]):
+            raise Invalid("schedule.timezone", "Unknown time zone; use an IANA name.")
+        ritual.timezone = schedule["timezone"]
+    reminder = changes.get("reminder", {})
+    if "enabled" in reminder:
+        ritual.reminder_enabled = reminder["enabled"]
+    if "minutes_before" in reminder:
+        ritual.reminder_minutes_before = reminder["minutes_before"]
+    # Only a change of when it fires moves the reminder: recomputing for a new title between
+    # a reminder's time and the clock's next tick would skip a reminder that is due.
+    if _timing(ritual) != before:
+        refresh_next_fire(ritual, moment=now())
+    session.commit()
+    return ritual
+
+
+def _timing(ritual: Ritual) -> tuple[Any, ...]:
+    return (
+        tuple(ritual.days),
+        ritual.time,
+        ritual.timezone,
+        ritual.paused,
+        ritual.reminder_enabled,
+        ritual.reminder_minutes_before,
+    )
+
+
+def delete(session: Session, *, couple: Couple, ritual_id: int) -> None:
+    """Delete a ritual: gone from the API and the clock at once; its history stays for streaks."""
+    ritual = get(session, couple=couple, ritual_id=ritual_id)
+    ritual.deleted_at = now()
+    ritual.next_fire_at = None
+    session.commit()
+
+
+def wall_time(value: time) -> str:
+    """HH:MM, as the API and the pushes show a wall-clock time."""
+    return value.strftime("%H:%M")
