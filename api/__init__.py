@@ -41,8 +41,11 @@ def create_app(config: Config | None = None) -> Flask:
     from api import errors, models  # noqa: F401  (models: the whole schema, for Alembic)
     from api.extensions import db, limiter, migrate
     from api.fields import WallTime
+    from api.ids import RowIdConverter
     from api.queue import JobQueue
 
+    # Before any blueprint: every `<int:...>` of every route is a bounded row id.
+    app.url_map.converters["int"] = RowIdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
     api = Api(app)
