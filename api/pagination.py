@@ -13,6 +13,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.errors import Invalid
+from api.ids import is_row_id, max_id
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -41,14 +42,15 @@ def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
-    """The id a cursor continues after; a malformed cursor is a 422 on `cursor`."""
+def decode_cursor(cursor: str, *, key: InstrumentedAttribute[int]) -> int:
+    """The key id a cursor continues after; a malformed cursor is a 422 on `cursor`."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise Invalid("cursor", "Not a cursor this API gave out.") from exc
-    if not isinstance(value, int):
+    # Bounded by the key's column: a larger number would reach the database and fail there.
+    if not is_row_id(value, maximum=max_id(key)):
         raise Invalid("cursor", "Not a cursor this API gave out.")
     return value
 
@@ -69,7 +71,7 @@ def paginate(
 ) -> Page:
     """Keyset-page stmt newest first by the integer column key (one query, no OFFSET)."""
     if cursor is not None:
-        stmt = stmt.where(key < decode_cursor(cursor))
+        stmt = stmt.where(key < decode_cursor(cursor, key=key))
     rows = list(session.scalars(stmt.order_by(key.desc()).limit(limit + 1)))
     has_more = len(rows) > limit
     rows = rows[:limit]

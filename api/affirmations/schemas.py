@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from api.affirmations.models import TEXT_MAX
 from api.content.loader import AFFIRMATION_CATEGORIES
 from api.fields import Instant
+from api.ids import row_id_field
 from api.pagination import PageArgs, page_schema
 
 
@@ -39,7 +40,7 @@ class LibraryArgs(PageArgs):
 
 
 class SendSchema(Schema):
-    affirmation_id = fields.Integer()
+    affirmation_id = row_id_field()
     text = Text()
     client_id = fields.UUID(required=True)
 

@@ -75,7 +75,7 @@ def list_library(
         stmt = stmt.where(Affirmation.category == category)
     # Oldest first, unlike the feeds: the library reads in the order its files were written.
     if cursor is not None:
-        stmt = stmt.where(Affirmation.id > decode_cursor(cursor))
+        stmt = stmt.where(Affirmation.id > decode_cursor(cursor, key=Affirmation.id))
     rows = list(session.scalars(stmt.order_by(Affirmation.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

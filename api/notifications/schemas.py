@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from api.fields import Instant
+from api.ids import MAX_BIG_ID, row_id_field
 from api.pagination import page_schema
 
 
@@ -22,4 +23,4 @@ NotificationPageSchema = page_schema(NotificationSchema, "NotificationPage")
 
 
 class MarkReadSchema(Schema):
-    up_to_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    up_to_id = row_id_field(required=True, maximum=MAX_BIG_ID)  # a BIGINT key
