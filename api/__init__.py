@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from flask import Flask, request
-from flask_smorest import Api
 from sqlalchemy import event
 
 from api.config import Config
+
+if TYPE_CHECKING:
+    from api.errors import ProblemApi
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -45,7 +48,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
-    api = Api(app)
+    api = errors.ProblemApi(app)
     api.register_field(WallTime, "string", None)
     limiter.init_app(app)
     errors.register(app)
@@ -64,7 +67,7 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
-def _register_blueprints(app: Flask, api: Api) -> None:
+def _register_blueprints(app: Flask, api: ProblemApi) -> None:
     from api import health
     from api.affirmations.routes import gratitude, library, messages
     from api.auth import authenticate

@@ -24,6 +24,42 @@ def test_unknown_route_is_404_problem(client):
 def test_wrong_method_is_405_problem(client):
     response = client.put("/v1/me", json={}, headers=auth("a"))
     assert_problem(response, 405)
+    # RFC 9110: a 405 names the methods the resource has.
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "PATCH", "DELETE"}
+
+
+def test_a_rate_limit_error_always_says_when_to_retry(make_app):
+    from api.errors import RateLimited
+
+    app = make_app()
+
+    @app.get("/slow-down")
+    def slow_down():
+        raise RateLimited("Easy.", retry_after=0)
+
+    response = app.test_client().get("/slow-down")
+    assert_problem(response, 429)
+    assert response.headers["Retry-After"] == "1"
+    with pytest.raises(TypeError):
+        RateLimited("no retry_after")  # type: ignore[call-arg]
+
+
+def test_the_spec_documents_errors_as_problem_json(client):
+    spec = client.get("/openapi.json").get_json()
+    problem = spec["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail"}
+    assert problem["properties"]["status"]["type"] == "integer"
+    for name, response in spec["components"]["responses"].items():
+        assert list(response["content"]) == ["application/problem+json"], name
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")) and "content" in response:
+                    assert list(response["content"]) == ["application/problem+json"], (
+                        f"{method} {path} {status}"
+                    )
 
 
 def test_oversized_body_is_413_problem(client):
