@@ -105,12 +105,58 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
 
 
 def _require_json_body() -> None:
-    """415 for a body that is not JSON, before anything parses it."""
-    from werkzeug.exceptions import UnsupportedMediaType
+    """415 for a body that is not JSON, 400 for one that does not parse, 422 for unstorable text.
+
+    Checked once here, before any schema sees the body, so no route can forget it.
+    """
+    from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+    from api.errors import Invalid
 
     has_body = request.method in ("POST", "PUT", "PATCH") and request.content_length
-    if has_body and not request.is_json:
+    if not has_body:
+        return
+    if not request.is_json:
         raise UnsupportedMediaType("Send the body as application/json.")
+    try:
+        body = request.get_json()
+    except (BadRequest, RecursionError) as exc:
+        # RecursionError: nesting deeper than the parser goes (a 64 KiB body of "[[[[...").
+        raise BadRequest("The request body is not valid JSON.") from exc
+    field = _unstorable_text_at(body)
+    if field is not None:
+        # PostgreSQL stores no NUL character, and no database a lone surrogate (not UTF-8).
+        raise Invalid(field, "Text may not contain NUL characters or unpaired surrogates.")
+
+
+def _unstorable_text_at(body: object) -> str | None:
+    """The dotted path of the first key or string no database can store, if any."""
+    stack: list[tuple[str, object]] = [("", body)]
+    while stack:  # a loop, not recursion: the body may nest as deep as the parser allowed
+        path, value = stack.pop()
+        if isinstance(value, str) and not _storable(value):
+            return path or "_body"
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if not _storable(key):
+                    return path or "_body"
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value))
+    return None
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _sqlite_pragmas(engine: object) -> None:
