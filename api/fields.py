@@ -12,6 +12,13 @@ from marshmallow import ValidationError, fields
 
 HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
+# Ids are 32-bit integers on PostgreSQL (notifications' 64-bit); SQLite raises past 64 bits. A
+# larger number names nothing, so it must never reach a query: in a path it matches no route
+# (404), in a body or cursor it fails validation (422).
+MAX_ID = 2**31 - 1
+MAX_BIG_ID = 2**63 - 1
+ID = f"int(min=1, max={MAX_ID})"  # the URL converter of every id in a path: f"/<{ID}:name>"
+
 
 # Names available_timezones() lists that are not zones anyone lives in: "localtime" is the
 # host's /etc/localtime (a different zone on every server), "Factory" is tzdata's "-00"

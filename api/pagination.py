@@ -13,6 +13,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.errors import Invalid
+from api.fields import MAX_BIG_ID
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -48,7 +49,8 @@ def decode_cursor(cursor: str) -> int:
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise Invalid("cursor", "Not a cursor this API gave out.") from exc
-    if not isinstance(value, int):
+    # Only ids: a bool is an int to Python, and a huge int would overflow the query.
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_BIG_ID:
         raise Invalid("cursor", "Not a cursor this API gave out.")
     return value
 

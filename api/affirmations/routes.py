@@ -24,6 +24,7 @@ from api.affirmations.schemas import (
 )
 from api.auth import current_couple, current_user
 from api.extensions import db
+from api.fields import ID
 from api.pagination import Page, PageArgs
 
 library = Blueprint(
@@ -97,7 +98,7 @@ class Messages(MethodView):
         )
 
 
-@messages.route("/<int:message_id>/read")
+@messages.route(f"/<{ID}:message_id>/read")
 class MessageRead(MethodView):
     @messages.response(204)
     def post(self, message_id: int) -> None:
@@ -107,7 +108,7 @@ class MessageRead(MethodView):
         )
 
 
-@messages.route("/<int:message_id>/reaction")
+@messages.route(f"/<{ID}:message_id>/reaction")
 class MessageReaction(MethodView):
     @messages.arguments(ReactionSchema)
     @messages.response(200, MessageSchema)
@@ -147,7 +148,7 @@ class Gratitude(MethodView):
         )
 
 
-@gratitude.route("/<int:entry_id>")
+@gratitude.route(f"/<{ID}:entry_id>")
 class GratitudeItem(MethodView):
     @gratitude.response(204)
     def delete(self, entry_id: int) -> None:

@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from api.affirmations.models import TEXT_MAX
 from api.content.loader import AFFIRMATION_CATEGORIES
-from api.fields import Instant
+from api.fields import MAX_ID, Instant
 from api.pagination import PageArgs, page_schema
 
 
@@ -39,7 +39,7 @@ class LibraryArgs(PageArgs):
 
 
 class SendSchema(Schema):
-    affirmation_id = fields.Integer()
+    affirmation_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     text = Text()
     client_id = fields.UUID(required=True)
 

@@ -12,6 +12,7 @@ from api.devices import service
 from api.devices.models import Device
 from api.devices.schemas import DeviceInSchema, DeviceSchema
 from api.extensions import db
+from api.fields import ID
 
 blp = Blueprint("devices", __name__, url_prefix="/v1/devices", description="Push devices")
 
@@ -38,7 +39,7 @@ class Devices(MethodView):
         return service.list_for(db.session, user_id=current_user().id)
 
 
-@blp.route("/<int:device_id>")
+@blp.route(f"/<{ID}:device_id>")
 class DeviceById(MethodView):
     @blp.response(204)
     def delete(self, device_id: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.fields import Instant
+from api.fields import MAX_BIG_ID, Instant
 from api.pagination import page_schema
 
 
@@ -22,4 +22,4 @@ NotificationPageSchema = page_schema(NotificationSchema, "NotificationPage")
 
 
 class MarkReadSchema(Schema):
-    up_to_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    up_to_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_BIG_ID))

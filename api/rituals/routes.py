@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from api.auth import current_couple, current_user
 from api.clock import now
 from api.extensions import db
+from api.fields import ID
 from api.rituals import service
 from api.rituals.schemas import (
     RitualCreateSchema,
@@ -57,7 +58,7 @@ class Rituals(MethodView):
         return [service.to_dict(r, moment=moment) for r in rituals]
 
 
-@blp.route("/<int:ritual_id>")
+@blp.route(f"/<{ID}:ritual_id>")
 class RitualById(MethodView):
     @blp.response(200, RitualSchema)
     def get(self, ritual_id: int) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from api.auth import current_couple, current_user
 from api.extensions import db
+from api.fields import ID
 from api.pagination import Page
 from api.streaks import service
 from api.streaks.models import CheckIn, Nudge
@@ -26,7 +27,7 @@ blp = Blueprint(
 )
 
 
-@blp.route("/rituals/<int:ritual_id>/check-ins")
+@blp.route(f"/rituals/<{ID}:ritual_id>/check-ins")
 class CheckIns(MethodView):
     @blp.arguments(CheckInInSchema)
     @blp.response(201, CheckInSchema)
@@ -59,7 +60,7 @@ class CheckIns(MethodView):
         )
 
 
-@blp.route("/rituals/<int:ritual_id>/streak")
+@blp.route(f"/rituals/<{ID}:ritual_id>/streak")
 class Streak(MethodView):
     @blp.response(200, StreakSchema)
     def get(self, ritual_id: int) -> dict[str, Any]:
@@ -75,7 +76,7 @@ class Streaks(MethodView):
         return service.streaks(db.session, couple=current_couple())
 
 
-@blp.route("/rituals/<int:ritual_id>/nudge")
+@blp.route(f"/rituals/<{ID}:ritual_id>/nudge")
 class NudgePartner(MethodView):
     @blp.response(202, NudgeSchema)
     def post(self, ritual_id: int) -> Nudge:

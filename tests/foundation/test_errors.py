@@ -107,3 +107,56 @@ def test_500_never_leaks_a_traceback(make_app):
 @pytest.mark.parametrize("path", ["/v1/me", "/v1/devices", "/v1/notifications"])
 def test_every_v1_path_needs_a_token(client, path):
     assert_problem(client.get(path), 401)
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_400_not_500(client):
+    deep = "[" * 30_000 + "]" * 30_000  # under the 64 KiB limit
+    response = client.patch("/v1/me", data=deep, content_type="application/json", headers=auth("a"))
+    assert assert_problem(response, 400)["detail"] == "The request body is not valid JSON."
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ('{"display_name": "a\\u0000b"}', "display_name"),  # PostgreSQL stores no NUL
+        ('{"display_name": "\\ud800"}', "display_name"),  # a lone surrogate is not UTF-8
+        ('{"quiet_hours": {"start": "07:00", "end": "\\u0000"}}', "quiet_hours.end"),
+        ('{"display_name": "ok", "\\u0000": 1}', "_body"),
+    ],
+)
+def test_text_no_database_can_store_is_422_and_changes_nothing(client, raw, field):
+    before = client.get("/v1/me", headers=auth("a")).get_json()
+    response = client.patch("/v1/me", data=raw, content_type="application/json", headers=auth("a"))
+    assert field in assert_problem(response, 422)["errors"]
+    assert client.get("/v1/me", headers=auth("a")).get_json() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/v1/devices/{}"),
+        ("GET", "/v1/couple/rituals/{}"),
+        ("GET", "/v1/couple/rituals/{}/streak"),
+        ("POST", "/v1/couple/affirmations/{}/read"),
+        ("DELETE", "/v1/couple/gratitude/{}"),
+    ],
+)
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**30, 0])
+def test_an_id_no_row_can_have_is_404_not_500(client, method, path, number):
+    response = client.open(path.format(number), method=method, headers=auth("a"))
+    assert_problem(response, 404)
+
+
+@pytest.mark.parametrize("after", [10**30, 2**63, True, 0, -1, "7"])
+def test_a_forged_cursor_is_422_not_500(client, after):
+    import base64
+    import json
+
+    cursor = base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode()
+    response = client.get(f"/v1/notifications?cursor={cursor}", headers=auth("a"))
+    assert "cursor" in assert_problem(response, 422)["errors"]
+
+
+def test_a_huge_up_to_id_is_422_not_500(client):
+    response = client.post("/v1/notifications/read", json={"up_to_id": 10**30}, headers=auth("a"))
+    assert "up_to_id" in assert_problem(response, 422)["errors"]
