@@ -9,6 +9,7 @@ from flask import Flask, request
 from sqlalchemy import event
 
 from api.config import Config
+from api.errors import DomainError
 
 if TYPE_CHECKING:
     from api.errors import ProblemApi
@@ -113,6 +114,8 @@ def _require_json_body() -> None:
 
     from api.errors import Invalid
 
+    if request.routing_exception is not None:
+        return  # no such route or method: the 404/405 comes first, whatever the body
     has_body = request.method in ("POST", "PUT", "PATCH") and request.content_length
     if not has_body:
         return
@@ -127,6 +130,29 @@ def _require_json_body() -> None:
     if field is not None:
         # PostgreSQL stores no NUL character, and no database a lone surrogate (not UTF-8).
         raise Invalid(field, "Text may not contain NUL characters or unpaired surrogates.")
+    if body not in (None, {}) and not _takes_json_body():
+        # An endpoint without a body schema would silently ignore these: unknown fields, 422.
+        fields = list(body) if isinstance(body, dict) else ["_body"]
+        raise BodyNotTaken(errors={name: ["Unknown field."] for name in fields})
+
+
+def _takes_json_body() -> bool:
+    """Whether the matched view parses a JSON body (flask-smorest's @arguments on it)."""
+    from flask import current_app
+
+    view = current_app.view_functions[request.endpoint]  # type: ignore[index]
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, request.method.lower(), None) if view_class else view
+    arguments = getattr(handler, "_apidoc", {}).get("arguments", {})
+    return any(p.get("in") == "json" for p in arguments.get("parameters", []))
+
+
+class BodyNotTaken(DomainError):
+    status = 422
+    title = "Validation failed"
+
+    def __init__(self, *, errors: dict[str, list[str]]) -> None:
+        super().__init__("This endpoint takes no request body; see errors.", errors=errors)
 
 
 def _unstorable_text_at(body: object) -> str | None:

@@ -160,3 +160,24 @@ def test_a_forged_cursor_is_422_not_500(client, after):
 def test_a_huge_up_to_id_is_422_not_500(client):
     response = client.post("/v1/notifications/read", json={"up_to_id": 10**30}, headers=auth("a"))
     assert "up_to_id" in assert_problem(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("body", [{"inviter_id": 7}, [1], "code"])
+def test_a_body_sent_to_an_endpoint_that_takes_none_is_422_and_changes_nothing(client, body):
+    from sqlalchemy import func, select
+
+    from api.extensions import db
+    from api.pairing.models import Invite
+
+    response = client.post("/v1/invites", json=body, headers=auth("a"))
+    assert assert_problem(response, 422)["errors"]
+    assert db.session.scalar(select(func.count()).select_from(Invite)) == 0
+    # No body, or an empty object, is what such an endpoint takes.
+    assert client.post("/v1/invites", json={}, headers=auth("a")).status_code == 201
+
+
+def test_no_such_method_is_405_whatever_the_body(client):
+    form = client.put("/v1/me", data="a=b", content_type="text/plain", headers=auth("a"))
+    assert_problem(form, 405)
+    unknown = client.put("/v1/me", json={"anything": 1}, headers=auth("a"))
+    assert_problem(unknown, 405)
