@@ -200,27 +200,31 @@ def clock() -> Iterator[FixedClock]:
     api_clock.set_fixed(None)
 
 
+def run_queued_jobs(app: Flask) -> int:
+    """Run every job queued on app's queue now, in this process; a failed job fails the test.
+
+    Returns how many jobs finished.
+    """
+    job_queue = app.extensions["hearth_queue"]
+    worker = SimpleWorker([job_queue.queue], connection=job_queue.connection)
+    failed = job_queue.queue.failed_job_registry
+    finished = job_queue.queue.finished_job_registry
+    failed_before = set(failed.get_job_ids())
+    finished_before = set(finished.get_job_ids())
+    worker.work(burst=True, logging_level="WARNING")
+    new_failures = set(failed.get_job_ids()) - failed_before
+    if new_failures:
+        from rq.job import Job
+
+        job = Job.fetch(sorted(new_failures)[0], connection=job_queue.connection)
+        raise AssertionError(f"job {job.func_name} failed:\n{job.latest_result().exc_string}")
+    return len(set(finished.get_job_ids()) - finished_before)
+
+
 @pytest.fixture
 def run_jobs(app: Flask) -> Callable[[], int]:
-    """Run every queued job now, in this process; a failed job fails the test."""
-
-    def run() -> int:
-        job_queue = app.extensions["hearth_queue"]
-        worker = SimpleWorker([job_queue.queue], connection=job_queue.connection)
-        failed = job_queue.queue.failed_job_registry
-        finished = job_queue.queue.finished_job_registry
-        before = set(failed.get_job_ids())
-        done_before = set(finished.get_job_ids())
-        worker.work(burst=True, logging_level="WARNING")
-        new_failures = set(failed.get_job_ids()) - before
-        if new_failures:
-            from rq.job import Job
-
-            job = Job.fetch(sorted(new_failures)[0], connection=job_queue.connection)
-            raise AssertionError(f"job {job.func_name} failed:\n{job.latest_result().exc_string}")
-        return len(set(finished.get_job_ids()) - done_before)
-
-    return run
+    """Run the shared app's queued jobs (see run_queued_jobs)."""
+    return lambda: run_queued_jobs(app)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

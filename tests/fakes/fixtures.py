@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from rq import SimpleWorker
 
 from api.config import Config
 from tests.fakes.google import FakeGoogle
@@ -86,21 +85,6 @@ def firebase_app(make_app: Callable[..., Flask], firebase_config: Config) -> Ite
 @pytest.fixture
 def run_firebase_jobs(firebase_app: Flask) -> Callable[[], int]:
     """Run the firebase app's queued jobs in this process; a failed job fails the test."""
+    from tests.conftest import run_queued_jobs
 
-    def run() -> int:
-        job_queue = firebase_app.extensions["hearth_queue"]
-        worker = SimpleWorker([job_queue.queue], connection=job_queue.connection)
-        failed = job_queue.queue.failed_job_registry
-        before = set(failed.get_job_ids())
-        finished = job_queue.queue.finished_job_registry
-        done_before = set(finished.get_job_ids())
-        worker.work(burst=True, logging_level="WARNING")
-        new_failures = set(failed.get_job_ids()) - before
-        if new_failures:
-            from rq.job import Job
-
-            job = Job.fetch(sorted(new_failures)[0], connection=job_queue.connection)
-            raise AssertionError(f"job {job.func_name} failed:\n{job.latest_result().exc_string}")
-        return len(set(finished.get_job_ids()) - done_before)
-
-    return run
+    return lambda: run_queued_jobs(firebase_app)
