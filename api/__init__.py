@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from flask import Flask, request
-from flask_smorest import Api
 from sqlalchemy import event
 
 from api.config import Config
+from api.errors import DomainError
+
+if TYPE_CHECKING:
+    from api.errors import ProblemApi
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -48,7 +52,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
-    api = Api(app)
+    api = errors.ProblemApi(app)
     api.register_field(WallTime, "string", None)
     limiter.init_app(app)
     errors.register(app)
@@ -67,7 +71,7 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
-def _register_blueprints(app: Flask, api: Api) -> None:
+def _register_blueprints(app: Flask, api: ProblemApi) -> None:
     from api import health
     from api.affirmations.routes import gratitude, library, messages
     from api.auth import authenticate
@@ -105,12 +109,83 @@ def _register_blueprints(app: Flask, api: Api) -> None:
 
 
 def _require_json_body() -> None:
-    """415 for a body that is not JSON, before anything parses it."""
-    from werkzeug.exceptions import UnsupportedMediaType
+    """415 for a body that is not JSON, 400 for one that does not parse, 422 for unstorable text.
 
+    Checked once here, before any schema sees the body, so no route can forget it.
+    """
+    from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+    from api.errors import Invalid
+
+    if request.routing_exception is not None:
+        return  # no such route or method: the 404/405 comes first, whatever the body
     has_body = request.method in ("POST", "PUT", "PATCH") and request.content_length
-    if has_body and not request.is_json:
+    if not has_body:
+        return
+    if not request.is_json:
         raise UnsupportedMediaType("Send the body as application/json.")
+    try:
+        body = request.get_json()
+    except (BadRequest, RecursionError) as exc:
+        # RecursionError: nesting deeper than the parser goes (a 64 KiB body of "[[[[...").
+        raise BadRequest("The request body is not valid JSON.") from exc
+    field = _unstorable_text_at(body)
+    if field is not None:
+        # PostgreSQL stores no NUL character, and no database a lone surrogate (not UTF-8).
+        raise Invalid(field, "Text may not contain NUL characters or unpaired surrogates.")
+    if body not in (None, {}) and not _takes_json_body():
+        # An endpoint without a body schema would silently ignore these: unknown fields, 422.
+        fields = list(body) if isinstance(body, dict) else ["_body"]
+        raise BodyNotTaken(errors={name: ["Unknown field."] for name in fields})
+
+
+def _takes_json_body() -> bool:
+    """Whether the matched view parses a JSON body (flask-smorest's @arguments on it)."""
+    from flask import current_app
+
+    view = current_app.view_functions[request.endpoint]  # type: ignore[index]
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, request.method.lower(), None) if view_class else view
+    arguments = getattr(handler, "_apidoc", {}).get("arguments", {})
+    return any(p.get("in") == "json" for p in arguments.get("parameters", []))
+
+
+class BodyNotTaken(DomainError):
+    status = 422
+    title = "Validation failed"
+
+    def __init__(self, *, errors: dict[str, list[str]]) -> None:
+        super().__init__("This endpoint takes no request body; see errors.", errors=errors)
+
+
+def _unstorable_text_at(body: object) -> str | None:
+    """The dotted path of the first key or string no database can store, if any."""
+    stack: list[tuple[str, object]] = [("", body)]
+    while stack:  # a loop, not recursion: the body may nest as deep as the parser allowed
+        path, value = stack.pop()
+        if isinstance(value, str) and not _storable(value):
+            return path or "_body"
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if not _storable(key):
+                    return path or "_body"
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value))
+    return None
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _sqlite_pragmas(engine: object) -> None:

@@ -7,6 +7,9 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, json
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -60,8 +63,57 @@ class Conflict(DomainError):
 
 
 class RateLimited(DomainError):
+    """A 429, which always says when to try again: API.md promises Retry-After on every one."""
+
     status = 429
     title = "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after=max(1, retry_after))
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details: the body of every error the API answers."""
+
+    type = fields.String(
+        required=True, metadata={"example": "https://hearth.app/problems/validation"}
+    )
+    title = fields.String(required=True, metadata={"example": "Unprocessable Entity"})
+    status = fields.Integer(required=True, metadata={"example": 422})
+    detail = fields.String(required=True)
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={"description": "On 422: each invalid field (nested fields nest) -> messages."},
+    )
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, documenting every error as what errors.py renders: problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        # As Api._register_responses, with the content type errors really have.
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+
+def problem_doc(description: str, **extra: Any) -> dict[str, Any]:
+    """alt_response keyword arguments documenting one error of a route (problem+json)."""
+    return {
+        "schema": ProblemSchema,
+        "content_type": PROBLEM_JSON,
+        "description": description,
+        **extra,
+    }
 
 
 def problem(
@@ -96,11 +148,11 @@ def _flatten_webargs_messages(messages: Any) -> dict[str, Any]:
     if not isinstance(messages, dict):
         return {"_body": messages}
     flat: dict[str, Any] = {}
-    for location, fields in messages.items():
-        if isinstance(fields, dict):
-            flat.update(fields)
+    for location, by_field in messages.items():
+        if isinstance(by_field, dict):
+            flat.update(by_field)
         else:
-            flat[location] = fields
+            flat[location] = by_field
     return flat
 
 
@@ -126,11 +178,15 @@ def handle_http_exception(error: HTTPException) -> Response:
         detail = "The request body or query has invalid fields; see errors."
     elif status == 400 and data and "messages" in data:
         detail = "The request body is not valid JSON."
-    headers = {}
+    # What the exception itself says in headers: Allow on a 405 (RFC 9110 requires it).
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     if error.response is not None:
         # Flask-Limiter hands over its Retry-After/X-RateLimit headers on the response it built.
-        headers = {k: v for k, v in error.response.headers.items() if k.lower() != "content-type"}
-        headers.pop("Content-Length", None)
+        headers.update(
+            (k, v)
+            for k, v in error.response.headers.items()
+            if k.lower() not in ("content-type", "content-length")
+        )
     return problem(
         status,
         title=HTTPStatus(status).phrase,

@@ -12,16 +12,21 @@ from marshmallow import ValidationError, fields
 
 HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
+# Names available_timezones() lists that are not zones anyone lives in: "localtime" is the
+# host's /etc/localtime (a different zone on every server), "Factory" is tzdata's "-00"
+# placeholder, "posixrules" a compiler default.
+NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
 
 @cache
 def known_timezones() -> frozenset[str]:
-    """Every IANA name of the tz database (the tzdata package ships it everywhere)."""
-    return frozenset(available_timezones())
+    """Every IANA zone of the tz database (the tzdata package ships it everywhere)."""
+    return frozenset(available_timezones()) - NOT_ZONES
 
 
-def is_timezone(name: str) -> bool:
-    """Whether name is an IANA time zone."""
-    return name in known_timezones()
+def is_timezone(name: object) -> bool:
+    """Whether name is an IANA time zone: the one check, used by TimeZone and the schedule math."""
+    return isinstance(name, str) and name in known_timezones()
 
 
 class Instant(fields.DateTime):

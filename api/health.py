@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Blueprint, Response, jsonify
@@ -38,5 +39,6 @@ def _database_ok() -> bool:
         return True
     except Exception:  # any driver error means "not ready"; the reason goes to the log
         log.warning("database not ready", exc_info=True)
-        db.session.rollback()
+        with contextlib.suppress(Exception):  # the connection may be too broken to roll back
+            db.session.rollback()
         return False

@@ -48,7 +48,8 @@ class JobQueue:
         """Whether Redis answers."""
         try:
             return bool(self.connection.ping())
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError):
+        except (redis.exceptions.RedisError, OSError):
+            # Any Redis error (down, loading, misconfigured, wrong password) is "not ready".
             return False
 
 

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import current_couple, current_user
+from api.errors import problem_doc
 from api.extensions import db, limiter
 from api.pairing import service
 from api.pairing.schemas import CouplePatchSchema, CoupleSchema, InviteSchema, JoinSchema
@@ -28,7 +29,7 @@ def _join_limit_key() -> str:
 @invites.route("")
 class Invites(MethodView):
     @invites.response(201, InviteSchema)
-    @invites.alt_response(409, schema="Error", description="Already paired")
+    @invites.alt_response(409, **problem_doc("Already paired"))
     def post(self) -> service.NewInvite:
         """Create my invite code (revokes my previous one)"""
         return service.create_invite(db.session, user=current_user())
@@ -48,13 +49,16 @@ class Couple(MethodView):
     @limiter.limit(JOIN_LIMIT, key_func=_join_limit_key, error_message=JOIN_LIMIT_MESSAGE)
     @couple.arguments(JoinSchema)
     @couple.response(201, CoupleSchema)
-    @couple.alt_response(404, schema="Error", description="Unknown, expired, used or revoked")
-    @couple.alt_response(409, schema="Error", description="You or the inviter are already paired")
+    @couple.alt_response(404, **problem_doc("Unknown, expired, used or revoked"))
+    @couple.alt_response(409, **problem_doc("You or the inviter are already paired"))
     @couple.alt_response(
         429,
-        schema="Error",
-        description="More than 10 attempts in an hour",
-        headers={"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+        **problem_doc(
+            "More than 10 attempts in an hour",
+            headers={
+                "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+            },
+        ),
     )
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Join a partner with their invite code (10 attempts per hour)"""
@@ -62,21 +66,21 @@ class Couple(MethodView):
         return service.to_dict(db.session, joined)
 
     @couple.response(200, CoupleSchema)
-    @couple.alt_response(404, schema="Error", description="Not paired")
+    @couple.alt_response(404, **problem_doc("Not paired"))
     def get(self) -> dict[str, Any]:
         """Read my couple"""
         return service.to_dict(db.session, current_couple())
 
     @couple.arguments(CouplePatchSchema)
     @couple.response(200, CoupleSchema)
-    @couple.alt_response(404, schema="Error", description="Not paired")
+    @couple.alt_response(404, **problem_doc("Not paired"))
     def patch(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Update my couple's anniversary, time zone or start of day"""
         updated = service.update_couple(db.session, couple=current_couple(), changes=changes)
         return service.to_dict(db.session, updated)
 
     @couple.response(204)
-    @couple.alt_response(404, schema="Error", description="Not paired")
+    @couple.alt_response(404, **problem_doc("Not paired"))
     def delete(self) -> None:
         """Unpair (my partner is told)"""
         current_couple()  # 404 when not paired

@@ -236,8 +236,11 @@ def to_dict(session: Session, couple: Couple) -> dict[str, Any]:
     }
 
 
-def unpair(session: Session, *, user: User, commit: bool = True) -> None:
-    """Leave the couple: its data becomes unreachable at once and the partner is told."""
+def unpair(session: Session, *, user: User, commit: bool = True, erasing: bool = False) -> None:
+    """Leave the couple: its data becomes unreachable at once and the partner is told.
+
+    erasing: the user is erasing their account, so the partner's push does not name them.
+    """
     couple = session.get(Couple, user.couple_id) if user.couple_id else None
     if couple is None:
         return
@@ -276,12 +279,15 @@ def unpair(session: Session, *, user: User, commit: bool = True) -> None:
     partner_id = couple.partner_of(user.id)
     if partner_id is not None:
         name = user.display_name or "Your partner"
+        body = f"{name} has unpaired. Your shared rituals are closed."
+        if erasing:
+            body = "Your partner deleted their account. Your shared rituals are closed."
         notify(
             session,
             recipient_id=partner_id,
             category="pairing",
             title="Hearth",
-            body=f"{name} has unpaired. Your shared rituals are closed.",
+            body=body,
             data={"event": "unpaired", "couple_id": str(couple.id)},
             dedupe_key=f"unpaired:{couple.id}:{partner_id}",
         )
@@ -292,7 +298,7 @@ def unpair(session: Session, *, user: User, commit: bool = True) -> None:
 def before_erase(session: Session, *, user: User) -> None:
     """What pairing does when an account is erased: revoke its invite, unpair (partner told)."""
     _revoke_live_invites(session, [user.id], now())
-    unpair(session, user=user, commit=False)
+    unpair(session, user=user, commit=False, erasing=True)
 
 
 def purge_unpaired(session: Session, *, older_than: timedelta = PURGE_AFTER) -> int:

@@ -16,7 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from api.fields import is_timezone
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_INDEX = {name: i for i, name in enumerate(WEEKDAYS)}
@@ -45,22 +47,10 @@ class Occurrence:
 
 @lru_cache(maxsize=1024)
 def zone(tz: str) -> ZoneInfo:
-    """The ZoneInfo for an IANA name; InvalidSchedule when the tz database lacks it."""
-    if not isinstance(tz, str) or not tz or tz == "localtime":
+    """The ZoneInfo for an IANA name; InvalidSchedule when it is not one (api.fields decides)."""
+    if not is_timezone(tz):
         raise InvalidSchedule(f"unknown time zone: {tz!r}")
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidSchedule(f"unknown time zone: {tz!r}") from exc
-
-
-def is_valid_timezone(tz: str) -> bool:
-    """True when ``tz`` names a zone in the tz database."""
-    try:
-        zone(tz)
-    except InvalidSchedule:
-        return False
-    return True
+    return ZoneInfo(tz)
 
 
 def weekday_set(days: Iterable[str]) -> frozenset[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Select, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from api.notifications.categories import PREFERENCES
@@ -45,11 +46,52 @@ def update(session: Session, *, user: User, changes: dict[str, Any]) -> User:
 def erase(session: Session, *, user: User) -> None:
     """Erase the account: unpair first (the partner is told), then delete everything personal.
 
-    Devices, check-ins and notifications go with the row (ON DELETE CASCADE); messages the user
-    sent keep their text for the recipient but lose their author (ON DELETE SET NULL).
+    Devices, invites, check-ins, nudges and the user's own notifications go with the row (ON
+    DELETE CASCADE); messages and gratitude the user wrote keep their text for the partner but
+    lose their author (ON DELETE SET NULL). What the user's actions pushed to partners (which
+    name the user, and point at check-ins and nudges that are gone) is deleted here.
     """
     from api.pairing import service as pairing
 
+    _forget_pushes_about(session, user)
     pairing.before_erase(session, user=user)
     session.delete(user)
     session.commit()
+
+
+def _forget_pushes_about(session: Session, user: User) -> None:
+    """Delete the notifications other people got because of what user did."""
+    from api.affirmations.models import AffirmationMessage
+    from api.notifications.models import Notification
+    from api.pairing.models import Couple
+    from api.streaks.models import CheckIn, Nudge
+
+    def ids(stmt: Select[Any]) -> list[str]:
+        # Notification.data holds ids as strings (FCM data values are strings).
+        return [str(i) for i in session.scalars(stmt)]
+
+    data = Notification.data
+    caused = [
+        data["check_in_id"]
+        .as_string()
+        .in_(ids(select(CheckIn.id).where(CheckIn.user_id == user.id))),
+        data["nudge_id"].as_string().in_(ids(select(Nudge.id).where(Nudge.sender_id == user.id))),
+        data["message_id"]
+        .as_string()
+        .in_(ids(select(AffirmationMessage.id).where(AffirmationMessage.sender_id == user.id))),
+        # In the user's couples, every pairing push to someone else was the user's doing: the
+        # inviter hears that the user joined, the partner that the user left.
+        and_(
+            Notification.category == "pairing",
+            data["couple_id"]
+            .as_string()
+            .in_(
+                ids(
+                    select(Couple.id).where(
+                        or_(Couple.user_a_id == user.id, Couple.user_b_id == user.id)
+                    )
+                )
+            ),
+        ),
+    ]
+    session.execute(delete(Notification).where(Notification.recipient_id != user.id, or_(*caused)))

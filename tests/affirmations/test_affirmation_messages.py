@@ -116,6 +116,9 @@ def test_partner_cannot_reuse_a_client_id(client, couple):
         {"text": "Hi", "client_id": "not-a-uuid"},
         {"text": "Hi", "sender_id": 5},
         {"text": 42},
+        {"affirmation_id": 10**30},  # past any id: 422, not an overflow in the query
+        {"affirmation_id": 0},
+        {"text": "Hi\u0000"},  # PostgreSQL stores no NUL
     ],
 )
 def test_invalid_send_is_422_and_writes_nothing(client, couple, body):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from api.devices.models import Device
@@ -90,6 +91,16 @@ def test_bad_patch_is_422_and_changes_nothing(client):
 def test_timezone_error_names_the_field(client):
     response = client.patch("/v1/me", json={"timezone": "Nowhere"}, headers=auth("kim"))
     assert "timezone" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("name", ["localtime", "Factory", "posixrules"])
+def test_names_the_tz_database_lists_but_nobody_lives_in_are_422(client, name):
+    """available_timezones() lists them; the TimeZone field, the one check, does not take them."""
+    before = client.get("/v1/me", headers=auth("kim")).get_json()
+    response = client.patch("/v1/me", json={"timezone": name}, headers=auth("kim"))
+    assert response.status_code == 422
+    assert "timezone" in response.get_json()["errors"]
+    assert client.get("/v1/me", headers=auth("kim")).get_json() == before
 
 
 def test_delete_me_erases_the_account_and_devices(client):

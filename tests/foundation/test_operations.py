@@ -34,7 +34,26 @@ def test_readyz_503_when_database_is_down(make_app):
     app = make_app(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.get_json()["checks"]["database"] is False
+    assert response.content_type == "application/problem+json"
+    body = response.get_json()
+    assert {"type", "title", "status", "detail"} <= body.keys() and body["status"] == 503
+    assert body["checks"] == {"database": False, "redis": True}
+
+
+def test_readyz_503_not_500_on_any_redis_error(make_app, monkeypatch):
+    """Redis still loading its dataset, or refusing our password, is "not ready" too."""
+    import redis
+
+    app = make_app()
+
+    def refuse() -> bool:
+        raise redis.exceptions.ResponseError("LOADING Redis is loading the dataset in memory")
+
+    monkeypatch.setattr(app.extensions["hearth_queue"].connection, "ping", refuse)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
+    assert response.get_json()["checks"] == {"database": True, "redis": False}
 
 
 PRODUCTION = {

@@ -63,6 +63,8 @@ def test_bad_patch_is_422_and_changes_nothing(client):
     cases = [
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"timezone": "utc+2"}, "timezone"),
+        ({"timezone": "localtime"}, "timezone"),
+        ({"timezone": "Factory"}, "timezone"),
         ({"timezone": None}, "timezone"),
         ({"day_starts_at": "4:00"}, "day_starts_at"),
         ({"day_starts_at": "24:00"}, "day_starts_at"),

@@ -217,6 +217,8 @@ VALID = {"title": "T", "schedule": {"days": ["mon"], "time": "07:00"}}
         ({"schedule": {"days": ["mon"], "time": "7:00"}}, "schedule"),
         ({"schedule": {"days": ["mon"], "time": "24:00"}}, "schedule"),
         ({"schedule": {"days": ["mon"], "time": "07:00", "timezone": "Mars/Base"}}, "schedule"),
+        ({"schedule": {"days": ["mon"], "time": "07:00", "timezone": "localtime"}}, "schedule"),
+        ({"schedule": {"days": ["mon"], "time": "07:00", "timezone": "Factory"}}, "schedule"),
         ({"schedule": {"days": ["mon"], "time": "07:00", "every": 2}}, "schedule"),
         ({"reminder": {"minutes_before": -1}}, "reminder"),
         ({"reminder": {"minutes_before": 1441}}, "reminder"),
