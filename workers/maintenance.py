@@ -9,15 +9,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
-from api import queue
 from api.clock import now
 from api.devices.models import Device
 from api.extensions import db
-from api.notifications.models import PENDING, Notification
+from api.notifications.models import Notification
 from workers.app import job_app
-from workers.scheduler import SWEEP_AFTER, SWEEP_BATCH
+from workers.scheduler import SWEEP_AFTER, enqueue_pending
 
 log = logging.getLogger(__name__)
 
@@ -32,29 +31,14 @@ def enqueue_due() -> int:
     pushes held for quiet hours or written for later. Nothing else enqueues them when they
     fall due; once they are a minute overdue, sweep_pending takes over.
     """
-    app = job_app()
-    with app.app_context():
-        try:
-            moment = now()
-            ids = list(
-                db.session.scalars(
-                    select(Notification.id)
-                    .where(
-                        Notification.status == PENDING,
-                        Notification.deliver_after <= moment,
-                        Notification.deliver_after > moment - SWEEP_AFTER,
-                        # Written due at once: its after-commit enqueue covers it.
-                        Notification.deliver_after > Notification.created_at,
-                    )
-                    .order_by(Notification.id)
-                    .limit(10 * SWEEP_BATCH)
-                )
-            )
-        finally:
-            db.session.remove()
-        for start in range(0, len(ids), SWEEP_BATCH):
-            queue.enqueue(queue.DELIVER_JOB, ids[start : start + SWEEP_BATCH])
-        return len(ids)
+    return enqueue_pending(
+        lambda moment: [
+            Notification.deliver_after <= moment,
+            Notification.deliver_after > moment - SWEEP_AFTER,
+            # Written due at once: its after-commit enqueue covers it.
+            Notification.deliver_after > Notification.created_at,
+        ]
+    )
 
 
 def prune_stale_devices() -> int:

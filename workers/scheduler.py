@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from api import queue
 from api.clock import now
@@ -26,14 +27,24 @@ def sweep_pending() -> int:
     They are rows whose enqueue was lost (Redis down at commit) or whose worker died. The
     delivery job skips anything already sent, so a duplicate enqueue is harmless.
     """
+    count = enqueue_pending(lambda moment: [Notification.deliver_after <= moment - SWEEP_AFTER])
+    if count:
+        log.info("sweep re-enqueued %d pending notifications", count)
+    return count
+
+
+def enqueue_pending(conditions: Callable[[datetime], list[ColumnElement[bool]]]) -> int:
+    """Enqueue delivery of the pending notifications matching conditions(now), in batches.
+
+    The one way the clock hands pending rows to the workers (the sweep, due retries and holds).
+    """
     app = job_app()
     with app.app_context():
         try:
-            cutoff = now() - SWEEP_AFTER
             ids = list(
                 db.session.scalars(
                     select(Notification.id)
-                    .where(Notification.status == PENDING, Notification.deliver_after <= cutoff)
+                    .where(Notification.status == PENDING, *conditions(now()))
                     .order_by(Notification.id)
                     .limit(10 * SWEEP_BATCH)
                 )
@@ -42,8 +53,6 @@ def sweep_pending() -> int:
             db.session.remove()
         for start in range(0, len(ids), SWEEP_BATCH):
             queue.enqueue(queue.DELIVER_JOB, ids[start : start + SWEEP_BATCH])
-        if ids:
-            log.info("sweep re-enqueued %d pending notifications", len(ids))
         return len(ids)
 
 
