@@ -28,10 +28,23 @@ CATEGORIES: dict[str, Category] = {
         Category("streak_milestone", "streaks", "streaks", False, False),
         Category("streak_at_risk", "streaks", "streaks", False, True),
         Category("affirmation", "affirmations", "affirmations", True, False),
+        Category("daily_question", "daily_question", "daily_question", True, False),
+        Category("mood", "moods", "moods", True, False),
+        Category("memory", "memories", "memories", False, False),
+        Category("recap", "recap", "recap", False, False),
     )
 }
 
-PREFERENCES = ("ritual_reminders", "partner_activity", "streaks", "affirmations")
+PREFERENCES = (
+    "ritual_reminders",
+    "partner_activity",
+    "streaks",
+    "affirmations",
+    "daily_question",
+    "moods",
+    "memories",
+    "recap",
+)
 
 
 def get(name: str) -> Category:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from api.clock import now
 from api.db_utils import insert_ignore
 from api.errors import Conflict, DomainError, NotFound
+from api.lifecycle import couple_unpaired, couples_purging
 from api.notifications.models import PENDING, SUPPRESSED, Notification
 from api.notifications.service import notify
 from api.pairing.models import Couple, Invite
@@ -291,6 +292,7 @@ def unpair(session: Session, *, user: User, commit: bool = True, erasing: bool =
             data={"event": "unpaired", "couple_id": str(couple.id)},
             dedupe_key=f"unpaired:{couple.id}:{partner_id}",
         )
+    couple_unpaired.send(couple, session=session)
     if commit:
         session.commit()
 
@@ -330,7 +332,9 @@ def purge_unpaired(session: Session, *, older_than: timedelta = PURGE_AFTER) -> 
                         ),
                     )
                 )
-        session.execute(delete(Couple).where(Couple.id.in_([c.id for c in couples])))
+        couple_ids = [c.id for c in couples]
+        couples_purging.send(None, session=session, couple_ids=couple_ids)
+        session.execute(delete(Couple).where(Couple.id.in_(couple_ids)))
         session.commit()  # one batch, one transaction: a crash loses nothing but progress
         purged += len(couples)
 

@@ -25,6 +25,10 @@ class User(db.Model):
     notify_partner_activity: Mapped[bool] = mapped_column(default=True)
     notify_streaks: Mapped[bool] = mapped_column(default=True)
     notify_affirmations: Mapped[bool] = mapped_column(default=True)
+    notify_daily_question: Mapped[bool] = mapped_column(default=True)
+    notify_moods: Mapped[bool] = mapped_column(default=True)
+    notify_memories: Mapped[bool] = mapped_column(default=True)
+    notify_recap: Mapped[bool] = mapped_column(default=True)
     # The couple the user is in now; None when single. Constraints on the couple side keep
     # one user in one couple at a time.
     couple_id: Mapped[int | None] = mapped_column(

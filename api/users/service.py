@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
+from api.lifecycle import user_erasing
 from api.notifications.categories import PREFERENCES
 from api.users.models import User
 
@@ -55,6 +56,8 @@ def erase(session: Session, *, user: User) -> None:
 
     _forget_pushes_about(session, user)
     pairing.before_erase(session, user=user)
+    # Each domain that keeps what the user wrote erases it here (api/lifecycle.py).
+    user_erasing.send(user, session=session)
     session.delete(user)
     session.commit()
 

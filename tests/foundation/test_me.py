@@ -23,6 +23,10 @@ def test_first_call_provisions_the_user(client):
         "partner_activity": True,
         "streaks": True,
         "affirmations": True,
+        "daily_question": True,
+        "moods": True,
+        "memories": True,
+        "recap": True,
     }
     assert body["created_at"].endswith("Z")
     again = client.get("/v1/me", headers=auth("alex")).get_json()

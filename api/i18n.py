@@ -1,0 +1,69 @@
+"""User-facing texts in the reader's language, through gettext catalogs (Babel).
+
+Mark a text where it is written with ``N_("Sam logged %(ritual)s")`` (so `pybabel extract -k N_`
+finds it) and render it for its reader with ``translate(locale, text, ritual=...)``. Catalogs are
+the ``.po`` files under ``api/translations/<lang>/LC_MESSAGES/messages.po``; English is the
+source language, so an English reader (or a text missing from a catalog) gets the msgid itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+SOURCE_LANGUAGE = "en"
+
+
+def N_(message: str) -> str:
+    """Mark message for extraction; it is translated later, for its reader."""
+    return message
+
+
+def available_languages() -> tuple[str, ...]:
+    """The languages with a catalog, plus English (the source language)."""
+    found = sorted(p.name for p in TRANSLATIONS_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())
+    return (SOURCE_LANGUAGE, *found)
+
+
+def language_of(locale: str | None) -> str:
+    """The catalog language for a BCP 47 tag: `es-ES` → `es`; unknown or None → `en`."""
+    if not locale:
+        return SOURCE_LANGUAGE
+    try:
+        language = Locale.parse(locale.replace("-", "_")).language
+    except (ValueError, UnknownLocaleError):
+        return SOURCE_LANGUAGE
+    return language if language in available_languages() else SOURCE_LANGUAGE
+
+
+def translate(locale: str | None, message: str, /, **params: object) -> str:
+    """message in locale's language, with %(name)s placeholders filled from params."""
+    text = _catalog(language_of(locale)).gettext(message)
+    return text % params if params else text
+
+
+def ntranslate(locale: str | None, singular: str, plural: str, n: int, /, **params: object) -> str:
+    """The singular or plural form for n in locale's language; %(n)s is filled in too."""
+    text = _catalog(language_of(locale)).ngettext(singular, plural, n)
+    return text % {"n": n, **params}
+
+
+@functools.cache
+def _catalog(language: str) -> NullTranslations:
+    po_file = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == SOURCE_LANGUAGE or not po_file.is_file():
+        return NullTranslations()
+    # Compiled in memory from the .po: no generated .mo file to keep in step with its source.
+    with po_file.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
