@@ -2,7 +2,7 @@
 
 Mark a text where it is written with ``N_("Sam logged %(ritual)s")`` (so `pybabel extract -k N_`
 finds it) and render it for its reader with ``translate(locale, text, ritual=...)``. Catalogs are
-the ``.po`` files under ``api/translations/<lang>/LC_MESSAGES/messages.po``; English is the
+the ``.po`` files under ``api/translations/<lang>/LC_MESSAGES/`` (one per domain, merged); English is the
 source language, so an English reader (or a text missing from a catalog) gets the msgid itself.
 """
 
@@ -57,13 +57,19 @@ def ntranslate(locale: str | None, singular: str, plural: str, n: int, /, **para
 
 @functools.cache
 def _catalog(language: str) -> NullTranslations:
-    po_file = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
-    if language == SOURCE_LANGUAGE or not po_file.is_file():
+    folder = TRANSLATIONS_DIR / language / "LC_MESSAGES"
+    po_files = sorted(folder.glob("*.po")) if language != SOURCE_LANGUAGE else []
+    if not po_files:
         return NullTranslations()
-    # Compiled in memory from the .po: no generated .mo file to keep in step with its source.
-    with po_file.open("rb") as source:
-        catalog = read_po(source, locale=language)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
+    # One .po per domain of the code (messages.po, questions.po, ...), merged into one
+    # catalog; compiled in memory, so there is no generated .mo file to keep in step.
+    merged: Translations | None = None
+    for po_file in po_files:
+        with po_file.open("rb") as source:
+            catalog = read_po(source, locale=language)
+        compiled = io.BytesIO()
+        write_mo(compiled, catalog)
+        compiled.seek(0)
+        translations = Translations(compiled)
+        merged = translations if merged is None else merged.merge(translations)
+    return merged
