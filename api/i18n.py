@@ -1,9 +1,10 @@
 """User-facing texts in the reader's language, through gettext catalogs (Babel).
 
 Mark a text where it is written with ``N_("Sam logged %(ritual)s")`` (so `pybabel extract -k N_`
-finds it) and render it for its reader with ``translate(locale, text, ritual=...)``. Catalogs are
-the ``.po`` files under ``api/translations/<lang>/LC_MESSAGES/`` (one per domain, merged); English is the
-source language, so an English reader (or a text missing from a catalog) gets the msgid itself.
+finds it) and render it for its reader with ``translate(locale, text, ritual=...)``. Catalogs
+are the ``.po`` files under ``api/translations/<lang>/LC_MESSAGES/`` (one per domain, merged).
+English is the source language: an English reader, or a text missing from a catalog, gets the
+msgid itself.
 """
 
 from __future__ import annotations
