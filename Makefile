@@ -46,8 +46,13 @@ openapi: install  ## regenerate openapi/openapi.json from the code
 migrate: install  ## autogenerate a migration after a model change: make migrate m="what changed"
 	$(FLASK) db migrate -m "$(m)"
 
-bench: install  ## run the benchmarks (each prints its figures and ratio)
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+bench: install  ## run the benchmarks (each prints its figures and ratio); the load test needs PostgreSQL + Redis
+	@for script in bench/*.py; do \
+		case $$script in bench/baselines.py|bench/api_load.py) continue;; esac; \
+		echo "== $$script"; $(PY) $$script || exit 1; done
+	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 \
+		&& command -v wrk >/dev/null; then echo "== bench/api_load.py"; $(PY) bench/api_load.py; \
+	else echo "== bench/api_load.py skipped: needs PostgreSQL and Redis on 127.0.0.1 and wrk (apt-get install wrk)"; fi
 
 clean:  ## remove the venv and local state
 	rm -rf $(VENV) instance .pytest_cache .hypothesis
