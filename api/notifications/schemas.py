@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 
 from api.fields import Instant
 from api.ids import MAX_BIG_ID, row_id_field
-from api.pagination import page_schema
+from api.pagination import PageArgs
 
 
 class NotificationSchema(Schema):
@@ -19,7 +19,20 @@ class NotificationSchema(Schema):
     read_at = Instant(allow_none=True, required=True)
 
 
-NotificationPageSchema = page_schema(NotificationSchema, "NotificationPage")
+class NotificationPageSchema(Schema):
+    """A page of the feed, with the count of everything unread (not only on this page)."""
+
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+    unread_count = fields.Integer(
+        required=True, metadata={"description": "All my unread notifications, on every page"}
+    )
+
+
+class FeedArgs(PageArgs):
+    unread = fields.Boolean(
+        load_default=False, metadata={"description": "true: only notifications not yet read"}
+    )
 
 
 class MarkReadSchema(Schema):
