@@ -28,7 +28,10 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(_instance_path()))
     app.config.update(config.flask_settings())
     app.config["API_SPEC_OPTIONS"] = {
-        "info": {"description": "The contract with the Hearth mobile apps (see shared/API.md)."},
+        "info": {
+            "description": "The contract with the Hearth mobile apps. The flows, with examples,"
+            " and each push's data payload are in the repository's guide, docs/guide.md."
+        },
         "security": [{"bearerAuth": []}],
         "components": {
             "securitySchemes": {
@@ -88,6 +91,10 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
     from api.users.routes import blp as me
 
     app.register_blueprint(health.blp)
+    if app.extensions["hearth_config"].API_DOCS:
+        from api import docs
+
+        app.register_blueprint(docs.blp)
     app.cli.add_command(content_cli)
     for blueprint in (
         me,
