@@ -6,6 +6,7 @@ from marshmallow import Schema, fields
 
 from api.fields import Instant
 from api.ids import MAX_BIG_ID, row_id_field
+from api.notifications.payload import push_data
 from api.pagination import PageArgs
 
 
@@ -14,7 +15,12 @@ class NotificationSchema(Schema):
     category = fields.String(required=True)
     title = fields.String(required=True)
     body = fields.String(required=True)
-    data = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    # The same payload the push carried: category, notification_id, event and the ids.
+    data = fields.Function(
+        lambda n: push_data(category=n.category, notification_id=n.id, data=n.data),
+        required=True,
+        metadata={"type": "object", "additionalProperties": {"type": "string"}},
+    )
     created_at = Instant(required=True)
     read_at = Instant(allow_none=True, required=True)
 
