@@ -76,7 +76,12 @@ def finish(spec: dict[str, Any]) -> dict[str, Any]:
 # -- operationIds -----------------------------------------------------------------------------
 
 
-def operation_id(method: str, path: str, operation: dict[str, Any] | None = None) -> str:
+def operation_id(
+    method: str,
+    path: str,
+    operation: dict[str, Any] | None = None,
+    schemas: dict[str, Any] | None = None,
+) -> str:
     """The default operationId of one operation: verb, qualifier, resource nouns, camelCase."""
     segments = [s for s in path.split("/") if s and s != "v1"]
     action: tuple[str, str] | None = None
@@ -87,7 +92,10 @@ def operation_id(method: str, path: str, operation: dict[str, Any] | None = None
     if len(names) > 1 and names[0] in DROPPED:
         names = names[1:]
     qualifier = names.pop() if len(names) > 1 and names[-1] in QUALIFIERS else ""
-    many = _returns_many(operation or {}) if method == "get" else action == ACTIONS["read"]
+    if method == "get":
+        many = _returns_many(operation or {}, schemas or {})
+    else:
+        many = action == ACTIONS["read"]
     keep_plural = many and not is_item and not qualifier
     nouns = [_singular(n) for n in names[:-1]]
     nouns.append(names[-1] if keep_plural else _singular(names[-1]))
@@ -100,12 +108,16 @@ def operation_id(method: str, path: str, operation: dict[str, Any] | None = None
     return verb + _camel(qualifier) + "".join(_camel(n) for n in nouns) + suffix
 
 
-def _returns_many(operation: dict[str, Any]) -> bool:
+def _returns_many(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
     """Whether the 200 answer is a list: a JSON array or a page (`items` + `next_cursor`)."""
     content = operation.get("responses", {}).get("200", {}).get("content", {})
     schema = content.get("application/json", {}).get("schema", {})
     ref = schema.get("$ref", "")
-    return schema.get("type") == "array" or ref.endswith("Page")
+    if ref.startswith(SCHEMA_REF):
+        schema = schemas.get(ref[len(SCHEMA_REF) :], {})
+    return schema.get("type") == "array" or {"items", "next_cursor"} <= set(
+        schema.get("properties", {})
+    )
 
 
 def _singular(word: str) -> str:
@@ -130,7 +142,8 @@ def _operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]
 def _add_operation_ids(spec: dict[str, Any]) -> None:
     seen: dict[str, str] = {}
     for path, method, operation in _operations(spec):
-        name = operation.setdefault("operationId", operation_id(method, path, operation))
+        default = operation_id(method, path, operation, spec["components"]["schemas"])
+        name = operation.setdefault("operationId", default)
         where = f"{method.upper()} {path}"
         if name in seen:
             # Two routes would generate one client method: the newer route must name itself.
