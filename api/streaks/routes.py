@@ -51,7 +51,7 @@ class CheckIns(MethodView):
     @blp.arguments(CheckInQuerySchema, location="query")
     @blp.response(200, CheckInPageSchema)
     def get(self, args: dict[str, Any], ritual_id: int) -> Page:
-        """The ritual's check-in history, newest first"""
+        """The ritual's check-in history, by day, newest first"""
         return service.list_check_ins(
             db.session,
             couple=current_couple(),
