@@ -6,6 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app api
 PORT   ?= 8000
+HOST   ?= 127.0.0.1
 
 .PHONY: help install run test test-services lint format openapi migrate bench clean
 
@@ -20,10 +21,10 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed  ## create .venv and install Hearth with its dev tools
 
-run: install  ## migrate, load content, serve the embedded default on :$(PORT) (docs at /docs)
+run: install  ## migrate, load content, serve on $(HOST):$(PORT) (HOST=0.0.0.0 for the LAN)
 	$(FLASK) db upgrade
 	$(FLASK) content import content
-	$(FLASK) serve --host 127.0.0.1 --port $(PORT)
+	$(FLASK) serve --host $(HOST) --port $(PORT)
 
 test: install  ## run the test suite (SQLite + embedded queue unless DATABASE_URL/REDIS_URL are set)
 	$(PY) -m pytest -n auto -q

@@ -12,7 +12,7 @@ from api.config import Config
 from api.errors import DomainError
 
 if TYPE_CHECKING:
-    from api.errors import ProblemApi
+    from api.openapi import HearthApi
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -28,7 +28,10 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(_instance_path()))
     app.config.update(config.flask_settings())
     app.config["API_SPEC_OPTIONS"] = {
-        "info": {"description": "The contract with the Hearth mobile apps (see shared/API.md)."},
+        "info": {
+            "description": "The contract with the Hearth mobile apps. The flows, with examples,"
+            " and each push's data payload are in the repository's guide, docs/guide.md."
+        },
         "security": [{"bearerAuth": []}],
         "components": {
             "securitySchemes": {
@@ -46,13 +49,15 @@ def create_app(config: Config | None = None) -> Flask:
     from api.extensions import db, limiter, migrate
     from api.fields import WallTime
     from api.ids import RowIdConverter
+    from api.openapi import HearthApi
     from api.queue import JobQueue
+    from api.responses import register_response_finisher
 
     # Before any blueprint: every `<int:...>` of every route is a bounded row id.
     app.url_map.converters["int"] = RowIdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
-    api = errors.ProblemApi(app)
+    api = HearthApi(app)
     api.register_field(WallTime, "string", None)
     limiter.init_app(app)
     errors.register(app)
@@ -63,6 +68,7 @@ def create_app(config: Config | None = None) -> Flask:
             _sqlite_pragmas(db.engine)
 
     _register_blueprints(app, api)
+    register_response_finisher(app)  # last: runs after every other after_request hook
 
     @app.teardown_request
     def _end_request_session(exc: BaseException | None) -> None:
@@ -71,7 +77,7 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
-def _register_blueprints(app: Flask, api: ProblemApi) -> None:
+def _register_blueprints(app: Flask, api: HearthApi) -> None:
     from api import health
     from api.affirmations.routes import gratitude, library, messages
     from api.auth import authenticate
@@ -85,6 +91,10 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
     from api.users.routes import blp as me
 
     app.register_blueprint(health.blp)
+    if app.extensions["hearth_config"].API_DOCS:
+        from api import docs
+
+        app.register_blueprint(docs.blp)
     app.cli.add_command(content_cli)
     for blueprint in (
         me,

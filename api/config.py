@@ -50,6 +50,8 @@ class Config:
     RATELIMIT_ENABLED: bool = True
     LOG_LEVEL: str = "INFO"
     QUEUE_NAME: str = "hearth"
+    # Interactive docs at /docs (Swagger UI from an installed package); false turns them off.
+    API_DOCS: bool = True
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -128,8 +130,9 @@ class Config:
             "OPENAPI_VERSION": "3.0.3",
             "OPENAPI_URL_PREFIX": "/",
             "OPENAPI_JSON_PATH": "openapi.json",
-            "OPENAPI_SWAGGER_UI_PATH": "/docs",
-            "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+            "OPENAPI_SWAGGER_UI_PATH": "/docs" if self.API_DOCS else None,
+            # Served by api/docs.py from the swagger-ui-bundle package: no CDN, works offline.
+            "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",
             "RATELIMIT_ENABLED": self.RATELIMIT_ENABLED,
             "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
             # "10 per hour" means any 60 minutes, not 20 across a fixed window's edge.

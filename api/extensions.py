@@ -19,6 +19,8 @@ from limits.strategies import RateLimiter
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
 
+from api import sqlite_ids  # noqa: F401  (registers AUTOINCREMENT for SQLite's CREATE TABLE)
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores instants as UTC and always hands back aware UTC datetimes (SQLite forgets tz)."""

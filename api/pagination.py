@@ -6,10 +6,11 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Select
+from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.errors import Invalid
@@ -76,4 +77,47 @@ def paginate(
     has_more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(getattr(rows[-1], key.key)) if has_more else None
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def encode_day_cursor(day: date, last_id: int) -> str:
+    """An opaque cursor that continues after the row (day, last_id) of a by-day listing."""
+    payload = json.dumps({"day": day.isoformat(), "after": last_id}).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_day_cursor(cursor: str, *, key: InstrumentedAttribute[int]) -> tuple[date, int]:
+    """The (day, id) a by-day cursor continues after; a malformed cursor is a 422 on `cursor`."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        day, last_id = date.fromisoformat(value["day"]), value["after"]
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise Invalid("cursor", "Not a cursor this API gave out.") from exc
+    if not is_row_id(last_id, maximum=max_id(key)):
+        raise Invalid("cursor", "Not a cursor this API gave out.")
+    return day, last_id
+
+
+def paginate_by_day(
+    session: Session,
+    stmt: Select[Any],
+    *,
+    day: InstrumentedAttribute[date],
+    key: InstrumentedAttribute[int],
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """Keyset-page stmt by the date column day, newest first, ties by key (newest first)."""
+    if cursor is not None:
+        after_day, after_id = decode_day_cursor(cursor, key=key)
+        stmt = stmt.where(or_(day < after_day, and_(day == after_day, key < after_id)))
+    rows = list(session.scalars(stmt.order_by(day.desc(), key.desc()).limit(limit + 1)))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = (
+        encode_day_cursor(getattr(rows[-1], day.key), getattr(rows[-1], key.key))
+        if has_more
+        else None
+    )
     return Page(items=rows, next_cursor=next_cursor)

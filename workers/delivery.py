@@ -45,6 +45,7 @@ from api.notifications.models import (
     Delivery,
     Notification,
 )
+from api.notifications.payload import push_data
 from api.notifications.quiet_hours import quiet_until
 from api.users.models import User
 from workers.app import job_app
@@ -334,8 +335,9 @@ def _finish_without_sending(
 def _message(
     notification: Notification, category: categories.Category, device: Device
 ) -> PushMessage:
-    data = {str(k): str(v) for k, v in (notification.data or {}).items()}
-    data.update(category=notification.category, notification_id=str(notification.id))
+    data = push_data(
+        category=notification.category, notification_id=notification.id, data=notification.data
+    )
     return PushMessage(
         device_id=device.id,
         token=device.token,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import time
 
@@ -18,7 +19,7 @@ from flask.cli import with_appcontext
 from rq import SimpleWorker
 from rq.cron import CronScheduler
 from rq.timeouts import TimerDeathPenalty
-from werkzeug.serving import run_simple
+from werkzeug.serving import make_server
 
 from api.queue import JobQueue
 
@@ -72,20 +73,57 @@ def _clock(job_queue: JobQueue, stop: threading.Event) -> None:
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host",
+    default=None,
+    help="The address to bind: $HOST, else 127.0.0.1 (0.0.0.0 reaches it from the LAN).",
+)
 @click.option("--port", type=int, default=None, help="Defaults to $PORT, else 8000.")
 @with_appcontext
-def serve_command(host: str, port: int | None) -> None:
+def serve_command(host: str | None, port: int | None) -> None:
     """Serve the API; without REDIS_URL, also run the worker and the clock in-process."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    port = port or int(os.environ.get("PORT", "8000"))
+    host = host or os.environ.get("HOST") or "127.0.0.1"
+    port = port or int(os.environ.get("PORT") or "8000")
+    try:
+        # Binds now: the banner below is printed only once the port is really ours.
+        server = make_server(host, port, app, threaded=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     stop = threading.Event()
     if app.extensions["hearth_config"].embedded_queue:
         start_embedded(app, stop)
         click.echo("Embedded queue: worker and clock threads running in this process.")
-    click.echo(f"Hearth on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    for line in banner(host, server.port):
+        click.echo(line)
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.server_close()
         stop.set()
         time.sleep(POLL_SECONDS)
+
+
+def banner(host: str, port: int) -> list[str]:
+    """The start lines: where the API and its docs answer (and, on 0.0.0.0, the LAN address)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    lines = [f"Hearth on http://{shown}:{port}  (API docs: http://{shown}:{port}/docs)"]
+    if host in ("0.0.0.0", "::"):
+        address = lan_address()
+        where = f"http://{address}:{port}" if address else f"this machine's address, port {port}"
+        lines.append(f"Listening on every interface: phones on this network reach {where}")
+    return lines
+
+
+def lan_address() -> str | None:
+    """This machine's address on its LAN, if it has one (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            # Connecting a UDP socket only picks the route and so the local address.
+            probe.connect(("192.0.2.1", 9))
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address

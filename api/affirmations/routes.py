@@ -23,6 +23,7 @@ from api.affirmations.schemas import (
     SendSchema,
 )
 from api.auth import current_couple, current_user
+from api.errors import problem_doc
 from api.extensions import db
 from api.pagination import Page, PageArgs
 
@@ -61,6 +62,7 @@ class Library(MethodView):
 @library.route("/daily")
 class Daily(MethodView):
     @library.response(200, AffirmationSchema)
+    @library.alt_response(404, **problem_doc("The library is empty"))
     def get(self) -> Affirmation:
         """Today's suggestion for me: the same all day, no repeat until the library is done"""
         return service.daily(db.session, user=current_user())
@@ -71,6 +73,8 @@ class Messages(MethodView):
     @messages.arguments(SendSchema)
     @messages.response(201, MessageSchema)
     @messages.alt_response(200, schema=MessageSchema, description="A replay of client_id")
+    @messages.alt_response(409, **problem_doc("client_id already used by my partner"))
+    @messages.doc(operationId="sendAffirmation")
     def post(self, body: dict[str, Any]) -> tuple[AffirmationMessage, int]:
         """Send my partner a library affirmation or my own words"""
         message, created = service.send(
@@ -85,6 +89,7 @@ class Messages(MethodView):
 
     @messages.arguments(BoxArgs, location="query")
     @messages.response(200, MessagePageSchema)
+    @messages.doc(operationId="listAffirmationMessages")
     def get(self, args: dict[str, Any]) -> Page:
         """What I received (default) or sent, newest first"""
         return service.inbox(
@@ -100,6 +105,8 @@ class Messages(MethodView):
 @messages.route("/<int:message_id>/read")
 class MessageRead(MethodView):
     @messages.response(204)
+    @messages.alt_response(403, **problem_doc("Only the recipient marks a message read"))
+    @messages.doc(operationId="markAffirmationMessageRead")
     def post(self, message_id: int) -> None:
         """Mark a message I received read"""
         service.mark_read(
@@ -111,6 +118,8 @@ class MessageRead(MethodView):
 class MessageReaction(MethodView):
     @messages.arguments(ReactionSchema)
     @messages.response(200, MessageSchema)
+    @messages.alt_response(403, **problem_doc("Only the recipient reacts to a message"))
+    @messages.doc(operationId="setAffirmationMessageReaction")
     def put(self, body: dict[str, Any], message_id: int) -> AffirmationMessage:
         """React to a message I received with one emoji"""
         return service.react(
@@ -150,6 +159,7 @@ class Gratitude(MethodView):
 @gratitude.route("/<int:entry_id>")
 class GratitudeItem(MethodView):
     @gratitude.response(204)
+    @gratitude.alt_response(403, **problem_doc("Written by my partner: only the author deletes"))
     def delete(self, entry_id: int) -> None:
         """Delete an entry I wrote (someone else's: 403; another couple's: 404)"""
         service.delete_gratitude(

@@ -14,13 +14,12 @@ from api.extensions import db
 content_cli = AppGroup("content", help="Validate, import and export the content files.")
 
 
-def _load_or_exit(path: str) -> ContentSet:
+def _load_or_exit(path: str, *, importing: bool) -> ContentSet:
     try:
         return load(path)
     except ContentError as exc:
-        click.echo(
-            f"invalid content, nothing was imported ({len(exc.problems)} problem(s)):", err=True
-        )
+        outcome = ", nothing was imported" if importing else ""
+        click.echo(f"invalid content{outcome} ({len(exc.problems)} problem(s)):", err=True)
         for problem in exc.problems:
             click.echo(f"  {problem}", err=True)
         raise click.exceptions.Exit(1) from None
@@ -30,11 +29,16 @@ def _summary(kind: str, counts: Counts) -> str:
     return f"{kind}: {counts.created} created, {counts.updated} updated, {counts.retired} retired"
 
 
+def _details(kind: str, counts: Counts) -> list[str]:
+    """One line per item an import changed: `created  affirmation  slug (locale)`."""
+    return [f"{action}  {kind}  {name}" for action, name in counts.names]
+
+
 @content_cli.command("validate")
 @click.argument("path", type=click.Path())
 def validate_command(path: str) -> None:
     """Check content files without touching the database (exit 1 when invalid)."""
-    content = _load_or_exit(path)
+    content = _load_or_exit(path, importing=False)
     click.echo(
         f"valid: {len(content.affirmations)} affirmations"
         f" ({', '.join(sorted(content.locales)) or 'no locales'}),"
@@ -44,21 +48,43 @@ def validate_command(path: str) -> None:
 
 @content_cli.command("import")
 @click.argument("path", type=click.Path())
-@click.option("--dry-run", is_flag=True, help="Report what would change and write nothing.")
-def import_command(path: str, dry_run: bool) -> None:
+@click.option(
+    "--dry-run", is_flag=True, help="Report what would change (each slug) and write nothing."
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="After the counts, name each slug created, updated, retired.",
+)
+def import_command(path: str, dry_run: bool, verbose: bool = False) -> None:
     """Upsert content files by slug; items missing from them are retired (exit 1 when invalid)."""
-    content = _load_or_exit(path)
+    content = _load_or_exit(path, importing=True)
     report = import_content(db.session, content, dry_run=dry_run)
-    click.echo(_summary("affirmations", report.affirmations))
+    kinds = [("affirmations", "affirmation", report.affirmations)]
     if content.has_templates:
-        click.echo(_summary("ritual templates", report.templates))
+        kinds.append(("ritual templates", "ritual template", report.templates))
+    # The counts first, one line per kind; then, when asked (a dry run always asks), the items.
+    for plural, _singular, counts in kinds:
+        click.echo(_summary(plural, counts))
+    if verbose or dry_run:
+        for _plural, singular, counts in kinds:
+            for line in _details(singular, counts):
+                click.echo(line)
     if dry_run:
         click.echo("dry run: nothing was written")
 
 
 @content_cli.command("export")
 @click.argument("path", type=click.Path(file_okay=False))
-def export_command(path: str) -> None:
+@click.option("--force", is_flag=True, help="Write into PATH even if it is not empty.")
+def export_command(path: str, force: bool) -> None:
     """Write the live library and ritual templates as content files under PATH."""
-    for written in export_content(db.session, Path(path)):
+    target = Path(path)
+    if not force and target.is_dir() and any(target.iterdir()):
+        # The files there may be someone's edits not yet imported: never overwrite silently.
+        raise click.ClickException(
+            f"{path} is not empty; export into an empty folder, or pass --force to overwrite"
+        )
+    for written in export_content(db.session, target):
         click.echo(f"wrote {written}")

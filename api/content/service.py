@@ -29,6 +29,13 @@ class Counts:
     created: int = 0
     updated: int = 0
     retired: int = 0
+    # What was created, updated, retired: (action, name) pairs, in the order they happened.
+    names: list[tuple[str, str]] = field(default_factory=list)
+
+    def note(self, action: str, name: str) -> None:
+        """Count one item under action ("created", "updated" or "retired") and remember it."""
+        setattr(self, action, getattr(self, action) + 1)
+        self.names.append((action, name))
 
     @property
     def changed(self) -> int:
@@ -83,7 +90,7 @@ def _sync_affirmations(
                     updated_at=stamp,
                 )
             )
-            counts.created += 1
+            counts.note("created", f"{item.slug} ({item.locale})")
         elif (row.category, row.text, row.retired_at) != (item.category, item.text, None):
             # A retired slug that is back in the file returns to the library.
             row.category, row.text, row.retired_at, row.updated_at = (
@@ -92,12 +99,12 @@ def _sync_affirmations(
                 None,
                 stamp,
             )
-            counts.updated += 1
+            counts.note("updated", f"{item.slug} ({item.locale})")
     # Only locales the file set covers reach here, so importing es.yaml alone never retires en.
     for row in existing.values():
         if row.retired_at is None:
             row.retired_at = stamp
-            counts.retired += 1
+            counts.note("retired", f"{row.slug} ({row.locale})")
     return counts
 
 
@@ -122,18 +129,18 @@ def _sync_templates(session: Session, items: Iterable[RitualTemplateItem]) -> Co
         row = existing.pop(item.key, None)
         if row is None:
             session.add(RitualTemplate(key=item.key, **values))
-            counts.created += 1
+            counts.note("created", item.key)
             continue
         current = {name: getattr(row, name) for name in values}
         if current != values or row.retired_at is not None:
             for name, value in values.items():
                 setattr(row, name, value)
             row.retired_at = None
-            counts.updated += 1
+            counts.note("updated", item.key)
     for row in existing.values():
         if row.retired_at is None:
             row.retired_at = stamp
-            counts.retired += 1
+            counts.note("retired", row.key)
     return counts
 
 

@@ -12,8 +12,8 @@ from api.auth import current_user
 from api.extensions import db
 from api.notifications import service
 from api.notifications.models import Notification
-from api.notifications.schemas import MarkReadSchema, NotificationPageSchema
-from api.pagination import Page, PageArgs, paginate
+from api.notifications.schemas import FeedArgs, MarkReadSchema, NotificationPageSchema
+from api.pagination import paginate
 
 blp = Blueprint(
     "notifications", __name__, url_prefix="/v1/notifications", description="In-app feed"
@@ -22,14 +22,22 @@ blp = Blueprint(
 
 @blp.route("")
 class Feed(MethodView):
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(FeedArgs, location="query")
     @blp.response(200, NotificationPageSchema)
-    def get(self, args: dict[str, Any]) -> Page:
-        """My notification feed, newest first"""
-        stmt = select(Notification).where(Notification.recipient_id == current_user().id)
-        return paginate(
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """My notification feed, newest first (only the unread with ?unread=true)"""
+        user_id = current_user().id
+        stmt = select(Notification).where(Notification.recipient_id == user_id)
+        if args["unread"]:
+            stmt = stmt.where(Notification.read_at.is_(None))
+        page = paginate(
             db.session, stmt, key=Notification.id, limit=args["limit"], cursor=args["cursor"]
         )
+        return {
+            "items": page.items,
+            "next_cursor": page.next_cursor,
+            "unread_count": service.unread_count(db.session, user_id=user_id),
+        }
 
 
 @blp.route("/read")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from api import queue
@@ -77,3 +77,15 @@ def mark_read(session: Session, *, user_id: int, up_to_id: int) -> int:
         .values(read_at=now())
     )
     return result.rowcount or 0
+
+
+def unread_count(session: Session, *, user_id: int) -> int:
+    """How many of the user's notifications are not read yet."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.recipient_id == user_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )

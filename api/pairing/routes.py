@@ -37,6 +37,12 @@ class Invites(MethodView):
 
 @invites.route("/current")
 class CurrentInvite(MethodView):
+    @invites.response(200, InviteSchema)
+    @invites.alt_response(404, **problem_doc("No live invite"))
+    def get(self) -> service.NewInvite:
+        """Read my live invite code back"""
+        return service.current_invite(db.session, user=current_user())
+
     @invites.response(204)
     def delete(self) -> None:
         """Revoke my live invite code"""
@@ -50,6 +56,7 @@ class Couple(MethodView):
     @couple.arguments(JoinSchema)
     @couple.response(201, CoupleSchema)
     @couple.alt_response(404, **problem_doc("Unknown, expired, used or revoked"))
+    @couple.doc(operationId="joinCouple")
     @couple.alt_response(409, **problem_doc("You or the inviter are already paired"))
     @couple.alt_response(
         429,

@@ -48,6 +48,10 @@ class InviteNotFound(NotFound):
     title = "Invite not found"
 
 
+class NoLiveInvite(NotFound):
+    title = "No live invite"
+
+
 class OwnInvite(DomainError):
     status = 422
     title = "Own invite"
@@ -119,6 +123,21 @@ def _create_invite(session: Session, *, user: User) -> NewInvite:
         raise AlreadyPaired("You are already paired; unpair first to invite someone new.")
     session.commit()
     return NewInvite(code=display_code(code), expires_at=expires_at)
+
+
+def current_invite(session: Session, *, user: User) -> NewInvite:
+    """The user's live invite (unused, unrevoked, unexpired); 404 when there is none."""
+    invite = session.scalar(
+        select(Invite).where(
+            Invite.inviter_id == user.id,
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > now(),
+        )
+    )
+    if invite is None:
+        raise NoLiveInvite("You have no live invite code; create one.")
+    return NewInvite(code=display_code(invite.code), expires_at=invite.expires_at)
 
 
 def revoke_invite(session: Session, *, user: User) -> None:

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from api.auth import current_couple, current_user
 from api.clock import now
+from api.errors import problem_doc
 from api.extensions import db
 from api.rituals import service
 from api.rituals.schemas import (
@@ -42,6 +43,7 @@ class Rituals(MethodView):
     @blp.arguments(RitualCreateSchema)
     @blp.response(201, RitualSchema)
     @blp.alt_response(200, schema=RitualSchema, description="A replay of the same client_id")
+    @blp.alt_response(409, **problem_doc("The couple already has 50 live rituals"))
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """Create a ritual (missing fields come from its template)"""
         ritual, created = service.create(

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import current_couple, current_user
+from api.errors import problem_doc
 from api.extensions import db
 from api.pagination import Page
 from api.streaks import service
@@ -31,6 +32,9 @@ class CheckIns(MethodView):
     @blp.arguments(CheckInInSchema)
     @blp.response(201, CheckInSchema)
     @blp.alt_response(200, schema=CheckInSchema, description="A replay of the same client_id")
+    @blp.alt_response(
+        409, **problem_doc("Already checked in that day, or client_id used on another ritual")
+    )
     def post(self, body: dict[str, Any], ritual_id: int) -> tuple[CheckIn, int]:
         """Check in to a ritual for today (or yesterday)"""
         checkin, created = service.check_in(
@@ -47,7 +51,7 @@ class CheckIns(MethodView):
     @blp.arguments(CheckInQuerySchema, location="query")
     @blp.response(200, CheckInPageSchema)
     def get(self, args: dict[str, Any], ritual_id: int) -> Page:
-        """The ritual's check-in history, newest first"""
+        """The ritual's check-in history, by day, newest first"""
         return service.list_check_ins(
             db.session,
             couple=current_couple(),
@@ -78,6 +82,15 @@ class Streaks(MethodView):
 @blp.route("/rituals/<int:ritual_id>/nudge")
 class NudgePartner(MethodView):
     @blp.response(202, NudgeSchema)
+    @blp.alt_response(
+        429,
+        **problem_doc(
+            "Already nudged for this ritual today, or three nudges today",
+            headers={
+                "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+            },
+        ),
+    )
     def post(self, ritual_id: int) -> Nudge:
         """Gently remind the partner of a ritual (once per ritual per day)"""
         return service.nudge(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from api.clock import now
 from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.notifications.service import notify
-from api.pagination import Page, paginate
+from api.pagination import Page, paginate_by_day
 from api.pairing.models import Couple
 from api.rituals.models import Ritual
 from api.streaks import engine
@@ -232,7 +232,7 @@ def list_check_ins(
     limit: int,
     cursor: str | None,
 ) -> Page:
-    """The ritual's check-ins, newest first, optionally within [from_, to]."""
+    """The ritual's check-ins, newest day first, optionally within [from_, to]."""
     ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
     if from_ and to and from_ > to:
         raise Invalid("from", "from must not be after to.")
@@ -241,7 +241,9 @@ def list_check_ins(
         stmt = stmt.where(CheckIn.local_date >= from_)
     if to:
         stmt = stmt.where(CheckIn.local_date <= to)
-    return paginate(session, stmt, key=CheckIn.id, limit=limit, cursor=cursor)
+    return paginate_by_day(
+        session, stmt, day=CheckIn.local_date, key=CheckIn.id, limit=limit, cursor=cursor
+    )
 
 
 # -- writes ---------------------------------------------------------------------------------

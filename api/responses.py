@@ -1,0 +1,24 @@
+"""Last touches on every response, after every other hook: what API.md promises of all answers."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+
+def finish_response(response: Response) -> Response:
+    """Retry-After only on a 429; a 204 carries neither a body nor a content type."""
+    if response.status_code != 429:
+        # Flask-Limiter adds Retry-After (with its X-RateLimit-* headers) to every answer of a
+        # rate-limited route, a 201 included; API.md keeps it for the 429 that means "wait".
+        response.headers.pop("Retry-After", None)
+    if response.status_code == 204:
+        # flask-smorest serialises the view's None as JSON; a 204 has no content to type.
+        response.set_data(b"")
+        response.headers.pop("Content-Type", None)
+        response.headers.pop("Content-Length", None)
+    return response
+
+
+def register_response_finisher(app: Flask) -> None:
+    """Run finish_response after every other after_request hook (Flask runs them in reverse)."""
+    app.after_request_funcs.setdefault(None, []).insert(0, finish_response)
