@@ -77,14 +77,18 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
     from api.auth import authenticate
     from api.content.cli import content_cli
     from api.devices.routes import blp as devices
+    from api.moods.routes import moods_blp, needs_blp
     from api.notifications.routes import blp as notifications
     from api.pairing.routes import couple, invites
+    from api.recaps.routes import IsoWeekConverter
+    from api.recaps.routes import blp as recaps
     from api.rituals.routes import blp as rituals
     from api.rituals.routes import templates_blp as ritual_templates
     from api.streaks.routes import blp as streaks
     from api.users.routes import blp as me
 
     app.register_blueprint(health.blp)
+    app.url_map.converters["isoweek"] = IsoWeekConverter
     app.cli.add_command(content_cli)
     for blueprint in (
         me,
@@ -98,6 +102,9 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
         streaks,
         invites,
         couple,
+        needs_blp,
+        moods_blp,
+        recaps,
     ):
         api.register_blueprint(blueprint)
 

@@ -40,6 +40,8 @@ def validate_command(path: str) -> None:
         f" ({', '.join(sorted(content.locales)) or 'no locales'}),"
         f" {len(content.templates)} ritual templates, in {len(content.files)} file(s)"
     )
+    if content.need_locales:
+        click.echo(f"valid: {len(content.needs)} needs ({', '.join(sorted(content.need_locales))})")
 
 
 @content_cli.command("import")
@@ -52,6 +54,8 @@ def import_command(path: str, dry_run: bool) -> None:
     click.echo(_summary("affirmations", report.affirmations))
     if content.has_templates:
         click.echo(_summary("ritual templates", report.templates))
+    if content.need_locales:
+        click.echo(_summary("needs", report.needs))
     if dry_run:
         click.echo("dry run: nothing was written")
 
