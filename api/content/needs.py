@@ -116,7 +116,8 @@ def check_needs_set(
         if item.locale != FALLBACK_LOCALE and item.slug not in english:
             problems.add(
                 file,
-                f"no {FALLBACK_LOCALE!r} need has this slug (a translation needs its English original)",
+                f"no {FALLBACK_LOCALE!r} need has this slug"
+                " (a translation needs its English original)",
                 item=f"item '{item.slug}'",
                 field="slug",
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,8 @@ def needs_content() -> None:
 
 @pytest.fixture
 def pair(client: FlaskClient, clock: Any, needs_content: None) -> Couple2:
-    """Alex (English) and Sam (Spanish), paired in Berlin; days start at 04:00."""
+    """Alex (English) and Sam (Spanish), paired in Berlin on Monday 2 March 2026 (W10)."""
+    clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
     alex = UserFactory(uid="alex", display_name="Alex", locale="en")
     sam = UserFactory(uid="sam", display_name="Sam", locale="es-ES")
     couple = CoupleFactory(a=alex, b=sam, timezone="Europe/Berlin")
