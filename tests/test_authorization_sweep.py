@@ -27,8 +27,8 @@ from api.affirmations.models import AffirmationMessage, GratitudeEntry
 from api.devices.models import Device
 from api.extensions import db
 from api.ids import MAX_ID, RowIdConverter
-from api.notifications.models import Notification
 from api.moods.models import MoodEntry
+from api.notifications.models import Notification
 from api.pairing.models import Couple
 from api.recaps.routes import IsoWeekConverter
 from api.rituals.models import Ritual

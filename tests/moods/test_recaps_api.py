@@ -221,7 +221,7 @@ def test_a_recap_costs_the_same_queries_at_1_and_200_weeks_of_history(
             response = client.get(path, headers=auth(uid))
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
-        recaps = body["items"] if "items" in body else [body]
+        recaps = body.get("items", [body])
         assert any(r["gratitude"][1]["count"] for r in recaps)  # the history is really read
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
