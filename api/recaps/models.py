@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
+from api.affirmations.models import AffirmationMessage, GratitudeEntry
 from api.extensions import db
 
 
@@ -26,3 +27,14 @@ class RecapSchedule(db.Model):
     next_recap_at: Mapped[datetime] = mapped_column(index=True)
     # The Monday of the last week whose push was written: once per couple per week.
     last_sent_week: Mapped[date | None]
+
+
+# The recap reads the affirmations and gratitude of a run of weeks by instant. These indexes
+# serve that read model (and only it), so they are declared here, with it: the range scan
+# costs what the weeks hold, not the couple's whole history.
+Index(
+    "ix_affirmation_messages_couple_created",
+    AffirmationMessage.couple_id,
+    AffirmationMessage.created_at,
+)
+Index("ix_gratitude_entries_couple_created", GratitudeEntry.couple_id, GratitudeEntry.created_at)

@@ -94,6 +94,15 @@ def upgrade():
         sa.PrimaryKeyConstraint("couple_id", name=op.f("pk_recap_schedules")),
     )
     op.create_index(op.f("ix_recap_schedules_next_recap_at"), "recap_schedules", ["next_recap_at"])
+    # The recap reads affirmations and gratitude by week (declared in api/recaps/models.py).
+    op.create_index(
+        "ix_affirmation_messages_couple_created",
+        "affirmation_messages",
+        ["couple_id", "created_at"],
+    )
+    op.create_index(
+        "ix_gratitude_entries_couple_created", "gratitude_entries", ["couple_id", "created_at"]
+    )
     # Couples paired before this release: due now, so the first tick files each one under its
     # own Sunday 19:00 (it sends only if that is within the late limit, else waits a week).
     op.execute(
@@ -109,6 +118,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_gratitude_entries_couple_created", table_name="gratitude_entries")
+    op.drop_index("ix_affirmation_messages_couple_created", table_name="affirmation_messages")
     op.drop_index(op.f("ix_recap_schedules_next_recap_at"), table_name="recap_schedules")
     op.drop_table("recap_schedules")
     op.drop_table("mood_entry_needs")
