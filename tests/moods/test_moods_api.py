@@ -12,6 +12,7 @@ from api.extensions import db
 from api.moods.models import MoodEntry, MoodNeed
 from api.notifications.models import Notification
 from tests.conftest import auth
+from tests.factories import DeviceFactory
 from tests.moods.conftest import Couple2
 
 # Wednesday 4 March 2026, 13:00 in Berlin.
@@ -222,3 +223,21 @@ def test_erasure_removes_the_users_entries_at_once(pair: Couple2, clock: Any) ->
     rows = db.session.execute(select(MoodEntry.user_id, MoodEntry.note)).all()
     assert rows == [(pair.sam.id, None)]
     assert db.session.scalar(select(func.count()).select_from(MoodNeed)) == 1
+
+
+def test_the_moods_switch_keeps_the_push_in_the_feed_only(
+    pair: Couple2, clock: Any, run_jobs: Any
+) -> None:
+    clock.set(NOON)
+    response = pair.client.patch(
+        "/v1/me", json={"notification_preferences": {"moods": False}}, headers=auth("sam")
+    )
+    assert response.status_code == 200, response.get_json()
+    DeviceFactory(user=pair.sam)
+    assert post_mood(pair, "alex", mood=2, needs=["heard"]).status_code == 201
+    run_jobs()
+    db.session.expire_all()
+    (push,) = pushes_to(pair.sam.id)
+    assert push.status == "suppressed"
+    feed = pair.client.get("/v1/notifications", headers=auth("sam")).get_json()["items"]
+    assert [n["category"] for n in feed] == ["mood"]
