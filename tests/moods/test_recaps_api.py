@@ -281,9 +281,7 @@ def test_the_push_holds_numbers_only_in_each_locale(pair: Couple2, clock: Any) -
     by_recipient = {n.recipient_id: n for n in recap_pushes()}
     english, spanish = by_recipient[pair.alex.id], by_recipient[pair.sam.id]
     assert english.title == "Your week together"
-    assert english.body == (
-        "Rituals done: 0 · Affirmations: 0 · Gratitude: 0 · Mood check-ins: 1"
-    )
+    assert english.body == ("Rituals done: 0 · Affirmations: 0 · Gratitude: 0 · Mood check-ins: 1")
     assert spanish.title == "Vuestra semana en pareja"
     assert spanish.body.startswith("Rituales hechos: 0")
     assert english.data == {"event": "recap", "week": "2026-W10"}
