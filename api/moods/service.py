@@ -15,6 +15,7 @@ from api.i18n import N_, ntranslate, translate
 from api.lifecycle import user_erasing
 from api.moods.models import MoodEntry, MoodNeed, Need
 from api.moods.needs import FALLBACK_LOCALE, live_slugs
+from api.notifications.models import Notification
 from api.notifications.service import notify
 from api.pagination import Page, paginate
 from api.pairing.models import Couple
@@ -256,8 +257,21 @@ def summary(session: Session, *, couple: Couple, user: User, weeks: int) -> dict
 
 @user_erasing.connect
 def _erase_entries(sender: User, *, session: Session, **kwargs: Any) -> None:
-    """Erasure removes the user's entries (and their needs) at once, notes included."""
+    """Erasure removes the user's entries (and their needs) at once, notes included.
+
+    The pushes those entries sent the partner name the user: they go too.
+    """
     mine = select(MoodEntry.id).where(MoodEntry.user_id == sender.id)
+    # Notification.data holds ids as strings (FCM data values are strings).
+    entry_ids = [str(i) for i in session.scalars(mine)]
+    if entry_ids:
+        session.execute(
+            delete(Notification).where(
+                Notification.category == "mood",
+                Notification.data["entry_id"].as_string().in_(entry_ids),
+            ),
+            execution_options={"synchronize_session": False},
+        )
     session.execute(delete(MoodNeed).where(MoodNeed.entry_id.in_(mine)))
     session.execute(delete(MoodEntry).where(MoodEntry.user_id == sender.id))
 

@@ -219,7 +219,9 @@ def test_erasure_removes_the_users_entries_at_once(pair: Couple2, clock: Any) ->
     clock.set(NOON)
     post_mood(pair, "alex", mood=2, needs=["heard"], note="Only for Sam")
     post_mood(pair, "sam", mood=4, needs=["space"])
+    assert len(pushes_to(pair.sam.id)) == 1
     assert pair.client.delete("/v1/me", headers=auth("alex")).status_code == 204
+    assert pushes_to(pair.sam.id) == []  # it named Alex
     rows = db.session.execute(select(MoodEntry.user_id, MoodEntry.note)).all()
     assert rows == [(pair.sam.id, None)]
     assert db.session.scalar(select(func.count()).select_from(MoodNeed)) == 1
