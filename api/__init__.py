@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
 
     app.register_blueprint(health.blp)
     app.url_map.converters["isoweek"] = IsoWeekConverter
+    api.register_converter(IsoWeekConverter, IsoWeekConverter.openapi)
     app.cli.add_command(content_cli)
     for blueprint in (
         me,

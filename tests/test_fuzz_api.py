@@ -281,6 +281,7 @@ def test_an_undeclared_method_is_a_405_problem_with_allow(path: str, world: Worl
     concrete = path
     for name, key in PATH_IDS.items():
         concrete = concrete.replace("{" + name + "}", str(world.ids[key]))
+    concrete = concrete.replace("{week}", "2026-W10")  # /v1/couple/recaps/{week}: a week label
     client = app.test_client()
     for method in UNSUPPORTED:
         if method in declared:

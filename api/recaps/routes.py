@@ -21,6 +21,11 @@ class IsoWeekConverter(BaseConverter):
 
     regex = r"\d{4}-W\d{2}"
 
+    @staticmethod
+    def openapi(converter: BaseConverter) -> dict[str, str]:
+        """The path parameter's schema in the spec."""
+        return {"type": "string", "pattern": r"^\d{4}-W\d{2}$", "example": "2026-W10"}
+
 
 @blp.route("")
 class Recaps(MethodView):
