@@ -27,6 +27,25 @@ class RecapSchedule(db.Model):
     next_recap_at: Mapped[datetime] = mapped_column(index=True)
     # The Monday of the last week whose push was written: once per couple per week.
     last_sent_week: Mapped[date | None]
+    # The end of the couple's current week (next Monday's day start): when the clock records
+    # each ritual's streak at the week's end, which a past week's recap shows.
+    next_snapshot_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class RecapStreak(db.Model):
+    """A ritual's streak at the end of one of the couple's weeks, recorded as the week ended.
+
+    A streak at a past date cannot be read back from the live state without replaying the
+    history; recording it once, as the week closes, keeps the recap's cost flat.
+    """
+
+    __tablename__ = "recap_streaks"
+
+    ritual_id: Mapped[int] = mapped_column(
+        ForeignKey("rituals.id", ondelete="CASCADE"), primary_key=True
+    )
+    week_start: Mapped[date] = mapped_column(primary_key=True)
+    streak: Mapped[int]
 
 
 # The recap reads the affirmations and gratitude of a run of weeks by instant. These indexes

@@ -12,7 +12,8 @@ class RitualWeekSchema(Schema):
     title = fields.String(required=True)
     scheduled_days = fields.Integer(required=True)
     completed_days = fields.Integer(required=True)
-    # The streak at the week's end: the live one for the week in progress, null for past weeks.
+    # The streak at the week's end: the live one for the week in progress; for a past week the
+    # one recorded as it ended (null when none was: weeks before this release).
     streak = fields.Integer(required=True, allow_none=True)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from api.affirmations.models import AffirmationMessage, GratitudeEntry
 from api.moods.service import week_figures
 from api.pairing.models import Couple
+from api.recaps.models import RecapStreak
 from api.rituals.models import Ritual
 from api.streaks import engine
 from api.streaks.days import couple_today
@@ -73,10 +74,11 @@ def _in_weeks(query: RecapQuery, column: InstrumentedAttribute[datetime]) -> Any
 
 
 def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
-    """Each ritual's scheduled and completed days in the week, and its streak (three queries).
+    """Each ritual's scheduled and completed days in the week, and its streak (four queries).
 
-    The streak is the live one for the week in progress (four more queries, that week only);
-    past weeks answer null (see the integrator's note: a past week's streak needs the history).
+    The streak is the live one for the week in progress (a few more queries, that week only),
+    and for a past week the one the clock recorded as that week ended (null before recording
+    began, or when the clock missed the week's end).
     """
     couple, session = query.couple, query.session
     ritual_rows = list(
@@ -113,6 +115,17 @@ def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
     ):
         pauses[ritual_id].append((paused_from, resumed_on))
     live_streaks = _current_streaks(query, ritual_rows)
+    # Past weeks: the streaks recorded as each week ended (null where none was recorded).
+    recorded = {
+        (ritual_id, monday): streak
+        for ritual_id, monday, streak in session.execute(
+            select(RecapStreak.ritual_id, RecapStreak.week_start, RecapStreak.streak).where(
+                RecapStreak.ritual_id.in_(ids),
+                RecapStreak.week_start >= query.first.monday,
+                RecapStreak.week_start <= query.last.monday,
+            )
+        )
+    }
     for ritual in ritual_rows:
         weekdays = engine.weekday_set(ritual.days)
         born = couple_today(couple, ritual.created_at)
@@ -143,7 +156,11 @@ def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
                     "title": ritual.title,
                     "scheduled_days": scheduled,
                     "completed_days": completed,
-                    "streak": live_streaks.get(ritual.id) if in_progress else None,
+                    "streak": (
+                        live_streaks.get(ritual.id)
+                        if in_progress
+                        else recorded.get((ritual.id, week.monday))
+                    ),
                 }
             )
     return out

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, inspect, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Mapper, Session
@@ -24,9 +25,10 @@ from api.lifecycle import couple_unpaired
 from api.moods.service import iso_week, week_start
 from api.notifications.service import notify
 from api.pairing.models import Couple
-from api.recaps.models import RecapSchedule
+from api.recaps.models import RecapSchedule, RecapStreak
 from api.recaps.sections import SECTIONS, RecapQuery, Week
 from api.rituals.schedule import resolve_local
+from api.streaks import engine
 from api.streaks.days import couple_today, day_start
 from api.users.models import User
 
@@ -36,6 +38,9 @@ PUSH_AT = time(19, 0)  # Sunday, couple-local
 # A recap the clock could not send within this long of 19:00 (the service was down) waits for
 # next week rather than arriving on Monday morning.
 LATE_LIMIT = timedelta(hours=3)
+# A week's streaks are recorded at its end; later than this, the new week's first check-ins
+# could already be in them, so the week keeps no streaks rather than wrong ones.
+SNAPSHOT_LATE_LIMIT = timedelta(minutes=30)
 BATCH_SIZE = 500
 RECAP_TITLE = N_("Your week together")
 RECAP_BODY = N_(
@@ -164,6 +169,11 @@ def next_push_after(couple: Couple, instant: datetime) -> datetime:
     return due if due >= instant else push_at(couple, sunday + timedelta(days=7))
 
 
+def week_end_after(couple: Couple, instant: datetime) -> datetime:
+    """The end of the couple's week at instant: the next Monday's day start."""
+    return day_start(couple, week_start(couple_today(couple, instant)) + timedelta(days=7))
+
+
 @dataclass
 class TickResult:
     """What one recap tick did."""
@@ -172,6 +182,7 @@ class TickResult:
     rescheduled: int = 0  # claimed but not due this week (zone changed) or already sent
     late: int = 0  # dropped: more than LATE_LIMIT after 19:00
     stopped: int = 0  # unpaired couples, whose schedule row goes
+    snapshots: int = 0  # couples whose week's streaks were recorded at the week's end
 
 
 def due_schedules(*, moment: datetime, batch_size: int) -> Any:
@@ -186,8 +197,18 @@ def due_schedules(*, moment: datetime, batch_size: int) -> Any:
 
 
 def run_due(session: Session, *, moment: datetime, batch_size: int = BATCH_SIZE) -> TickResult:
-    """Push every recap due at moment, one committed batch of claimed couples at a time."""
+    """Push every recap due at moment, then record the streaks of every week that ended.
+
+    moment is the clock's now (the streaks are read as of now).
+    """
     result = TickResult()
+    _run_pushes(session, moment=moment, batch_size=batch_size, result=result)
+    _run_snapshots(session, moment=moment, batch_size=batch_size, result=result)
+    return result
+
+
+def _run_pushes(session: Session, *, moment: datetime, batch_size: int, result: TickResult) -> None:
+    """Claim due pushes (SKIP LOCKED), one committed batch at a time."""
     while True:
         rows = session.execute(
             due_schedules(moment=moment, batch_size=batch_size).with_for_update(
@@ -196,11 +217,88 @@ def run_due(session: Session, *, moment: datetime, batch_size: int = BATCH_SIZE)
         ).all()
         if not rows:
             session.commit()
-            return result
+            return
         for schedule, couple in rows:
             _handle(session, schedule, couple, moment, result)
         session.commit()
         # Each pass moves every claimed row's next_recap_at past moment, so this ends.
+
+
+def _run_snapshots(
+    session: Session, *, moment: datetime, batch_size: int, result: TickResult
+) -> None:
+    """Claim the couples whose week just ended (SKIP LOCKED) and record their streaks."""
+    while True:
+        rows = session.execute(
+            select(RecapSchedule, Couple)
+            .join(Couple, Couple.id == RecapSchedule.couple_id)
+            .where(RecapSchedule.next_snapshot_at <= moment)
+            .order_by(RecapSchedule.next_snapshot_at)
+            .limit(batch_size)
+            .with_for_update(of=RecapSchedule, **for_update_skip_locked(session))
+        ).all()
+        if not rows:
+            session.commit()
+            return
+        for schedule, couple in rows:
+            _snapshot(session, schedule, couple, moment, result)
+        session.commit()
+
+
+def _snapshot(
+    session: Session, schedule: RecapSchedule, couple: Couple, moment: datetime, result: TickResult
+) -> None:
+    if couple.unpaired_at is not None:
+        session.delete(schedule)
+        result.stopped += 1
+        return
+    monday = week_start(couple_today(couple, moment))
+    week_end = day_start(couple, monday)  # the end of the week before this one
+    if moment - week_end <= SNAPSHOT_LATE_LIMIT:
+        record_streaks(session, couple=couple, ended_monday=monday - timedelta(days=7))
+        result.snapshots += 1
+    schedule.next_snapshot_at = day_start(couple, monday + timedelta(days=7))
+
+
+def insert_ignore_pk(
+    session: Session, model: Any, values: dict[str, Any], *, conflict_on: list[str]
+) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING for a table keyed without an id (two clocks race)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_on)
+    )
+
+
+def record_streaks(session: Session, *, couple: Couple, ended_monday: date) -> None:
+    """Each live ritual's streak at the end of the week that began on ended_monday."""
+    from api.rituals.models import Ritual
+    from api.streaks.service import streaks
+
+    rituals = list(
+        session.scalars(
+            select(Ritual).where(Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None))
+        )
+    )
+    if not rituals:
+        return
+    today = couple_today(couple, now())
+    by_id = {r.id: r for r in rituals}
+    for view in streaks(session, couple=couple, rituals=rituals):
+        ritual = by_id[view["ritual_id"]]
+        counted_today = (
+            view["completed_today"]
+            and today.weekday() in engine.weekday_set(ritual.days)
+            and not ritual.paused
+        )
+        # The view counts today once it is complete; the week that ended does not hold today.
+        streak = view["current"] - (1 if counted_today else 0)
+        insert_ignore_pk(
+            session,
+            RecapStreak,
+            {"ritual_id": ritual.id, "week_start": ended_monday, "streak": max(streak, 0)},
+            conflict_on=["ritual_id", "week_start"],
+        )
 
 
 def _handle(
@@ -259,9 +357,12 @@ def _push(session: Session, *, couple: Couple, monday: date) -> None:
 @listens_for(Couple, "after_insert")
 def _schedule_new_couple(mapper: Mapper[Couple], connection: Connection, couple: Couple) -> None:
     """Every couple gets its schedule row as it is created, in the same transaction."""
+    instant = now()
     connection.execute(
         insert(RecapSchedule).values(
-            couple_id=couple.id, next_recap_at=next_push_after(couple, now())
+            couple_id=couple.id,
+            next_recap_at=next_push_after(couple, instant),
+            next_snapshot_at=week_end_after(couple, instant),
         )
     )
 

@@ -85,6 +85,7 @@ def upgrade():
         sa.Column("couple_id", sa.Integer(), nullable=False),
         sa.Column("next_recap_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_sent_week", sa.Date(), nullable=True),
+        sa.Column("next_snapshot_at", UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["couple_id"],
             ["couples.id"],
@@ -94,6 +95,22 @@ def upgrade():
         sa.PrimaryKeyConstraint("couple_id", name=op.f("pk_recap_schedules")),
     )
     op.create_index(op.f("ix_recap_schedules_next_recap_at"), "recap_schedules", ["next_recap_at"])
+    op.create_index(
+        op.f("ix_recap_schedules_next_snapshot_at"), "recap_schedules", ["next_snapshot_at"]
+    )
+    op.create_table(
+        "recap_streaks",
+        sa.Column("ritual_id", sa.Integer(), nullable=False),
+        sa.Column("week_start", sa.Date(), nullable=False),
+        sa.Column("streak", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ritual_id"],
+            ["rituals.id"],
+            name=op.f("fk_recap_streaks_ritual_id_rituals"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("ritual_id", "week_start", name=op.f("pk_recap_streaks")),
+    )
     # The recap reads affirmations and gratitude by week (declared in api/recaps/models.py).
     op.create_index(
         "ix_affirmation_messages_couple_created",
@@ -107,8 +124,8 @@ def upgrade():
     # own Sunday 19:00 (it sends only if that is within the late limit, else waits a week).
     op.execute(
         sa.text(
-            "INSERT INTO recap_schedules (couple_id, next_recap_at) "
-            "SELECT id, :stamp FROM couples WHERE unpaired_at IS NULL"
+            "INSERT INTO recap_schedules (couple_id, next_recap_at, next_snapshot_at) "
+            "SELECT id, :stamp, :stamp FROM couples WHERE unpaired_at IS NULL"
         ).bindparams(
             sa.bindparam(
                 "stamp", type_=UTCDateTime(timezone=True), value=datetime.now(timezone.utc)
@@ -118,6 +135,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("recap_streaks")
+    op.drop_index(op.f("ix_recap_schedules_next_snapshot_at"), table_name="recap_schedules")
     op.drop_index("ix_gratitude_entries_couple_created", table_name="gratitude_entries")
     op.drop_index("ix_affirmation_messages_couple_created", table_name="affirmation_messages")
     op.drop_index(op.f("ix_recap_schedules_next_recap_at"), table_name="recap_schedules")

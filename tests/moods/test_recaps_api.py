@@ -295,3 +295,37 @@ def test_a_late_recap_is_dropped_and_an_unpaired_couple_stops(pair: Couple2, clo
     assert pair.client.delete("/v1/couple", headers=auth("sam")).status_code == 204
     assert db.session.get(RecapSchedule, pair.couple.id) is None
     assert pair.client.get("/v1/couple/recaps", headers=auth("alex")).status_code == 404
+
+
+def test_a_past_weeks_streak_is_the_one_recorded_as_the_week_ended(
+    pair: Couple2, clock: Any
+) -> None:
+    ritual = RitualFactory(couple=pair.couple, created_at=datetime(2026, 3, 2, 6, tzinfo=UTC))
+    for day in range(2, 9):  # Monday 2 to Sunday 8 March, every day
+        clock.set(datetime(2026, 3, day, 12, 0, tzinfo=UTC))
+        body = {"client_id": str(uuid.uuid4())}
+        response = pair.client.post(
+            f"/v1/couple/rituals/{ritual.id}/check-ins", json=body, headers=auth("alex")
+        )
+        assert response.status_code == 201, response.get_json()
+    assert recap(pair, "2026-W10")["rituals"][0]["streak"] == 7  # live, the week in progress
+    # Monday 9 March: the week ends at 04:00 Berlin (03:00Z). Alex checks in at 04:05, the
+    # clock records at 04:10: Monday's check-in is not part of the week that ended.
+    clock.set(datetime(2026, 3, 9, 3, 5, tzinfo=UTC))
+    body = {"client_id": str(uuid.uuid4())}
+    pair.client.post(f"/v1/couple/rituals/{ritual.id}/check-ins", json=body, headers=auth("alex"))
+    moment = clock.set(datetime(2026, 3, 9, 3, 10, tzinfo=UTC))
+    assert run_due(db.session, moment=moment).snapshots == 1
+    db.session.expire_all()
+    assert db.session.get(RecapSchedule, pair.couple.id).next_snapshot_at == datetime(
+        2026, 3, 16, 3, 0, tzinfo=UTC
+    )
+    clock.set(datetime(2026, 3, 11, 12, 0, tzinfo=UTC))
+    assert recap(pair, "2026-W10")["rituals"][0]["streak"] == 7  # recorded
+    # Live for W11: the 7 days and Monday; Tuesday's miss took the freeze the 7 days earned.
+    assert recap(pair, "2026-W11")["rituals"][0]["streak"] == 8
+    # The clock missed the end of W11 by an hour: W11 keeps no streak rather than a wrong one.
+    moment = clock.set(datetime(2026, 3, 16, 4, 0, tzinfo=UTC))
+    assert run_due(db.session, moment=moment).snapshots == 0
+    clock.set(datetime(2026, 3, 17, 12, 0, tzinfo=UTC))
+    assert recap(pair, "2026-W11")["rituals"][0]["streak"] is None
