@@ -83,8 +83,11 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
     from api.auth import authenticate
     from api.content.cli import content_cli
     from api.devices.routes import blp as devices
+    from api.moods.routes import moods_blp, needs_blp
     from api.notifications.routes import blp as notifications
     from api.pairing.routes import couple, invites
+    from api.recaps.routes import IsoWeekConverter
+    from api.recaps.routes import blp as recaps
     from api.rituals.routes import blp as rituals
     from api.rituals.routes import templates_blp as ritual_templates
     from api.streaks.routes import blp as streaks
@@ -95,6 +98,8 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
         from api import docs
 
         app.register_blueprint(docs.blp)
+    app.url_map.converters["isoweek"] = IsoWeekConverter
+    api.register_converter(IsoWeekConverter, IsoWeekConverter.openapi)
     app.cli.add_command(content_cli)
     for blueprint in (
         me,
@@ -108,6 +113,9 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
         streaks,
         invites,
         couple,
+        needs_blp,
+        moods_blp,
+        recaps,
     ):
         api.register_blueprint(blueprint)
 

@@ -7,8 +7,11 @@ from api.affirmations.models import (
     GratitudeEntry,
 )
 from api.devices.models import Device
+from api.moods.models import MoodEntry, MoodNeed, Need
 from api.notifications.models import Delivery, Notification
 from api.pairing.models import Couple, Invite
+from api.recaps import service as recap_schedule  # noqa: F401  (keeps recap_schedules in step)
+from api.recaps.models import RecapSchedule
 from api.rituals.models import Ritual, RitualTemplate
 from api.streaks import pauses  # noqa: F401  (the listener that records pause spans)
 from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
@@ -24,8 +27,12 @@ __all__ = [
     "Device",
     "GratitudeEntry",
     "Invite",
+    "MoodEntry",
+    "MoodNeed",
+    "Need",
     "Notification",
     "Nudge",
+    "RecapSchedule",
     "Ritual",
     "RitualPause",
     "RitualTemplate",

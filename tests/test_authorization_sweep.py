@@ -27,8 +27,10 @@ from api.affirmations.models import AffirmationMessage, GratitudeEntry
 from api.devices.models import Device
 from api.extensions import db
 from api.ids import MAX_ID, RowIdConverter
+from api.moods.models import MoodEntry
 from api.notifications.models import Notification
 from api.pairing.models import Couple
+from api.recaps.routes import IsoWeekConverter
 from api.rituals.models import Ritual
 from api.streaks.models import CheckIn
 from api.users.models import User
@@ -77,8 +79,10 @@ def _furnish(client: FlaskClient, couple: Couple) -> dict[str, int]:
         "/v1/couple/gratitude",
         {"text": f"{first} is grateful for coffee", "client_id": str(uuid.uuid4())},
     )
+    mood = _post(client, first, "/v1/couple/moods", {"mood": 4, "client_id": str(uuid.uuid4())})
     device = DeviceFactory(user=db.session.get(User, couple.user_a_id))
     return {
+        "mood": mood["id"],
         "couple": couple.id,
         "ritual": ritual.id,
         "checkin": checkin["id"],
@@ -160,6 +164,10 @@ ROUTES = [
     ),
 ]
 
+# `/v1/couple/recaps/<isoweek:week>` names a week of the caller's own couple (from the token),
+# never another couple's object: nothing to sweep, but it must stay an ISO week label.
+WEEK_ARGUMENTS = frozenset({"week"})
+
 STRANGERS = ("bo", "single")  # bo: couple B; single: never paired
 
 
@@ -226,7 +234,7 @@ def test_every_v1_route_with_a_path_id_is_in_the_table(app: Flask) -> None:
     served = {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/v1/") and rule.arguments
+        if rule.rule.startswith("/v1/") and rule.arguments - WEEK_ARGUMENTS
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     tabled = {(route.method, route.rule) for route in ROUTES}
@@ -236,8 +244,10 @@ def test_every_v1_route_with_a_path_id_is_in_the_table(app: Flask) -> None:
     # And each id is a bounded row id (an unbounded one reaches the database: see above).
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/v1/"):
-            for name in rule.arguments:
+            for name in rule.arguments - WEEK_ARGUMENTS:
                 assert isinstance(rule._converters[name], RowIdConverter), (rule.rule, name)
+            for name in rule.arguments & WEEK_ARGUMENTS:
+                assert isinstance(rule._converters[name], IsoWeekConverter), (rule.rule, name)
 
 
 def test_the_table_covers_each_kind_of_object(world: World) -> None:
@@ -282,6 +292,7 @@ def _lists(client: FlaskClient, uid: str) -> dict[str, set[int]]:
     sent = _items(_get(client, uid, "/v1/couple/affirmations?box=sent"))
     gratitude = _items(_get(client, uid, "/v1/couple/gratitude"))
     checkins = _items(_get(client, uid, f"/v1/couple/rituals/{_own_ritual(uid)}/check-ins"))
+    moods = _items(_get(client, uid, "/v1/couple/moods"))
 
     def message_couples(items: list[dict[str, Any]]) -> set[int]:
         ids = [m["id"] for m in items]
@@ -300,6 +311,11 @@ def _lists(client: FlaskClient, uid: str) -> dict[str, set[int]]:
                 select(GratitudeEntry.couple_id).where(
                     GratitudeEntry.id.in_([g["id"] for g in gratitude])
                 )
+            )
+        ),
+        "moods": set(
+            db.session.scalars(
+                select(MoodEntry.couple_id).where(MoodEntry.id.in_([m["id"] for m in moods]))
             )
         ),
         "check-ins": _ritual_couples(
@@ -364,6 +380,11 @@ def test_user_lists_show_only_the_callers_rows(client: FlaskClient, world: World
         "/v1/couple/affirmations?box=received",
         "/v1/couple/affirmations?box=sent",
         "/v1/couple/gratitude",
+        "/v1/couple/moods",
+        "/v1/couple/moods/today",
+        "/v1/couple/moods/summary",
+        "/v1/couple/recaps",
+        "/v1/couple/recaps/2026-W10",
     ],
 )
 def test_an_unpaired_user_gets_404_from_couple_lists(

@@ -78,7 +78,7 @@ class Scene:
 def scene(client: FlaskClient, clock: Any) -> Scene:
     """Alex and Sam (Spanish locale: the library's en fallback is in play), paired, one ritual."""
     clock.set(NOW)
-    import_content(db.session, load(CONTENT))
+    import_content(db.session, load(CONTENT))  # the needs vocabulary too (content/needs)
     alex = UserFactory(uid="alex", locale="es")
     sam = UserFactory(uid="sam", locale="es")
     couple = CoupleFactory(a=alex, b=sam)
@@ -159,6 +159,13 @@ def add_gratitude(scene: Scene, start: int, n: int) -> None:
         _post(scene, ("alex", "sam")[i % 2], "/v1/couple/gratitude", {"text": f"You #{i}"})
 
 
+def add_moods(scene: Scene, start: int, n: int) -> None:
+    for i in range(start, start + n):
+        # Needs on most entries: they are loaded for the page in one more statement, not per row.
+        needs = [["heard"], [], ["space", "touched"]][i % 3]
+        _post(scene, ("alex", "sam")[i % 2], "/v1/couple/moods", {"mood": 3, "needs": needs})
+
+
 def add_devices(scene: Scene, start: int, n: int) -> None:
     for _ in range(n):
         DeviceFactory(user=scene.alex)
@@ -198,6 +205,7 @@ ENDPOINTS = [
     ListEndpoint("affirmations sent", "alex", "/v1/couple/affirmations?box=sent", add_messages),
     ListEndpoint("gratitude", "alex", "/v1/couple/gratitude", add_gratitude),
     ListEndpoint("affirmation library", "alex", "/v1/affirmations", add_nothing, by_limit=True),
+    ListEndpoint("mood history", "alex", "/v1/couple/moods", add_moods),
     ListEndpoint("devices", "alex", "/v1/devices", add_devices),
     ListEndpoint("ritual templates", "alex", "/v1/ritual-templates", add_templates),
 ]

@@ -24,3 +24,5 @@ cron.register(
 cron.register(maintenance.prune_stale_devices, QUEUE, cron="17 3 * * *", job_timeout=600)
 # Couples unpaired more than 30 days ago, with their data.
 cron.register(pairing_jobs.purge_unpaired_couples, QUEUE, interval=3600, job_timeout=600)
+# The Sunday 19:00 couple-local weekly recap, claimed by next_recap_at (SKIP LOCKED).
+cron.register(scheduler.recap_tick, QUEUE, interval=60, job_timeout=240)

@@ -88,3 +88,27 @@ def streak_at_risk_tick() -> int:
             return send_at_risk_nudges(db.session)
         finally:
             db.session.remove()
+
+
+# -- weekly recap (issue 12) ------------------------------------------------------------------
+
+
+def recap_tick() -> int:
+    """Push the Sunday 19:00 couple-local recaps that are due; returns how many couples."""
+    from api.recaps.service import run_due
+
+    app = job_app()
+    with app.app_context():
+        try:
+            result = run_due(db.session, moment=now())
+        finally:
+            db.session.remove()
+    if result.sent or result.late or result.stopped:
+        log.info(
+            "recap tick: %d couples pushed, %d too late, %d stopped, %d rescheduled",
+            result.sent,
+            result.late,
+            result.stopped,
+            result.rescheduled,
+        )
+    return result.sent

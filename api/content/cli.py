@@ -44,6 +44,8 @@ def validate_command(path: str) -> None:
         f" ({', '.join(sorted(content.locales)) or 'no locales'}),"
         f" {len(content.templates)} ritual templates, in {len(content.files)} file(s)"
     )
+    if content.need_locales:
+        click.echo(f"valid: {len(content.needs)} needs ({', '.join(sorted(content.need_locales))})")
 
 
 @content_cli.command("import")
@@ -64,6 +66,8 @@ def import_command(path: str, dry_run: bool, verbose: bool = False) -> None:
     kinds = [("affirmations", "affirmation", report.affirmations)]
     if content.has_templates:
         kinds.append(("ritual templates", "ritual template", report.templates))
+    if content.need_locales:
+        kinds.append(("needs", "need", report.needs))
     # The counts first, one line per kind; then, when asked (a dry run always asks), the items.
     for plural, _singular, counts in kinds:
         click.echo(_summary(plural, counts))

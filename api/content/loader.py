@@ -76,6 +76,9 @@ class ContentSet:
     locales: frozenset[str]
     has_templates: bool
     files: tuple[Path, ...]
+    # The needs vocabulary (content/needs/<locale>.yaml; see api/content/needs.py).
+    needs: tuple[Any, ...] = ()
+    need_locales: frozenset[str] = frozenset()
 
 
 class ContentError(Exception):
@@ -142,6 +145,8 @@ def load_files(files: Iterable[Path]) -> ContentSet:
     locales: set[str] = set()
     english: set[str] = set()
     has_templates = False
+    needs: list[tuple[Path, Any]] = []
+    need_locales: set[str] = set()
 
     for file in files:
         data = _read_yaml(file, problems)
@@ -174,6 +179,8 @@ def load_files(files: Iterable[Path]) -> ContentSet:
                 problems.add(file, "unknown field", field=key)
             for tpl in _template_items(file, data.get(TEMPLATES_KEY), problems):
                 templates.append((file, tpl))
+        elif _is_needs_file(data):
+            _read_needs(file, data, needs, need_locales, problems)
         else:
             problems.add(
                 file,
@@ -184,6 +191,7 @@ def load_files(files: Iterable[Path]) -> ContentSet:
     has_english = FALLBACK_LOCALE in locales
     _check_affirmation_set(affirmations, english if has_english else None, problems)
     _check_template_set(templates, problems)
+    _check_needs(needs, need_locales, problems)
     if problems.items:
         raise ContentError(problems.items)
     return ContentSet(
@@ -192,7 +200,41 @@ def load_files(files: Iterable[Path]) -> ContentSet:
         locales=frozenset(locales),
         has_templates=has_templates,
         files=files,
+        needs=tuple(item for _, item in needs),
+        need_locales=frozenset(need_locales),
     )
+
+
+# -- the needs vocabulary (its own module; imported here lazily, it builds on this one) ----------
+
+
+def _is_needs_file(data: dict[Any, Any]) -> bool:
+    from api.content.needs import NEEDS_KEY
+
+    return NEEDS_KEY in data
+
+
+def _read_needs(
+    file: Path,
+    data: dict[Any, Any],
+    needs: list[tuple[Path, Any]],
+    need_locales: set[str],
+    problems: _Problems,
+) -> None:
+    from api.content.needs import read_needs_file
+
+    locale, items = read_needs_file(file, data, problems)
+    if locale is not None:
+        need_locales.add(locale)
+    needs.extend((file, item) for item in items)
+
+
+def _check_needs(
+    needs: list[tuple[Path, Any]], need_locales: set[str], problems: _Problems
+) -> None:
+    from api.content.needs import check_needs_set
+
+    check_needs_set(needs, need_locales, problems)
 
 
 def _read_yaml(file: Path, problems: _Problems) -> Any:

@@ -49,6 +49,7 @@ class ImportReport:
 
     affirmations: Counts = field(default_factory=Counts)
     templates: Counts = field(default_factory=Counts)
+    needs: Counts = field(default_factory=Counts)
 
 
 def import_content(session: Session, content: ContentSet, *, dry_run: bool = False) -> ImportReport:
@@ -58,6 +59,7 @@ def import_content(session: Session, content: ContentSet, *, dry_run: bool = Fal
         templates=(
             _sync_templates(session, content.templates) if content.has_templates else Counts()
         ),
+        needs=_sync_needs(session, content),
     )
     if dry_run:
         session.rollback()
@@ -106,6 +108,12 @@ def _sync_affirmations(
             row.retired_at = stamp
             counts.note("retired", f"{row.slug} ({row.locale})")
     return counts
+
+
+def _sync_needs(session: Session, content: ContentSet) -> Counts:
+    from api.moods.needs import sync_needs  # the moods domain owns the needs table
+
+    return sync_needs(session, content.needs, content.need_locales)
 
 
 def _template_values(item: RitualTemplateItem) -> dict[str, object]:
@@ -188,4 +196,11 @@ def export_content(session: Session, directory: Path) -> list[Path]:
         encoding="utf-8",
     )
     written.append(path)
+    written.extend(_export_needs(session, directory))
     return written
+
+
+def _export_needs(session: Session, directory: Path) -> list[Path]:
+    from api.moods.needs import export_needs
+
+    return export_needs(session, directory)

@@ -56,7 +56,8 @@ def test_validate_reports_what_the_files_hold(cli):
     en = len(load(CONTENT / "affirmations/en.yaml").affirmations)
     es = len(load(CONTENT / "affirmations/es.yaml").affirmations)
     assert result.stdout == (
-        f"valid: {en + es} affirmations (en, es), 7 ritual templates, in 3 file(s)\n"
+        f"valid: {en + es} affirmations (en, es), 7 ritual templates, in 5 file(s)\n"
+        f"valid: {len(load(CONTENT / 'needs').needs)} needs (en, es)\n"
     )
     assert rows(Affirmation) == 0
 
@@ -68,12 +69,14 @@ def test_import_twice_changes_nothing_the_second_time(cli):
     assert first.stdout == (
         f"affirmations: {len(content.affirmations)} created, 0 updated, 0 retired\n"
         f"ritual templates: {len(content.templates)} created, 0 updated, 0 retired\n"
+        f"needs: {len(content.needs)} created, 0 updated, 0 retired\n"
     )
     second = cli("import", str(CONTENT))
     assert second.exit_code == 0
     assert second.stdout == (
         "affirmations: 0 created, 0 updated, 0 retired\n"
         "ritual templates: 0 created, 0 updated, 0 retired\n"
+        "needs: 0 created, 0 updated, 0 retired\n"
     )
     assert rows(Affirmation) == len(content.affirmations)
     kiss = db.session.scalars(
@@ -208,13 +211,35 @@ def test_export_writes_files_that_reimport_as_no_change(cli, tmp_path, content_c
         f"wrote {out / 'affirmations/en.yaml'}",
         f"wrote {out / 'affirmations/es.yaml'}",
         f"wrote {out / 'ritual_templates.yaml'}",
+        f"wrote {out / 'needs/en.yaml'}",
+        f"wrote {out / 'needs/es.yaml'}",
     ]
     assert cli("validate", str(out)).exit_code == 0
     again = cli("import", str(out))
     assert again.stdout == (
         "affirmations: 0 created, 0 updated, 0 retired\n"
         "ritual templates: 0 created, 0 updated, 0 retired\n"
+        "needs: 0 created, 0 updated, 0 retired\n"
     )
     exported, source = load(out), load(content_copy)
     assert sorted(exported.affirmations, key=repr) == sorted(source.affirmations, key=repr)
     assert exported.templates == source.templates
+    assert sorted(exported.needs, key=repr) == sorted(source.needs, key=repr)
+
+
+def test_needs_files_are_checked_whole(cli, content_copy):
+    """A wish without {name}, an es slug with no en original, a required need gone: exit 1."""
+    en, es = content_copy / "needs/en.yaml", content_copy / "needs/es.yaml"
+    en.write_text(
+        en.read_text()
+        .replace('"{name} would love to feel heard today"', "Heard today")
+        .replace("  - slug: space\n", "  - slug: room\n"),
+        encoding="utf-8",
+    )
+    es.write_text(es.read_text() + "  - slug: cuddles\n    label: Mimos\n", encoding="utf-8")
+    result = cli("validate", str(content_copy))
+    assert result.exit_code == 1
+    assert "item 'heard': wish: must contain {name} exactly once" in result.stderr
+    assert "needs: the need 'space' is required" in result.stderr
+    assert "item 'cuddles': wish: required" in result.stderr
+    assert "item 'space': slug: no 'en' need has this slug" in result.stderr

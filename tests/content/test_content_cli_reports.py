@@ -38,7 +38,8 @@ def test_dry_run_names_each_slug_after_the_counts(cli, content_copy):  # noqa: F
     lines = dry.stdout.splitlines()
     assert lines[0] == "affirmations: 1 created, 1 updated, 1 retired"
     assert lines[1] == "ritual templates: 0 created, 0 updated, 0 retired"
-    details = lines[2:-1]
+    assert lines[2] == "needs: 0 created, 0 updated, 0 retired"
+    details = lines[3:-1]
     assert "created  affirmation  brand-new (en)" in details
     assert "retired  affirmation  love-you-a-latte (en)" in details
     assert len([d for d in details if d.startswith("updated  affirmation  ")]) == 1
@@ -47,11 +48,12 @@ def test_dry_run_names_each_slug_after_the_counts(cli, content_copy):  # noqa: F
     assert db.session.scalar(select(func.count()).where(Affirmation.slug == "brand-new")) == 0
 
     plain = cli("import", str(content_copy))
-    assert plain.stdout.splitlines() == lines[:2]
+    assert plain.stdout.splitlines() == lines[:3]
     again = cli("import", str(content_copy), "--verbose")
     assert again.stdout.splitlines() == [
         "affirmations: 0 created, 0 updated, 0 retired",
         "ritual templates: 0 created, 0 updated, 0 retired",
+        "needs: 0 created, 0 updated, 0 retired",
     ]
 
 

@@ -53,9 +53,20 @@ def test_the_migration_rebuilds_existing_tables_keeping_their_rows(tmp_path: Pat
     monkeypatch.setattr(api.sqlite_ids, "generates_integer_ids", lambda table: False)
     with app.app_context():
         upgrade(revision="0b7e1c2d3f40")
-    client = app.test_client()
-    code = client.post("/v1/invites", headers=auth("alex")).get_json()["code"]
-    assert client.post("/v1/couple", json={"code": code}, headers=auth("sam")).status_code == 201
+    # Rows written as that schema stood (raw SQL: today's code expects today's tables).
+    with sqlite3.connect(path) as raw:
+        for uid in ("alex", "sam"):
+            raw.execute(
+                "INSERT INTO users (uid, display_name, timezone, locale, notify_ritual_reminders,"
+                " notify_partner_activity, notify_streaks, notify_affirmations, created_at)"
+                " VALUES (?, '', 'UTC', 'en', 1, 1, 1, 1, '2026-01-01 00:00:00')",
+                (uid,),
+            )
+        raw.execute(
+            "INSERT INTO couples (user_a_id, user_b_id, paired_at, timezone, day_starts_at)"
+            " VALUES (1, 2, '2026-01-01 00:00:00', 'UTC', '04:00:00')"
+        )
+        raw.execute("UPDATE users SET couple_id = 1")
     with sqlite3.connect(path) as raw:
         before = {
             t: raw.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall()

@@ -1,0 +1,1 @@
+"""Moods and needs: a short emotional check-in the partner sees, with what would help."""

@@ -1,0 +1,283 @@
+"""Use cases of moods: write an entry (and tell the partner), today, history, weekly summary."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.clock import now
+from api.errors import DomainError, Invalid
+from api.i18n import N_, ntranslate, translate
+from api.lifecycle import user_erasing
+from api.moods.models import MoodEntry, MoodNeed, Need
+from api.moods.needs import FALLBACK_LOCALE, live_slugs
+from api.notifications.models import Notification
+from api.notifications.service import notify
+from api.pagination import Page, paginate
+from api.pairing.models import Couple
+from api.streaks.days import couple_today
+from api.users.models import User
+
+YOUR_PARTNER = N_("Your partner")
+MORE_NEEDS = (
+    N_("They named %(n)s more need: open Hearth to see it."),
+    N_("They named %(n)s more needs: open Hearth to see them."),
+)
+
+
+class ClientIdTaken(DomainError):
+    status = 409
+    title = "client_id already used"
+
+
+def week_start(day: date) -> date:
+    """The Monday of day's ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def iso_week(monday: date) -> str:
+    """The ISO week label of a Monday: `2026-W10`."""
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def create(
+    session: Session,
+    *,
+    couple: Couple,
+    user: User,
+    mood: int,
+    needs: list[str],
+    note: str | None,
+    client_id: str,
+) -> tuple[MoodEntry, bool]:
+    """Record how the user feels today; (entry, created). Needs push the partner once a day."""
+    existing = session.scalar(
+        select(MoodEntry).where(MoodEntry.couple_id == couple.id, MoodEntry.client_id == client_id)
+    )
+    if existing is not None:
+        if existing.user_id != user.id:
+            raise ClientIdTaken("This client_id belongs to something your partner wrote.")
+        return existing, False
+    if len(set(needs)) != len(needs):
+        raise Invalid("needs", "Name each need once.")
+    unknown = sorted(set(needs) - live_slugs(session)) if needs else []
+    if unknown:
+        raise Invalid("needs", f"Unknown needs: {', '.join(unknown)}.")
+    instant = now()
+    today = couple_today(couple, instant)
+    entry = MoodEntry(
+        couple_id=couple.id,
+        user_id=user.id,
+        local_date=today,
+        week_start=week_start(today),
+        mood=mood,
+        note=note,
+        client_id=client_id,
+        created_at=instant,
+        need_rows=[MoodNeed(slug=slug, position=i) for i, slug in enumerate(needs)],
+    )
+    session.add(entry)
+    try:
+        session.flush()
+    except IntegrityError:
+        # The same client_id raced in from a retry: answer with the entry that won.
+        session.rollback()
+        return create(
+            session,
+            couple=couple,
+            user=user,
+            mood=mood,
+            needs=needs,
+            note=note,
+            client_id=client_id,
+        )
+    partner_id = couple.partner_of(user.id)
+    if needs and partner_id is not None:
+        _notify_partner(session, couple=couple, sender=user, partner_id=partner_id, entry=entry)
+    session.commit()
+    return entry, True
+
+
+def _notify_partner(
+    session: Session, *, couple: Couple, sender: User, partner_id: int, entry: MoodEntry
+) -> None:
+    """The partner's push, in their locale; the notification's unique key keeps it to one a day."""
+    partner = session.get(User, partner_id)
+    if partner is None:
+        return
+    first = entry.needs[0]
+    need = _need_in(session, slug=first, locale=partner.locale)
+    if need is None:  # retired between validation and now: nothing sensible to say
+        return
+    name = sender.display_name or translate(partner.locale, YOUR_PARTNER)
+    body = need.suggestion
+    more = len(entry.needs) - 1
+    if more:
+        # Two whole sentences, each translated as a unit: never a glued fragment.
+        body += "\n" + ntranslate(partner.locale, *MORE_NEEDS, more)
+    notify(
+        session,
+        recipient_id=partner_id,
+        category="mood",
+        # The wish is content: a whole sentence per need and locale, {name} its only slot.
+        title=need.wish.replace("{name}", name),
+        body=body,  # never the note: it stays in the app
+        data={"event": "mood", "entry_id": str(entry.id), "need": first},
+        dedupe_key=f"mood:{couple.id}:{sender.id}:{entry.local_date.isoformat()}",
+    )
+
+
+def _need_in(session: Session, *, slug: str, locale: str | None) -> Need | None:
+    """The live need slug in locale's language, else in English (one query)."""
+    from api.i18n import language_of
+
+    language = language_of(locale)
+    rows = {
+        row.locale: row
+        for row in session.scalars(
+            select(Need).where(
+                Need.slug == slug,
+                Need.retired_at.is_(None),
+                Need.locale.in_({language, FALLBACK_LOCALE}),
+            )
+        )
+    }
+    return rows.get(language) or rows.get(FALLBACK_LOCALE)
+
+
+def today(session: Session, *, couple: Couple, user: User) -> dict[str, MoodEntry | None]:
+    """Each partner's latest entry of the couple's day (one query for the pair)."""
+    day = couple_today(couple, now())
+    latest = (
+        select(func.max(MoodEntry.id))
+        .where(MoodEntry.couple_id == couple.id, MoodEntry.local_date == day)
+        .group_by(MoodEntry.user_id)
+    )
+    entries = {
+        e.user_id: e for e in session.scalars(select(MoodEntry).where(MoodEntry.id.in_(latest)))
+    }
+    partner_id = couple.partner_of(user.id)
+    return {
+        "me": entries.get(user.id),
+        "partner": entries.get(partner_id) if partner_id is not None else None,
+    }
+
+
+def history(
+    session: Session,
+    *,
+    couple: Couple,
+    user: User,
+    who: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """One page of the couple's entries, newest first; optionally one partner's, a date range."""
+    stmt = select(MoodEntry).where(MoodEntry.couple_id == couple.id)
+    if who == "me":
+        stmt = stmt.where(MoodEntry.user_id == user.id)
+    elif who == "partner":
+        stmt = stmt.where(MoodEntry.user_id == couple.partner_of(user.id))
+    if date_from is not None:
+        stmt = stmt.where(MoodEntry.local_date >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(MoodEntry.local_date <= date_to)
+    return paginate(session, stmt, key=MoodEntry.id, limit=limit, cursor=cursor)
+
+
+def week_figures(
+    session: Session, *, couple: Couple, first: date, last: date
+) -> dict[tuple[int, date], dict[str, Any]]:
+    """Per (user_id, Monday) from first to last Monday: entries, mean mood, need counts.
+
+    Two grouped queries whatever the range: the summary and the recap both read it.
+    """
+    in_range = (
+        MoodEntry.couple_id == couple.id,
+        MoodEntry.week_start >= first,
+        MoodEntry.week_start <= last,
+    )
+    out: dict[tuple[int, date], dict[str, Any]] = {}
+    for user_id, monday, entries, mean in session.execute(
+        select(
+            MoodEntry.user_id,
+            MoodEntry.week_start,
+            func.count(MoodEntry.id),
+            func.avg(MoodEntry.mood),
+        )
+        .where(*in_range)
+        .group_by(MoodEntry.user_id, MoodEntry.week_start)
+    ):
+        out[(user_id, monday)] = {
+            "entries": entries,
+            "mean_mood": round(float(mean), 2),
+            "needs": {},
+        }
+    for user_id, monday, slug, count in session.execute(
+        select(MoodEntry.user_id, MoodEntry.week_start, MoodNeed.slug, func.count())
+        .join(MoodNeed, MoodNeed.entry_id == MoodEntry.id)
+        .where(*in_range)
+        .group_by(MoodEntry.user_id, MoodEntry.week_start, MoodNeed.slug)
+    ):
+        out[(user_id, monday)]["needs"][slug] = count
+    return out
+
+
+def summary(session: Session, *, couple: Couple, user: User, weeks: int) -> dict[str, Any]:
+    """The last `weeks` ISO weeks in the couple's zone (this one included), per partner."""
+    current = week_start(couple_today(couple, now()))
+    first = current - timedelta(weeks=weeks - 1)
+    figures = week_figures(session, couple=couple, first=first, last=current)
+    partner_id = couple.partner_of(user.id)
+    people = [("me", user.id)] + ([("partner", partner_id)] if partner_id is not None else [])
+    out = []
+    for i in range(weeks):
+        monday = current - timedelta(weeks=i)
+        partners = []
+        for who, user_id in people:
+            got = figures.get((user_id, monday), {"entries": 0, "mean_mood": None, "needs": {}})
+            partners.append({"who": who, "user_id": user_id, **got})
+        out.append(
+            {
+                "week": iso_week(monday),
+                "starts_on": monday,
+                "ends_on": monday + timedelta(days=6),
+                "partners": partners,
+            }
+        )
+    return {"weeks": out}
+
+
+@user_erasing.connect
+def _erase_entries(sender: User, *, session: Session, **kwargs: Any) -> None:
+    """Erasure removes the user's entries (and their needs) at once, notes included.
+
+    The pushes those entries sent the partner name the user: they go too.
+    """
+    mine = select(MoodEntry.id).where(MoodEntry.user_id == sender.id)
+    # Notification.data holds ids as strings (FCM data values are strings).
+    entry_ids = [str(i) for i in session.scalars(mine)]
+    if entry_ids:
+        session.execute(
+            delete(Notification).where(
+                Notification.category == "mood",
+                Notification.data["entry_id"].as_string().in_(entry_ids),
+            ),
+            execution_options={"synchronize_session": False},
+        )
+    session.execute(delete(MoodNeed).where(MoodNeed.entry_id.in_(mine)))
+    session.execute(delete(MoodEntry).where(MoodEntry.user_id == sender.id))
+
+
+def get_vocabulary(session: Session, *, user: User) -> list[Need]:
+    """The needs vocabulary in the user's locale."""
+    from api.moods.needs import vocabulary
+
+    return vocabulary(session, locale=user.locale)

@@ -1,0 +1,385 @@
+"""The weekly recap: built from the sections for any run of weeks, and the Sunday push."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, inspect, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.event import listens_for
+from sqlalchemy.orm import Mapper, Session
+
+from api.clock import now
+from api.db_utils import for_update_skip_locked
+from api.errors import Invalid, NotFound
+from api.i18n import N_, translate
+from api.lifecycle import couple_unpaired
+from api.moods.service import iso_week, week_start
+from api.notifications.service import notify
+from api.pairing.models import Couple
+from api.recaps.models import RecapSchedule, RecapStreak
+from api.recaps.sections import SECTIONS, RecapQuery, Week
+from api.rituals.schedule import resolve_local
+from api.streaks import engine
+from api.streaks.days import couple_today, day_start
+from api.users.models import User
+
+log = logging.getLogger(__name__)
+
+PUSH_AT = time(19, 0)  # Sunday, couple-local
+# A recap the clock could not send within this long of 19:00 (the service was down) waits for
+# next week rather than arriving on Monday morning.
+LATE_LIMIT = timedelta(hours=3)
+# A week's streaks are recorded at its end; later than this, the new week's first check-ins
+# could already be in them, so the week keeps no streaks rather than wrong ones.
+SNAPSHOT_LATE_LIMIT = timedelta(minutes=30)
+BATCH_SIZE = 500
+RECAP_TITLE = N_("Your week together")
+RECAP_BODY = N_(
+    "Rituals done: %(rituals)s · Affirmations: %(affirmations)s · Gratitude: %(gratitude)s"
+    " · Mood check-ins: %(moods)s"
+)
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+class RecapNotFound(NotFound):
+    title = "No such recap"
+
+
+# -- weeks ------------------------------------------------------------------------------------
+
+
+def week(couple: Couple, monday: date) -> Week:
+    """The couple's week starting on monday (its days begin at day_starts_at)."""
+    return Week(
+        monday=monday,
+        start=day_start(couple, monday),
+        end=day_start(couple, monday + timedelta(days=7)),
+    )
+
+
+def parse_week(label: str) -> date | None:
+    """The Monday of an ISO week label `yyyy-Www`; None when there is no such week."""
+    match = _WEEK_RE.match(label)
+    if match is None:
+        return None
+    try:
+        return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:  # W00, W54, or W53 of a 52-week year
+        return None
+
+
+def _first_monday(couple: Couple) -> date:
+    """The Monday of the week the couple paired in: their first recap."""
+    return week_start(couple_today(couple, couple.paired_at))
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+def build(session: Session, *, couple: Couple, mondays: list[date]) -> list[dict[str, Any]]:
+    """The recaps of the given weeks, newest first: each section runs once for all of them."""
+    if not mondays:
+        return []
+    today = couple_today(couple, now())
+    weeks = [week(couple, m) for m in sorted(mondays)]
+    query = RecapQuery(session=session, couple=couple, weeks=weeks, today=today)
+    parts = {name: section(query) for name, section in SECTIONS}
+    return [
+        {
+            "week": iso_week(w.monday),
+            "starts_on": w.monday,
+            "ends_on": w.sunday,
+            "in_progress": w.monday <= today <= w.sunday,
+            **{name: part[w.monday] for name, part in parts.items()},
+        }
+        for w in reversed(weeks)
+    ]
+
+
+def get(session: Session, *, couple: Couple, label: str) -> dict[str, Any]:
+    """One week's recap (the current one so far); 404 outside the couple's weeks."""
+    monday = parse_week(label)
+    current = week_start(couple_today(couple, now()))
+    if monday is None or not _first_monday(couple) <= monday <= current:
+        raise RecapNotFound("The couple has no recap for this week.")
+    return build(session, couple=couple, mondays=[monday])[0]
+
+
+def list_recaps(
+    session: Session, *, couple: Couple, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """One page of recaps, newest first, from the current week back to the pairing week."""
+    newest = week_start(couple_today(couple, now()))
+    if cursor is not None:
+        newest = _decode_cursor(cursor) - timedelta(weeks=1)
+    oldest = _first_monday(couple)
+    mondays = []
+    monday = newest
+    while monday >= oldest and len(mondays) < limit:
+        mondays.append(monday)
+        monday -= timedelta(weeks=1)
+    more = bool(mondays) and mondays[-1] > oldest
+    return {
+        "items": build(session, couple=couple, mondays=mondays),
+        "next_cursor": _encode_cursor(mondays[-1]) if more else None,
+    }
+
+
+def _encode_cursor(monday: date) -> str:
+    raw = json.dumps({"before": monday.isoformat()}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> date:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        monday = date.fromisoformat(json.loads(base64.urlsafe_b64decode(padded.encode()))["before"])
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise Invalid("cursor", "Not a cursor this API gave out.") from exc
+    if monday.weekday() != 0:
+        raise Invalid("cursor", "Not a cursor this API gave out.")
+    return monday
+
+
+# -- the Sunday push --------------------------------------------------------------------------
+
+
+def push_at(couple: Couple, sunday: date) -> datetime:
+    """Sunday 19:00 in the couple's zone as a UTC instant (DST-correct, gap rules of rituals)."""
+    return resolve_local(sunday, PUSH_AT, couple.timezone)
+
+
+def _this_weeks_sunday(couple: Couple, instant: datetime) -> date:
+    return week_start(couple_today(couple, instant)) + timedelta(days=6)
+
+
+def next_push_after(couple: Couple, instant: datetime) -> datetime:
+    """The first Sunday-19:00 push instant of the couple at or after instant."""
+    sunday = _this_weeks_sunday(couple, instant)
+    due = push_at(couple, sunday)
+    return due if due >= instant else push_at(couple, sunday + timedelta(days=7))
+
+
+def week_end_after(couple: Couple, instant: datetime) -> datetime:
+    """The end of the couple's week at instant: the next Monday's day start."""
+    return day_start(couple, week_start(couple_today(couple, instant)) + timedelta(days=7))
+
+
+@dataclass
+class TickResult:
+    """What one recap tick did."""
+
+    sent: int = 0  # couples pushed
+    rescheduled: int = 0  # claimed but not due this week (zone changed) or already sent
+    late: int = 0  # dropped: more than LATE_LIMIT after 19:00
+    stopped: int = 0  # unpaired couples, whose schedule row goes
+    snapshots: int = 0  # couples whose week's streaks were recorded at the week's end
+
+
+def due_schedules(*, moment: datetime, batch_size: int) -> Any:
+    """The oldest due recap pushes with their couples: a range scan of next_recap_at's index."""
+    return (
+        select(RecapSchedule, Couple)
+        .join(Couple, Couple.id == RecapSchedule.couple_id)
+        .where(RecapSchedule.next_recap_at <= moment)
+        .order_by(RecapSchedule.next_recap_at)
+        .limit(batch_size)
+    )
+
+
+def run_due(session: Session, *, moment: datetime, batch_size: int = BATCH_SIZE) -> TickResult:
+    """Push every recap due at moment, then record the streaks of every week that ended.
+
+    moment is the clock's now (the streaks are read as of now).
+    """
+    result = TickResult()
+    _run_pushes(session, moment=moment, batch_size=batch_size, result=result)
+    _run_snapshots(session, moment=moment, batch_size=batch_size, result=result)
+    return result
+
+
+def _run_pushes(session: Session, *, moment: datetime, batch_size: int, result: TickResult) -> None:
+    """Claim due pushes (SKIP LOCKED), one committed batch at a time."""
+    while True:
+        rows = session.execute(
+            due_schedules(moment=moment, batch_size=batch_size).with_for_update(
+                of=RecapSchedule, **for_update_skip_locked(session)
+            )
+        ).all()
+        if not rows:
+            session.commit()
+            return
+        for schedule, couple in rows:
+            _handle(session, schedule, couple, moment, result)
+        session.commit()
+        # Each pass moves every claimed row's next_recap_at past moment, so this ends.
+
+
+def _run_snapshots(
+    session: Session, *, moment: datetime, batch_size: int, result: TickResult
+) -> None:
+    """Claim the couples whose week just ended (SKIP LOCKED) and record their streaks."""
+    while True:
+        rows = session.execute(
+            select(RecapSchedule, Couple)
+            .join(Couple, Couple.id == RecapSchedule.couple_id)
+            .where(RecapSchedule.next_snapshot_at <= moment)
+            .order_by(RecapSchedule.next_snapshot_at)
+            .limit(batch_size)
+            .with_for_update(of=RecapSchedule, **for_update_skip_locked(session))
+        ).all()
+        if not rows:
+            session.commit()
+            return
+        for schedule, couple in rows:
+            _snapshot(session, schedule, couple, moment, result)
+        session.commit()
+
+
+def _snapshot(
+    session: Session, schedule: RecapSchedule, couple: Couple, moment: datetime, result: TickResult
+) -> None:
+    if couple.unpaired_at is not None:
+        session.delete(schedule)
+        result.stopped += 1
+        return
+    monday = week_start(couple_today(couple, moment))
+    week_end = day_start(couple, monday)  # the end of the week before this one
+    if moment - week_end <= SNAPSHOT_LATE_LIMIT:
+        record_streaks(session, couple=couple, ended_monday=monday - timedelta(days=7))
+        result.snapshots += 1
+    schedule.next_snapshot_at = day_start(couple, monday + timedelta(days=7))
+
+
+def insert_ignore_pk(
+    session: Session, model: Any, values: dict[str, Any], *, conflict_on: list[str]
+) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING for a table keyed without an id (two clocks race)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_on)
+    )
+
+
+def record_streaks(session: Session, *, couple: Couple, ended_monday: date) -> None:
+    """Each live ritual's streak at the end of the week that began on ended_monday."""
+    from api.rituals.models import Ritual
+    from api.streaks.service import streaks
+
+    rituals = list(
+        session.scalars(
+            select(Ritual).where(Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None))
+        )
+    )
+    if not rituals:
+        return
+    today = couple_today(couple, now())
+    by_id = {r.id: r for r in rituals}
+    for view in streaks(session, couple=couple, rituals=rituals):
+        ritual = by_id[view["ritual_id"]]
+        counted_today = (
+            view["completed_today"]
+            and today.weekday() in engine.weekday_set(ritual.days)
+            and not ritual.paused
+        )
+        # The view counts today once it is complete; the week that ended does not hold today.
+        streak = view["current"] - (1 if counted_today else 0)
+        insert_ignore_pk(
+            session,
+            RecapStreak,
+            {"ritual_id": ritual.id, "week_start": ended_monday, "streak": max(streak, 0)},
+            conflict_on=["ritual_id", "week_start"],
+        )
+
+
+def _handle(
+    session: Session, schedule: RecapSchedule, couple: Couple, moment: datetime, result: TickResult
+) -> None:
+    if couple.unpaired_at is not None:
+        session.delete(schedule)
+        result.stopped += 1
+        return
+    sunday = _this_weeks_sunday(couple, moment)
+    due = push_at(couple, sunday)
+    monday = sunday - timedelta(days=6)
+    if moment < due:
+        # The couple's zone moved since this row was written: this week's 19:00 is still ahead.
+        schedule.next_recap_at = due
+        result.rescheduled += 1
+        return
+    if schedule.last_sent_week == monday:
+        result.rescheduled += 1
+    elif moment - due > LATE_LIMIT:
+        log.info("recap of couple %s dropped: %s late", couple.id, moment - due)
+        result.late += 1
+    else:
+        _push(session, couple=couple, monday=monday)
+        schedule.last_sent_week = monday
+        result.sent += 1
+    schedule.next_recap_at = push_at(couple, sunday + timedelta(days=7))
+
+
+def _push(session: Session, *, couple: Couple, monday: date) -> None:
+    """Both partners get the week's figures (numbers only), each in their own locale."""
+    recap = build(session, couple=couple, mondays=[monday])[0]
+    figures = {
+        "rituals": sum(r["completed_days"] for r in recap["rituals"]),
+        "affirmations": sum(a["count"] for a in recap["affirmations"]),
+        "gratitude": sum(g["count"] for g in recap["gratitude"]),
+        "moods": sum(m["entries"] for m in recap["moods"]),
+    }
+    label = iso_week(monday)
+    partners = session.scalars(select(User).where(User.id.in_(couple.partner_ids)))
+    for user in partners:
+        notify(
+            session,
+            recipient_id=user.id,
+            category="recap",
+            title=translate(user.locale, RECAP_TITLE),
+            body=translate(user.locale, RECAP_BODY, **figures),
+            data={"event": "recap", "week": label},
+            dedupe_key=f"recap:{couple.id}:{label}:{user.id}",
+        )
+
+
+# -- keeping the schedule in step with the couples -------------------------------------------
+
+
+@listens_for(Couple, "after_insert")
+def _schedule_new_couple(mapper: Mapper[Couple], connection: Connection, couple: Couple) -> None:
+    """Every couple gets its schedule row as it is created, in the same transaction."""
+    instant = now()
+    connection.execute(
+        insert(RecapSchedule).values(
+            couple_id=couple.id,
+            next_recap_at=next_push_after(couple, instant),
+            next_snapshot_at=week_end_after(couple, instant),
+        )
+    )
+
+
+@listens_for(Couple, "after_update")
+def _follow_zone(mapper: Mapper[Couple], connection: Connection, couple: Couple) -> None:
+    """A couple that moves zone gets its Sunday 19:00 in the new zone (same transaction)."""
+    if not inspect(couple).attrs.timezone.history.has_changes():
+        return
+    # This week's 19:00 in the new zone: the tick sends it, unless this week's went already.
+    due = push_at(couple, _this_weeks_sunday(couple, now()))
+    connection.execute(
+        update(RecapSchedule).where(RecapSchedule.couple_id == couple.id).values(next_recap_at=due)
+    )
+
+
+@couple_unpaired.connect
+def _stop_recaps(sender: Couple, *, session: Session, **kwargs: Any) -> None:
+    """An unpaired couple has no more recaps: its schedule row goes at once."""
+    session.execute(delete(RecapSchedule).where(RecapSchedule.couple_id == sender.id))
