@@ -42,7 +42,7 @@ def create_app(config: Config | None = None) -> Flask:
     }
     app.extensions["hearth_config"] = config
 
-    from api import errors, models  # noqa: F401  (models: the whole schema, for Alembic)
+    from api import errors, models, storage  # noqa: F401  (models: the schema, for Alembic)
     from api.extensions import db, limiter, migrate
     from api.fields import WallTime
     from api.ids import RowIdConverter
@@ -57,6 +57,7 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
     errors.register(app)
     app.extensions["hearth_queue"] = JobQueue(config)
+    storage.init_app(app, config)
 
     with app.app_context():
         if config.is_sqlite:
@@ -77,14 +78,17 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
     from api.auth import authenticate
     from api.content.cli import content_cli
     from api.devices.routes import blp as devices
+    from api.memories.routes import blp as memories
     from api.notifications.routes import blp as notifications
     from api.pairing.routes import couple, invites
     from api.rituals.routes import blp as rituals
     from api.rituals.routes import templates_blp as ritual_templates
+    from api.storage import local_files
     from api.streaks.routes import blp as streaks
     from api.users.routes import blp as me
 
     app.register_blueprint(health.blp)
+    app.register_blueprint(local_files)
     app.cli.add_command(content_cli)
     for blueprint in (
         me,
@@ -98,6 +102,7 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
         streaks,
         invites,
         couple,
+        memories,
     ):
         api.register_blueprint(blueprint)
 

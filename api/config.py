@@ -50,6 +50,15 @@ class Config:
     RATELIMIT_ENABLED: bool = True
     LOG_LEVEL: str = "INFO"
     QUEUE_NAME: str = "hearth"
+    # Photos: S3-compatible storage when STORAGE_BUCKET is set (STORAGE_URL: a non-AWS
+    # endpoint), else a folder (STORAGE_DIR, default instance/storage) served by the app.
+    STORAGE_URL: str | None = None
+    STORAGE_BUCKET: str | None = None
+    STORAGE_DIR: str | None = None
+    # Signs the local folder's URLs; unset, a key kept in the folder is used.
+    STORAGE_SIGNING_KEY: str | None = None
+    # The app's public address, for the local folder's URLs (default: the request's host).
+    PUBLIC_URL: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -110,6 +119,10 @@ class Config:
         if not self.REDIS_URL:
             raise ConfigError(
                 "production needs Redis: set REDIS_URL (the embedded queue is for dev)"
+            )
+        if not self.STORAGE_BUCKET:
+            raise ConfigError(
+                "production needs object storage: set STORAGE_BUCKET (the local folder is for dev)"
             )
         if self.FCM_ENDPOINT or self.FIREBASE_CERT_URL:
             raise ConfigError(

@@ -7,6 +7,8 @@ from api.affirmations.models import (
     GratitudeEntry,
 )
 from api.devices.models import Device
+from api.memories import on_this_day, service  # noqa: F401  (listeners and signal receivers)
+from api.memories.models import Memory, MemoryPhoto, OnThisDaySchedule, StorageDeletion
 from api.notifications.models import Delivery, Notification
 from api.pairing.models import Couple, Invite
 from api.rituals.models import Ritual, RitualTemplate
@@ -24,11 +26,15 @@ __all__ = [
     "Device",
     "GratitudeEntry",
     "Invite",
+    "Memory",
+    "MemoryPhoto",
     "Notification",
     "Nudge",
+    "OnThisDaySchedule",
     "Ritual",
     "RitualPause",
     "RitualTemplate",
+    "StorageDeletion",
     "StreakRecord",
     "User",
 ]
