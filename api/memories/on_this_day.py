@@ -261,7 +261,6 @@ MEMORY_ONE = (N_("A memory from %(n)s year ago today"), N_("A memory from %(n)s 
 MEMORY_MANY = (N_("%(n)s memory from this day"), N_("%(n)s memories from this day"))
 ANNIVERSARY = (N_("%(n)s year together today"), N_("%(n)s years together today"))
 MEMORY_BODY = N_("Open Hearth to look back together.")
-ANNIVERSARY_TITLE = N_("Happy anniversary")
 ANNIVERSARY_BODY = N_("Take a moment to remember how it all began.")
 
 
