@@ -1,4 +1,4 @@
-""" "On this day": at 09:00 couple-local, memories of this calendar day and the anniversary.
+"""On this day: at 09:00 couple-local, memories of this calendar day and the anniversary.
 
 Each couple with memories or an anniversary has one OnThisDaySchedule row whose
 ``next_due_at`` is the 09:00 (couple-local, through zoneinfo, so DST days are right) of the
