@@ -222,3 +222,20 @@ def test_a_tick_claims_only_what_is_due(client: FlaskClient, clock: Any) -> None
 )
 def test_next_day(earliest: dict[int, int], start: date, expected: date | None) -> None:
     assert next_day(earliest, start) == expected
+
+
+def test_a_second_clock_meeting_the_same_day_writes_nothing_twice(
+    client: FlaskClient, pair: Couple, clock: Any
+) -> None:
+    """The dedupe key, not the schedule row, is what makes "once per couple per day" a fact."""
+    clock.set(T0)
+    new_memory(client, happened_on="2024-06-01")
+    at = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
+    clock.set(at)
+    assert tick() == 2
+    # As if another clock had read the row before this one moved it on.
+    schedule = db.session.get(OnThisDaySchedule, pair.id)
+    schedule.next_due_at, schedule.last_sent_on = at, None
+    db.session.commit()
+    assert tick() == 0
+    assert len(pushes()) == 2
