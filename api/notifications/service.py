@@ -54,7 +54,6 @@ def notify(
     return notification_id
 
 
-# Rows per INSERT: 13 parameters each stays well under SQLite's 32,766 bound parameters.
 _MANY_CHUNK = 500
 
 
@@ -87,15 +86,16 @@ def notify_many(session: Session, notifications: list[dict[str, Any]]) -> list[i
             }
         )
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # One compiled statement run as an executemany: SQLAlchemy batches it into multi-row
+    # INSERTs ("insertmanyvalues"), RETURNING the ids of the rows that were new.
+    stmt = (
+        dialect.insert(Notification)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notification.id)
+    )
     ids: list[int] = []
     for start in range(0, len(rows), _MANY_CHUNK):
-        stmt = (
-            dialect.insert(Notification)
-            .values(rows[start : start + _MANY_CHUNK])
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(Notification.id)
-        )
-        ids.extend(session.scalars(stmt))
+        ids.extend(session.scalars(stmt, rows[start : start + _MANY_CHUNK]))
     if ids:
         session.info.setdefault(_OUTBOX_KEY, []).extend(ids)
     return ids
