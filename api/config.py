@@ -104,6 +104,9 @@ class Config:
             raise ConfigError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}")
         if self.PUSH_BACKEND not in PUSH_BACKENDS:
             raise ConfigError(f"PUSH_BACKEND must be one of {', '.join(PUSH_BACKENDS)}")
+        if self.STORAGE_URL and not self.STORAGE_BUCKET:
+            # Photos would silently land in the local folder instead of the store named.
+            raise ConfigError("STORAGE_URL is set without STORAGE_BUCKET: name the bucket too")
         if not self.is_production:
             return
         if self.AUTH_MODE == "dev":

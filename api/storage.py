@@ -26,6 +26,7 @@ from werkzeug.exceptions import NotFound
 
 from api.clock import now
 from api.config import INSTANCE_DIR, Config
+from api.errors import problem
 
 # Keys are made by the API (never by a client): a narrow alphabet keeps them safe as paths.
 KEY_PATTERN = re.compile(r"[a-z0-9]+(/[A-Za-z0-9_-]+)+")
@@ -389,8 +390,6 @@ def _local() -> LocalStorage:
 
 
 def _refuse(status: int, detail: str) -> Response:
-    from api.errors import problem
-
     return problem(status, detail=detail)
 
 

@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from api.storage import LocalStorage, S3Storage, check_key, sniff
+from api.config import Config, ConfigError
+from api.storage import LocalStorage, S3Storage, build, check_key, sniff
 from tests.memories.conftest import Backend, heic, jpeg, png, webp
 
 KEY = "memories/1/2/abcDEF_123-x"
@@ -146,3 +147,13 @@ def test_the_type_comes_from_the_first_bytes(data: bytes, expected: str | None) 
 def test_keys_the_api_never_makes_are_refused(key: str) -> None:
     with pytest.raises(ValueError):
         check_key(key)
+
+
+def test_the_config_picks_the_backend(tmp_path: object) -> None:
+    s3 = build(Config.from_env({"STORAGE_BUCKET": "photos", "STORAGE_URL": "http://127.0.0.1:9"}))
+    assert isinstance(s3, S3Storage)
+    assert s3.bucket == "photos"
+    local = build(Config.from_env({"STORAGE_DIR": str(tmp_path)}))
+    assert isinstance(local, LocalStorage)
+    with pytest.raises(ConfigError, match="STORAGE_BUCKET"):
+        Config.from_env({"STORAGE_URL": "http://minio:9000"})
