@@ -45,7 +45,7 @@ def create_app(config: Config | None = None) -> Flask:
     }
     app.extensions["hearth_config"] = config
 
-    from api import errors, models  # noqa: F401  (models: the whole schema, for Alembic)
+    from api import errors, models, storage  # noqa: F401  (models: the schema, for Alembic)
     from api.extensions import db, limiter, migrate
     from api.fields import WallTime
     from api.ids import RowIdConverter
@@ -62,6 +62,7 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
     errors.register(app)
     app.extensions["hearth_queue"] = JobQueue(config)
+    storage.init_app(app, config)
 
     with app.app_context():
         if config.is_sqlite:
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
     from api.auth import authenticate
     from api.content.cli import content_cli
     from api.devices.routes import blp as devices
+    from api.memories.routes import blp as memories
     from api.moods.routes import moods_blp, needs_blp
     from api.notifications.routes import blp as notifications
     from api.pairing.routes import couple, invites
@@ -90,6 +92,7 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
     from api.recaps.routes import blp as recaps
     from api.rituals.routes import blp as rituals
     from api.rituals.routes import templates_blp as ritual_templates
+    from api.storage import local_files
     from api.streaks.routes import blp as streaks
     from api.users.routes import blp as me
 
@@ -100,6 +103,7 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
         app.register_blueprint(docs.blp)
     app.url_map.converters["isoweek"] = IsoWeekConverter
     api.register_converter(IsoWeekConverter, IsoWeekConverter.openapi)
+    app.register_blueprint(local_files)
     app.cli.add_command(content_cli)
     for blueprint in (
         me,
@@ -116,6 +120,7 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
         needs_blp,
         moods_blp,
         recaps,
+        memories,
     ):
         api.register_blueprint(blueprint)
 

@@ -52,6 +52,15 @@ class Config:
     QUEUE_NAME: str = "hearth"
     # Interactive docs at /docs (Swagger UI from an installed package); false turns them off.
     API_DOCS: bool = True
+    # Photos: S3-compatible storage when STORAGE_BUCKET is set (STORAGE_URL: a non-AWS
+    # endpoint), else a folder (STORAGE_DIR, default instance/storage) served by the app.
+    STORAGE_URL: str | None = None
+    STORAGE_BUCKET: str | None = None
+    STORAGE_DIR: str | None = None
+    # Signs the local folder's URLs; unset, a key kept in the folder is used.
+    STORAGE_SIGNING_KEY: str | None = None
+    # The app's public address, for the local folder's URLs (default: the request's host).
+    PUBLIC_URL: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -97,6 +106,9 @@ class Config:
             raise ConfigError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}")
         if self.PUSH_BACKEND not in PUSH_BACKENDS:
             raise ConfigError(f"PUSH_BACKEND must be one of {', '.join(PUSH_BACKENDS)}")
+        if self.STORAGE_URL and not self.STORAGE_BUCKET:
+            # Photos would silently land in the local folder instead of the store named.
+            raise ConfigError("STORAGE_URL is set without STORAGE_BUCKET: name the bucket too")
         if not self.is_production:
             return
         if self.AUTH_MODE == "dev":
@@ -112,6 +124,10 @@ class Config:
         if not self.REDIS_URL:
             raise ConfigError(
                 "production needs Redis: set REDIS_URL (the embedded queue is for dev)"
+            )
+        if not self.STORAGE_BUCKET:
+            raise ConfigError(
+                "production needs object storage: set STORAGE_BUCKET (the local folder is for dev)"
             )
         if self.FCM_ENDPOINT or self.FIREBASE_CERT_URL:
             raise ConfigError(

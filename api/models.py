@@ -7,6 +7,8 @@ from api.affirmations.models import (
     GratitudeEntry,
 )
 from api.devices.models import Device
+from api.memories import on_this_day, service  # noqa: F401  (listeners and signal receivers)
+from api.memories.models import Memory, MemoryPhoto, OnThisDaySchedule, StorageDeletion
 from api.moods.models import MoodEntry, MoodNeed, Need
 from api.notifications.models import Delivery, Notification
 from api.pairing.models import Couple, Invite
@@ -27,15 +29,19 @@ __all__ = [
     "Device",
     "GratitudeEntry",
     "Invite",
+    "Memory",
+    "MemoryPhoto",
     "MoodEntry",
     "MoodNeed",
     "Need",
     "Notification",
     "Nudge",
+    "OnThisDaySchedule",
     "RecapSchedule",
     "Ritual",
     "RitualPause",
     "RitualTemplate",
+    "StorageDeletion",
     "StreakRecord",
     "User",
 ]

@@ -92,6 +92,8 @@ def base_config(tmp_path_factory: pytest.TempPathFactory, worker_id_str: str) ->
         REDIS_URL=_redis_url(worker_id_str) if BASE_REDIS_URL else None,
         AUTH_MODE="dev",
         PUSH_BACKEND="log",
+        # Photos of the tests never land in the checkout's instance/ folder.
+        STORAGE_DIR=str(tmp_path_factory.mktemp("storage")),
     )
     app = create_app(config)
     with app.app_context():

@@ -27,6 +27,7 @@ from api.affirmations.models import AffirmationMessage, GratitudeEntry
 from api.devices.models import Device
 from api.extensions import db
 from api.ids import MAX_ID, RowIdConverter
+from api.memories.models import Memory, MemoryPhoto
 from api.moods.models import MoodEntry
 from api.notifications.models import Notification
 from api.pairing.models import Couple
@@ -41,6 +42,8 @@ from tests.factories import CoupleFactory, DeviceFactory, RitualFactory, UserFac
 # A Wednesday, 13:00 in Berlin: a scheduled day of an every-day ritual, well inside the day.
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 MISSING_ID = 999_999_999
+# The smallest valid PNG header and IHDR: what the photo check sniffs.
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009077")
 
 
 @dataclass
@@ -81,6 +84,21 @@ def _furnish(client: FlaskClient, couple: Couple) -> dict[str, int]:
     )
     mood = _post(client, first, "/v1/couple/moods", {"mood": 4, "client_id": str(uuid.uuid4())})
     device = DeviceFactory(user=db.session.get(User, couple.user_a_id))
+    memory = _post(
+        client,
+        first,
+        "/v1/couple/memories",
+        {"title": f"{first}'s day", "happened_on": "2025-01-01", "client_id": str(uuid.uuid4())},
+    )
+    photo = _post(
+        client,
+        first,
+        f"/v1/couple/memories/{memory['id']}/photos",
+        {"content_type": "image/png", "size_bytes": len(PNG)},
+    )
+    # Uploaded (through the app's local-folder URL) but not confirmed: the owner confirms it.
+    uploaded = client.put(photo["upload_url"], data=PNG, headers=photo["upload_headers"])
+    assert uploaded.status_code == 200
     return {
         "mood": mood["id"],
         "couple": couple.id,
@@ -89,6 +107,8 @@ def _furnish(client: FlaskClient, couple: Couple) -> dict[str, int]:
         "message": message["id"],
         "gratitude": entry["id"],
         "device": device.id,
+        "memory": memory["id"],
+        "photo": photo["id"],
     }
 
 
@@ -126,13 +146,22 @@ class Route:
     json: Any = None
     # Beyond another couple's user and an unpaired one: who else must not reach it.
     also_strangers: tuple[str, ...] = ()
+    # For a nested path (/memories/<memory_id>/photos/<photo_id>): the object of its first id.
+    parent: str | None = None
 
-    def path(self, object_id: int) -> str:
+    def path(self, object_id: int, ids: dict[str, int] | None = None) -> str:
+        if self.parent is not None and ids is not None:
+            first, rest = self.rule.split(">", 1)
+            return re.sub(r"<[^>]+>", str(ids[self.parent]), first + ">") + re.sub(
+                r"<[^>]+>", str(object_id), rest
+            )
         return re.sub(r"<[^>]+>", str(object_id), self.rule)
 
 
 RITUAL = "/v1/couple/rituals/<int:ritual_id>"
 MESSAGE = "/v1/couple/affirmations/<int:message_id>"
+MEMORY = "/v1/couple/memories/<int:memory_id>"
+PHOTO = f"{MEMORY}/photos/<int:photo_id>"
 
 ROUTES = [
     Route("GET", RITUAL, "ritual", "alex", 200),
@@ -153,6 +182,19 @@ ROUTES = [
     Route("POST", f"{MESSAGE}/read", "message", "sam", 204),
     Route("PUT", f"{MESSAGE}/reaction", "message", "sam", 200, json={"emoji": "❤️"}),
     Route("DELETE", "/v1/couple/gratitude/<int:entry_id>", "gratitude", "alex", 204),
+    Route("GET", MEMORY, "memory", "alex", 200),
+    Route("PATCH", MEMORY, "memory", "alex", 200, json={"title": "Ours now"}),
+    Route("DELETE", MEMORY, "memory", "alex", 204),
+    Route(
+        "POST",
+        f"{MEMORY}/photos",
+        "memory",
+        "alex",
+        201,
+        json={"content_type": "image/png", "size_bytes": 100},
+    ),
+    Route("POST", f"{PHOTO}/complete", "photo", "alex", 200, parent="memory"),
+    Route("DELETE", PHOTO, "photo", "alex", 204, parent="memory"),
     # A device is the user's own, not the couple's: the partner is a stranger to it too.
     Route(
         "DELETE",
@@ -183,12 +225,12 @@ def test_strangers_get_the_404_of_a_missing_id_and_change_nothing(
     assert_other_couple_gets_404(
         client,
         route.method,
-        route.path(object_id),
+        route.path(object_id, world.ids),
         json=route.json,
         owner_headers=auth(route.owner),
         stranger_headers=[auth(uid) for uid in (*STRANGERS, *route.also_strangers)],
         snapshot=snapshot_database,
-        missing_path=route.path(MISSING_ID),
+        missing_path=route.path(MISSING_ID, world.ids),
         owner_status=route.owner_status,
     )
 
@@ -205,12 +247,12 @@ def test_former_partners_lose_the_couples_objects_at_once(
     assert_other_couple_gets_404(
         client,
         route.method,
-        route.path(object_id),
+        route.path(object_id, world.ids),
         json=route.json,
         owner_headers={},
         stranger_headers=[auth("alex"), auth("sam")],
         snapshot=snapshot_database,
-        missing_path=route.path(MISSING_ID),
+        missing_path=route.path(MISSING_ID, world.ids),
     )
 
 
@@ -222,7 +264,10 @@ def test_an_id_no_row_can_have_answers_404_not_500(
     """Past its column (PostgreSQL: int4; SQLite: 2**63) the id was a 500, not a 404."""
     before = snapshot_database()
     response = client.open(
-        route.path(number), method=route.method, json=route.json, headers=auth(route.owner)
+        route.path(number, world.ids),
+        method=route.method,
+        json=route.json,
+        headers=auth(route.owner),
     )
     assert response.status_code == 404, (number, response.get_json())
     assert response.content_type == "application/problem+json"
@@ -257,6 +302,8 @@ def test_the_table_covers_each_kind_of_object(world: World) -> None:
     assert db.session.get(CheckIn, world.ids["checkin"]).ritual_id == world.ids["ritual"]
     assert db.session.get(AffirmationMessage, world.ids["message"]).couple_id == couple_a
     assert db.session.get(GratitudeEntry, world.ids["gratitude"]).couple_id == couple_a
+    assert db.session.get(Memory, world.ids["memory"]).couple_id == couple_a
+    assert db.session.get(MemoryPhoto, world.ids["photo"]).memory_id == world.ids["memory"]
 
 
 # -- list endpoints ---------------------------------------------------------------------------
@@ -293,6 +340,7 @@ def _lists(client: FlaskClient, uid: str) -> dict[str, set[int]]:
     gratitude = _items(_get(client, uid, "/v1/couple/gratitude"))
     checkins = _items(_get(client, uid, f"/v1/couple/rituals/{_own_ritual(uid)}/check-ins"))
     moods = _items(_get(client, uid, "/v1/couple/moods"))
+    memories = _items(_get(client, uid, "/v1/couple/memories"))
 
     def message_couples(items: list[dict[str, Any]]) -> set[int]:
         ids = [m["id"] for m in items]
@@ -316,6 +364,11 @@ def _lists(client: FlaskClient, uid: str) -> dict[str, set[int]]:
         "moods": set(
             db.session.scalars(
                 select(MoodEntry.couple_id).where(MoodEntry.id.in_([m["id"] for m in moods]))
+            )
+        ),
+        "memories": set(
+            db.session.scalars(
+                select(Memory.couple_id).where(Memory.id.in_([m["id"] for m in memories]))
             )
         ),
         "check-ins": _ritual_couples(
@@ -385,6 +438,7 @@ def test_user_lists_show_only_the_callers_rows(client: FlaskClient, world: World
         "/v1/couple/moods/summary",
         "/v1/couple/recaps",
         "/v1/couple/recaps/2026-W10",
+        "/v1/couple/memories",
     ],
 )
 def test_an_unpaired_user_gets_404_from_couple_lists(

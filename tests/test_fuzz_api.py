@@ -110,7 +110,9 @@ class World:
                 " (SELECT count(*) FROM rituals WHERE id = :ritual AND deleted_at IS NULL),"
                 " (SELECT count(*) FROM affirmation_messages WHERE id = :message),"
                 " (SELECT count(*) FROM gratitude_entries WHERE id = :entry),"
-                " (SELECT count(*) FROM devices WHERE id = :device)"
+                " (SELECT count(*) FROM devices WHERE id = :device),"
+                " (SELECT count(*) FROM memories WHERE id = :memory),"
+                " (SELECT count(*) FROM memory_photos WHERE id = :photo)"
             ),
             self.ids,
         ).one()
@@ -144,7 +146,18 @@ def _build_world(app: Flask) -> dict[str, int]:
         json={"text": "The coffee.", "client_id": str(uuid.uuid4())},
         **_as("alex"),
     )
-    for response in (device, message, entry):
+    memory = client.post(
+        "/v1/couple/memories",
+        json={"title": "The lake", "happened_on": "2025-07-01", "client_id": str(uuid.uuid4())},
+        **_as("alex"),
+    )
+    assert memory.status_code == 201, memory.get_json()
+    photo = client.post(
+        f"/v1/couple/memories/{memory.get_json()['id']}/photos",
+        json={"content_type": "image/jpeg", "size_bytes": 1000},
+        **_as("alex"),
+    )
+    for response in (device, message, entry, photo):
         assert response.status_code == 201, response.get_json()
     return {
         "couple": couple.id,
@@ -152,6 +165,8 @@ def _build_world(app: Flask) -> dict[str, int]:
         "device": device.get_json()["id"],
         "message": message.get_json()["id"],
         "entry": entry.get_json()["id"],
+        "memory": memory.get_json()["id"],
+        "photo": photo.get_json()["id"],
     }
 
 
@@ -191,6 +206,8 @@ PATH_IDS = {
     "device_id": "device",
     "message_id": "message",
     "entry_id": "entry",
+    "memory_id": "memory",
+    "photo_id": "photo",
 }
 HEADERS = auth("fuzz-alex")
 PATH, QUERY, BODY = ParameterLocation.PATH, ParameterLocation.QUERY, ParameterLocation.BODY

@@ -24,6 +24,7 @@ from api.affirmations.models import Affirmation
 from api.content.loader import load
 from api.content.service import import_content
 from api.extensions import db
+from api.memories.models import PHOTO_PENDING, PHOTO_READY, Memory, MemoryPhoto
 from api.notifications.service import notify
 from api.pairing.models import Couple
 from api.rituals.models import Ritual, RitualTemplate
@@ -176,6 +177,32 @@ def add_templates(scene: Scene, start: int, n: int) -> None:
         TemplateFactory()
 
 
+def add_memories(scene: Scene, start: int, n: int) -> None:
+    """Memories with photos: ready ones (listed, each with a URL) and a pending one (not)."""
+    for i in range(start, start + n):
+        memory = Memory(
+            couple_id=scene.couple.id,
+            author_id=scene.alex.id,
+            title=f"Day {i}",
+            happened_on=date(2020, 1, 1) + timedelta(days=i),
+            happened_md=0,
+            client_id=str(uuid.uuid4()),
+        )
+        db.session.add(memory)
+        db.session.flush()
+        for j, status in enumerate((PHOTO_READY, PHOTO_READY, PHOTO_PENDING)):
+            db.session.add(
+                MemoryPhoto(
+                    memory_id=memory.id,
+                    key=f"memories/{scene.couple.id}/{memory.id}/p{j}",
+                    content_type="image/jpeg",
+                    size_bytes=1000,
+                    status=status,
+                )
+            )
+    db.session.commit()
+
+
 def add_nothing(scene: Scene, start: int, n: int) -> None:
     """The library is shipped content: its page length is the `limit`."""
 
@@ -204,6 +231,7 @@ ENDPOINTS = [
     ListEndpoint("affirmations inbox", "sam", "/v1/couple/affirmations?box=received", add_messages),
     ListEndpoint("affirmations sent", "alex", "/v1/couple/affirmations?box=sent", add_messages),
     ListEndpoint("gratitude", "alex", "/v1/couple/gratitude", add_gratitude),
+    ListEndpoint("memories", "sam", "/v1/couple/memories?limit=100", add_memories),
     ListEndpoint("affirmation library", "alex", "/v1/affirmations", add_nothing, by_limit=True),
     ListEndpoint("mood history", "alex", "/v1/couple/moods", add_moods),
     ListEndpoint("devices", "alex", "/v1/devices", add_devices),

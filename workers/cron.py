@@ -6,7 +6,7 @@ clocks at once (row locks and unique keys decide, not the schedule).
 
 from rq import cron
 
-from workers import maintenance, pairing_jobs, scheduler
+from workers import maintenance, memories_jobs, pairing_jobs, scheduler
 
 QUEUE = "hearth"
 
@@ -26,3 +26,9 @@ cron.register(maintenance.prune_stale_devices, QUEUE, cron="17 3 * * *", job_tim
 cron.register(pairing_jobs.purge_unpaired_couples, QUEUE, interval=3600, job_timeout=600)
 # The Sunday 19:00 couple-local weekly recap, claimed by next_recap_at (SKIP LOCKED).
 cron.register(scheduler.recap_tick, QUEUE, interval=60, job_timeout=240)
+# "On this day" and anniversaries at 09:00 couple-local (claimed by next_due_at).
+cron.register(memories_jobs.on_this_day_tick, QUEUE, interval=60, job_timeout=240)
+# The storage-delete outbox: retries, and what a lost enqueue left.
+cron.register(memories_jobs.delete_stored_objects, QUEUE, interval=60, job_timeout=240)
+# Photo uploads never confirmed within a day.
+cron.register(memories_jobs.cleanup_unconfirmed_uploads, QUEUE, interval=3600, job_timeout=600)

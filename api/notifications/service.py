@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api import queue
@@ -51,6 +52,53 @@ def notify(
     if notification_id is not None:
         session.info.setdefault(_OUTBOX_KEY, []).append(notification_id)
     return notification_id
+
+
+_MANY_CHUNK = 500
+
+
+def notify_many(session: Session, notifications: list[dict[str, Any]]) -> list[int]:
+    """Write many notifications (notify's keyword arguments, one dict each) in few statements.
+
+    For clock jobs that push to thousands at once: one INSERT per 500 rows instead of one
+    round trip per row. Rows whose dedupe_key exists are skipped; returns the new ids.
+    """
+    if not notifications:
+        return []
+    moment = now()
+    rows = []
+    for item in notifications:
+        categories.get(item["category"])
+        rows.append(
+            {
+                "recipient_id": item["recipient_id"],
+                "category": item["category"],
+                "title": item["title"],
+                "body": item["body"],
+                "data": item.get("data") or {},
+                "dedupe_key": item["dedupe_key"],
+                "status": "pending",
+                "deliver_after": item.get("deliver_after") or moment,
+                "collapse_key": item.get("collapse_key"),
+                "ttl_seconds": item.get("ttl_seconds"),
+                "attempts": 0,
+                "created_at": moment,
+            }
+        )
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # One compiled statement run as an executemany: SQLAlchemy batches it into multi-row
+    # INSERTs ("insertmanyvalues"), RETURNING the ids of the rows that were new.
+    stmt = (
+        dialect.insert(Notification)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notification.id)
+    )
+    ids: list[int] = []
+    for start in range(0, len(rows), _MANY_CHUNK):
+        ids.extend(session.scalars(stmt, rows[start : start + _MANY_CHUNK]))
+    if ids:
+        session.info.setdefault(_OUTBOX_KEY, []).extend(ids)
+    return ids
 
 
 @event.listens_for(Session, "after_commit")

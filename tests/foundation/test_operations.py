@@ -62,6 +62,7 @@ PRODUCTION = {
     "PUSH_BACKEND": "firebase",
     "DATABASE_URL": "postgresql://h@db/hearth",
     "REDIS_URL": "redis://cache:6379/0",
+    "STORAGE_BUCKET": "hearth-photos",
 }
 
 
@@ -77,6 +78,7 @@ def test_production_config_is_accepted():
         ({"FIREBASE_AUTH_EMULATOR_HOST": "localhost:9099"}, "FIREBASE_AUTH_EMULATOR_HOST"),
         ({"DATABASE_URL": "sqlite:///x.db"}, "PostgreSQL"),
         ({"REDIS_URL": ""}, "Redis"),
+        ({"STORAGE_BUCKET": ""}, "STORAGE_BUCKET"),
         ({"APP_ENV": "staging"}, "APP_ENV"),
         ({"PUSH_BACKEND": "carrier-pigeon"}, "PUSH_BACKEND"),
     ],

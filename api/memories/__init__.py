@@ -1,0 +1,1 @@
+"""Memories: the couple's shared "remember when", with photos, brought back on their days."""

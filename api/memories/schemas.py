@@ -1,0 +1,93 @@
+"""Request and response shapes of /v1/couple/memories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from api.fields import Instant
+from api.memories.models import TEXT_MAX, TITLE_MAX
+from api.memories.service import DECLARABLE_TYPES, MAX_PHOTO_BYTES
+from api.pagination import page_schema
+
+
+class Trimmed(fields.String):
+    """Text a person wrote, edge whitespace trimmed before its length is checked."""
+
+    def __init__(self, *, min_length: int, max_length: int, **kwargs: Any) -> None:
+        self._bounds = validate.Length(min=min_length, max=max_length)
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        self._bounds(text)
+        return text
+
+
+class MemoryCreateSchema(Schema):
+    title = Trimmed(min_length=1, max_length=TITLE_MAX, required=True)
+    happened_on = fields.Date(
+        required=True, metadata={"description": "YYYY-MM-DD, not in the couple's future"}
+    )
+    text = Trimmed(min_length=0, max_length=TEXT_MAX, allow_none=True, load_default=None)
+    client_id = fields.UUID(required=True)
+
+
+class MemoryPatchSchema(Schema):
+    title = Trimmed(min_length=1, max_length=TITLE_MAX)
+    happened_on = fields.Date()
+    text = Trimmed(min_length=0, max_length=TEXT_MAX, allow_none=True)
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("Send at least one of title, happened_on, text.", "_schema")
+
+
+class PhotoSchema(Schema):
+    id = fields.Integer(required=True)
+    content_type = fields.String(
+        required=True, metadata={"description": "Sniffed from the stored bytes"}
+    )
+    size_bytes = fields.Integer(required=True)
+    url = fields.String(required=True, metadata={"description": "Short-lived download URL"})
+    url_expires_at = Instant(required=True)
+    created_at = Instant(required=True)
+
+
+class MemorySchema(Schema):
+    id = fields.Integer(required=True)
+    author_id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    text = fields.String(required=True, allow_none=True)
+    happened_on = fields.Date(required=True)
+    client_id = fields.String(required=True)
+    photos = fields.List(fields.Nested(PhotoSchema), required=True)
+    created_at = Instant(required=True)
+    updated_at = Instant(required=True)
+
+
+MemoryPageSchema = page_schema(MemorySchema, "MemoryPage")
+
+
+class UploadRequestSchema(Schema):
+    content_type = fields.String(required=True, validate=validate.OneOf(DECLARABLE_TYPES))
+    size_bytes = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=MAX_PHOTO_BYTES),
+        metadata={"description": "At most 10 MB"},
+    )
+
+
+class UploadSchema(Schema):
+    id = fields.Integer(required=True)
+    upload_url = fields.String(required=True)
+    upload_method = fields.String(required=True, metadata={"example": "PUT"})
+    upload_headers = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "Send these headers with the upload, as given"},
+    )
+    expires_at = Instant(required=True)

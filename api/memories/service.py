@@ -1,0 +1,507 @@
+"""Use cases of memories: the timeline, photos through object storage, deletion everywhere."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, event, func, insert, literal, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from api import queue
+from api.clock import now
+from api.db_utils import for_update_skip_locked
+from api.errors import Conflict, DomainError, Invalid, NotFound
+from api.extensions import UTCDateTime
+from api.ids import MAX_ID, is_row_id
+from api.lifecycle import couples_purging, user_erasing
+from api.memories import on_this_day
+from api.memories.models import (
+    PHOTO_PENDING,
+    PHOTO_READY,
+    Memory,
+    MemoryPhoto,
+    StorageDeletion,
+    month_day,
+)
+from api.pagination import Page
+from api.pairing.models import Couple
+from api.storage import SNIFF_BYTES, Storage, StorageError, sniff
+from api.users.models import User
+
+log = logging.getLogger(__name__)
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTOS = 10
+DECLARABLE_TYPES = ("image/jpeg", "image/png", "image/heic", "image/webp")
+UPLOAD_EXPIRES = timedelta(minutes=15)
+DOWNLOAD_EXPIRES = timedelta(minutes=15)
+# Pending uploads nobody confirmed are removed (row and object) after this long.
+UNCONFIRMED_AFTER = timedelta(days=1)
+DELETE_JOB = "workers.memories_jobs.delete_stored_objects"
+_DELETIONS_KEY = "hearth_storage_deletions"
+
+
+class ClientIdTaken(DomainError):
+    status = 409
+    title = "client_id already used"
+
+
+class AuthorOnly(DomainError):
+    status = 403
+    title = "Only the author can delete this memory"
+
+
+class TooManyPhotos(Conflict):
+    title = "Too many photos"
+
+
+class UploadMissing(Conflict):
+    title = "Nothing uploaded yet"
+
+
+class StorageUnavailable(DomainError):
+    status = 503
+    title = "Storage unavailable"
+
+
+# -- the timeline ---------------------------------------------------------------------------------
+
+
+def _check_not_future(couple: Couple, happened_on: date) -> None:
+    # The couple's calendar date (their wall clock), not UTC's: in Auckland it is already
+    # tomorrow for half of UTC's day.
+    if happened_on > on_this_day.local_date(couple, now()):
+        raise Invalid("happened_on", "A memory cannot be in the future.")
+
+
+def _in_couple(session: Session, *, couple: Couple, memory_id: int, lock: bool = False) -> Memory:
+    stmt = select(Memory).where(Memory.id == memory_id, Memory.couple_id == couple.id)
+    if lock:
+        stmt = stmt.with_for_update()
+    memory = session.scalar(stmt)
+    if memory is None:
+        raise NotFound("No such memory.")
+    return memory
+
+
+def get(session: Session, *, couple: Couple, memory_id: int) -> Memory:
+    """One memory of the couple with its listed photos; 404 for any other."""
+    memory = session.scalar(
+        select(Memory)
+        .where(Memory.id == memory_id, Memory.couple_id == couple.id)
+        .options(_ready_photos())
+    )
+    if memory is None:
+        raise NotFound("No such memory.")
+    return memory
+
+
+def _ready_photos() -> Any:
+    return selectinload(Memory.photos.and_(MemoryPhoto.status == PHOTO_READY))
+
+
+def create(
+    session: Session,
+    *,
+    couple: Couple,
+    author: User,
+    title: str,
+    happened_on: date,
+    text: str | None,
+    client_id: str,
+) -> tuple[Memory, bool]:
+    """Add a memory to the couple's timeline; (memory, created). A replay answers the original."""
+    existing = session.scalar(
+        select(Memory).where(Memory.couple_id == couple.id, Memory.client_id == client_id)
+    )
+    if existing is not None:
+        if existing.author_id != author.id:
+            raise ClientIdTaken("This client_id belongs to something your partner wrote.")
+        return get(session, couple=couple, memory_id=existing.id), False
+    _check_not_future(couple, happened_on)
+    moment = now()
+    memory = Memory(
+        couple_id=couple.id,
+        author_id=author.id,
+        title=title,
+        text=text,
+        happened_on=happened_on,
+        happened_md=month_day(happened_on),
+        client_id=client_id,
+        created_at=moment,
+        updated_at=moment,
+    )
+    session.add(memory)
+    try:
+        session.flush()
+    except IntegrityError:
+        # The same client_id raced in from a retry: answer with the memory that won.
+        session.rollback()
+        return create(
+            session,
+            couple=couple,
+            author=author,
+            title=title,
+            happened_on=happened_on,
+            text=text,
+            client_id=client_id,
+        )
+    on_this_day.refresh(session, couple=couple, moment=moment)
+    session.commit()
+    return get(session, couple=couple, memory_id=memory.id), True
+
+
+def update(session: Session, *, couple: Couple, memory_id: int, changes: dict[str, Any]) -> Memory:
+    """Edit title, text or happened_on; either partner may."""
+    memory = _in_couple(session, couple=couple, memory_id=memory_id)
+    if "happened_on" in changes:
+        _check_not_future(couple, changes["happened_on"])
+        memory.happened_on = changes["happened_on"]
+        memory.happened_md = month_day(changes["happened_on"])
+    for key in ("title", "text"):
+        if key in changes:
+            setattr(memory, key, changes[key])
+    memory.updated_at = now()
+    session.flush()
+    if "happened_on" in changes:
+        on_this_day.refresh(session, couple=couple)
+    session.commit()
+    return get(session, couple=couple, memory_id=memory_id)
+
+
+def delete_memory(session: Session, *, couple: Couple, user: User, memory_id: int) -> None:
+    """Delete a memory and its stored photos; only its author may (partner: 403)."""
+    memory = _in_couple(session, couple=couple, memory_id=memory_id)
+    if memory.author_id != user.id:
+        raise AuthorOnly("Only the author can delete this memory.")
+    forget_objects(session, MemoryPhoto.memory_id == memory.id)
+    session.delete(memory)
+    session.flush()
+    on_this_day.refresh(session, couple=couple)
+    session.commit()
+
+
+def encode_cursor(memory: Memory) -> str:
+    """An opaque cursor continuing after memory in the timeline's order."""
+    raw = json.dumps({"d": memory.happened_on.isoformat(), "i": memory.id}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[date, int]:
+    """(happened_on, id) a cursor continues after; 422 on `cursor` for anything else."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        day, memory_id = date.fromisoformat(value["d"]), value["i"]
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise Invalid("cursor", "Not a cursor this API gave out.") from exc
+    if not is_row_id(memory_id, maximum=MAX_ID):
+        raise Invalid("cursor", "Not a cursor this API gave out.")
+    return day, memory_id
+
+
+def timeline(session: Session, *, couple: Couple, limit: int, cursor: str | None) -> Page:
+    """One page of the couple's memories, newest happened_on first (two queries, any length)."""
+    stmt = select(Memory).where(Memory.couple_id == couple.id).options(_ready_photos())
+    if cursor is not None:
+        stmt = stmt.where(tuple_(Memory.happened_on, Memory.id) < tuple_(*decode_cursor(cursor)))
+    rows = list(
+        session.scalars(stmt.order_by(Memory.happened_on.desc(), Memory.id.desc()).limit(limit + 1))
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=encode_cursor(rows[-1]) if more else None)
+
+
+# -- photos ----------------------------------------------------------------------------------
+
+
+@dataclass
+class NewUpload:
+    """What the phone needs to upload one photo."""
+
+    id: int
+    upload_url: str
+    upload_method: str
+    upload_headers: dict[str, str]
+    expires_at: datetime
+
+
+def start_upload(
+    session: Session,
+    *,
+    storage: Storage,
+    couple: Couple,
+    memory_id: int,
+    content_type: str,
+    size_bytes: int,
+) -> NewUpload:
+    """Reserve a photo slot and hand out a presigned PUT for it (at most 10 per memory)."""
+    # Locked: two uploads started at once must not both take the tenth slot.
+    memory = _in_couple(session, couple=couple, memory_id=memory_id, lock=True)
+    taken = session.scalar(
+        select(func.count()).select_from(MemoryPhoto).where(MemoryPhoto.memory_id == memory.id)
+    )
+    if (taken or 0) >= MAX_PHOTOS:
+        raise TooManyPhotos(f"A memory holds at most {MAX_PHOTOS} photos.")
+    key = f"memories/{couple.id}/{memory.id}/{secrets.token_urlsafe(18)}"
+    photo = MemoryPhoto(
+        memory_id=memory.id,
+        key=key,
+        content_type=content_type,
+        size_bytes=size_bytes,
+        status=PHOTO_PENDING,
+        created_at=now(),
+    )
+    session.add(photo)
+    session.flush()
+    upload = storage.presign_upload(
+        key,
+        content_type=content_type,
+        size_bytes=size_bytes,
+        expires_in=int(UPLOAD_EXPIRES.total_seconds()),
+    )
+    session.commit()
+    return NewUpload(
+        id=photo.id,
+        upload_url=upload.url,
+        upload_method=upload.method,
+        upload_headers=upload.headers,
+        expires_at=photo.created_at + UPLOAD_EXPIRES,
+    )
+
+
+def _photo_in_couple(
+    session: Session, *, couple: Couple, memory_id: int, photo_id: int
+) -> MemoryPhoto:
+    photo = session.scalar(
+        select(MemoryPhoto)
+        .join(Memory, Memory.id == MemoryPhoto.memory_id)
+        .where(
+            MemoryPhoto.id == photo_id,
+            MemoryPhoto.memory_id == memory_id,
+            Memory.couple_id == couple.id,
+        )
+        .with_for_update(of=MemoryPhoto)
+    )
+    if photo is None:
+        raise NotFound("No such photo.")
+    return photo
+
+
+def complete_upload(
+    session: Session, *, storage: Storage, couple: Couple, memory_id: int, photo_id: int
+) -> MemoryPhoto:
+    """Check the stored object (size, type from its first bytes) and list the photo.
+
+    An object that fails the check is deleted, with its row, and the answer is 422.
+    """
+    photo = _photo_in_couple(session, couple=couple, memory_id=memory_id, photo_id=photo_id)
+    if photo.status == PHOTO_READY:
+        return photo  # a retried confirmation
+    try:
+        size = storage.size(photo.key)
+        head = storage.first_bytes(photo.key, SNIFF_BYTES) if size else b""
+    except StorageError as exc:
+        log.warning("storage unavailable while confirming photo %s: %s", photo.id, exc)
+        raise StorageUnavailable("Photo storage cannot be reached; try again shortly.") from exc
+    if size is None:
+        raise UploadMissing("Upload the photo to upload_url first.")
+    problem: tuple[str, str] | None = None
+    kind = sniff(head)
+    if size > MAX_PHOTO_BYTES:
+        problem = ("size_bytes", f"A photo is at most {MAX_PHOTO_BYTES} bytes (10 MB).")
+    elif size != photo.size_bytes:
+        problem = ("size_bytes", "The uploaded photo is not the size declared.")
+    elif kind is None:
+        problem = ("content_type", "The uploaded file is not a JPEG, PNG, HEIC or WebP image.")
+    if problem is not None:
+        forget_objects(session, MemoryPhoto.id == photo.id)
+        session.delete(photo)
+        session.commit()
+        raise Invalid(*problem)
+    assert kind is not None
+    photo.content_type = kind  # what the bytes are, not what the phone said
+    photo.status = PHOTO_READY
+    photo.confirmed_at = now()
+    session.commit()
+    return photo
+
+
+def delete_photo(session: Session, *, couple: Couple, memory_id: int, photo_id: int) -> None:
+    """Remove a photo (listed or pending) and its stored object; either partner may."""
+    photo = _photo_in_couple(session, couple=couple, memory_id=memory_id, photo_id=photo_id)
+    forget_objects(session, MemoryPhoto.id == photo.id)
+    session.delete(photo)
+    session.commit()
+
+
+def download_url(storage: Storage, photo: MemoryPhoto) -> tuple[str, datetime]:
+    """A short-lived URL reading the photo, and when it stops working."""
+    url = storage.download_url(
+        photo.key,
+        content_type=photo.content_type,
+        expires_in=int(DOWNLOAD_EXPIRES.total_seconds()),
+    )
+    return url, now() + DOWNLOAD_EXPIRES
+
+
+# -- deleting stored objects: the outbox -------------------------------------------------------
+
+
+def forget_objects(session: Session, *where: Any) -> None:
+    """Queue the objects of the photos matching where for deletion (in the caller's transaction).
+
+    One INSERT ... SELECT, whatever the number. A pending photo whose upload URL still works
+    gets a second deletion when the URL expires: an upload landing after the first would
+    otherwise stay in the store for ever.
+    """
+    moment = now()
+    photos = select(MemoryPhoto.key).join(Memory, Memory.id == MemoryPhoto.memory_id).where(*where)
+    columns = ["key", "attempts", "next_attempt_at", "created_at"]
+    session.execute(
+        insert(StorageDeletion).from_select(
+            columns, photos.add_columns(_value(0), _value(moment), _value(moment))
+        )
+    )
+    late = moment + UPLOAD_EXPIRES + timedelta(minutes=1)
+    session.execute(
+        insert(StorageDeletion).from_select(
+            columns,
+            photos.where(
+                MemoryPhoto.status == PHOTO_PENDING,
+                MemoryPhoto.created_at > moment - UPLOAD_EXPIRES,
+            ).add_columns(_value(0), _value(late), _value(moment)),
+        )
+    )
+    session.info[_DELETIONS_KEY] = True
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return literal(value, UTCDateTime())
+    return literal(value)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_deletions(session: Session) -> None:
+    # After commit, so the job sees the rows; if Redis is down the clock's job gets them.
+    if session.info.pop(_DELETIONS_KEY, None):
+        queue.enqueue(DELETE_JOB)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_deletions(session: Session, previous_transaction: Any) -> None:
+    session.info.pop(_DELETIONS_KEY, None)
+
+
+DELETE_BATCH = 100
+RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+RETRY_MAX_WAIT = timedelta(hours=6)
+
+
+def delete_due_objects(session: Session, *, storage: Storage, moment: datetime) -> tuple[int, int]:
+    """Delete every stored object whose deletion is due; (deleted, failed). Failures are retried.
+
+    Rows are claimed with SKIP LOCKED, so two workers split the work; a failed delete stays
+    in the outbox with a later next_attempt_at and is never dropped.
+    """
+    deleted = failed = 0
+    while True:
+        rows = list(
+            session.scalars(
+                select(StorageDeletion)
+                .where(StorageDeletion.next_attempt_at <= moment)
+                .order_by(StorageDeletion.next_attempt_at, StorageDeletion.id)
+                .limit(DELETE_BATCH)
+                .with_for_update(**for_update_skip_locked(session))
+            )
+        )
+        if not rows:
+            session.commit()
+            return deleted, failed
+        for row in rows:
+            try:
+                storage.delete(row.key)
+            except StorageError as exc:
+                row.attempts += 1
+                wait = (
+                    RETRY_BACKOFF[row.attempts - 1]
+                    if row.attempts <= len(RETRY_BACKOFF)
+                    else RETRY_MAX_WAIT
+                )
+                row.next_attempt_at = moment + wait
+                row.last_error = str(exc)[:300]
+                failed += 1
+            else:
+                session.delete(row)
+                deleted += 1
+        session.commit()
+
+
+def cleanup_unconfirmed(session: Session, *, moment: datetime) -> int:
+    """Remove photos whose upload was never confirmed within a day (rows and objects)."""
+    cutoff = moment - UNCONFIRMED_AFTER
+    stale = (MemoryPhoto.status == PHOTO_PENDING, MemoryPhoto.created_at < cutoff)
+    forget_objects(session, *stale)
+    result = session.execute(
+        delete(MemoryPhoto).where(*stale).execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount or 0
+
+
+# -- lifecycle: erasure and the purge ---------------------------------------------------------
+
+
+@user_erasing.connect
+def _erase_author(user: User, *, session: Session, **_: Any) -> None:
+    """DELETE /v1/me: the memories the user created go, and their photos leave the store."""
+    forget_objects(session, Memory.author_id == user.id)
+    session.execute(
+        delete(Memory)
+        .where(Memory.author_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@couples_purging.connect
+def _purge_couples(sender: Any, *, session: Session, couple_ids: list[int], **_: Any) -> None:
+    """The 30-day purge: the couples' photos leave the store (the rows go by cascade)."""
+    forget_objects(session, Memory.couple_id.in_(couple_ids))
+
+
+def present(storage: Storage, memory: Memory) -> dict[str, Any]:
+    """The API's representation of a memory: its listed photos with fresh download URLs."""
+    return {
+        "id": memory.id,
+        "author_id": memory.author_id,
+        "title": memory.title,
+        "text": memory.text,
+        "happened_on": memory.happened_on,
+        "client_id": memory.client_id,
+        "photos": [present_photo(storage, photo) for photo in memory.photos],
+        "created_at": memory.created_at,
+        "updated_at": memory.updated_at,
+    }
+
+
+def present_photo(storage: Storage, photo: MemoryPhoto) -> dict[str, Any]:
+    """A listed photo with a fresh, short-lived download URL."""
+    url, expires_at = download_url(storage, photo)
+    return {
+        "id": photo.id,
+        "content_type": photo.content_type,
+        "size_bytes": photo.size_bytes,
+        "url": url,
+        "url_expires_at": expires_at,
+        "created_at": photo.created_at,
+    }
