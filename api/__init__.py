@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, request
 from sqlalchemy import event
 
+from api import hardening, redaction
 from api.config import Config
 from api.errors import DomainError
 
@@ -17,8 +18,14 @@ if TYPE_CHECKING:
 
 def create_app(config: Config | None = None) -> Flask:
     """The app factory: config validated, extensions bound, blueprints registered."""
-    config = config or Config.from_env()
-    config.validate()
+    if config is None:
+        # Started from the environment (gunicorn, flask, rq): a refusal is one line, exit 1.
+        config = hardening.config_or_exit()
+    else:
+        config.validate()
+        hardening.check_production_credentials(config)
+    # Before the first log line: no token or query-string secret is ever written.
+    redaction.install()
     logging.basicConfig(
         level=config.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -56,6 +63,7 @@ def create_app(config: Config | None = None) -> Flask:
     api.register_field(WallTime, "string", None)
     limiter.init_app(app)
     errors.register(app)
+    hardening.install(app, config)
     app.extensions["hearth_queue"] = JobQueue(config)
 
     with app.app_context():
@@ -109,9 +117,10 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
 
 
 def _require_json_body() -> None:
-    """415 for a body that is not JSON, 400 for one that does not parse, 422 for unstorable text.
+    """413/415/400/422 for a body that is too big, not JSON, not parseable, or not storable.
 
-    Checked once here, before any schema sees the body, so no route can forget it.
+    Checked once here, before any schema sees the body, so no route can forget it, and on the
+    bytes that arrived: with Content-Length or chunked, on any method (a GET or DELETE too).
     """
     from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
@@ -119,8 +128,16 @@ def _require_json_body() -> None:
 
     if request.routing_exception is not None:
         return  # no such route or method: the 404/405 comes first, whatever the body
-    has_body = request.method in ("POST", "PUT", "PATCH") and request.content_length
-    if not has_body:
+    # Reads a chunked body as well as a counted one; past MAX_CONTENT_LENGTH werkzeug raises
+    # 413 whichever way the body was framed.
+    data = request.get_data(cache=True)
+    if not data:
+        if request.method == "PATCH" and _takes_json_body():
+            # A PATCH without a body is a client bug, not a no-op to answer 200 to.
+            raise BodyNotTaken(
+                detail="Send the fields to change as a JSON object.",
+                errors={"_body": ["A JSON object with the fields to change is required."]},
+            )
         return
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as application/json.")
@@ -154,8 +171,8 @@ class BodyNotTaken(DomainError):
     status = 422
     title = "Validation failed"
 
-    def __init__(self, *, errors: dict[str, list[str]]) -> None:
-        super().__init__("This endpoint takes no request body; see errors.", errors=errors)
+    def __init__(self, *, errors: dict[str, list[str]], detail: str | None = None) -> None:
+        super().__init__(detail or "This endpoint takes no request body; see errors.", errors=errors)
 
 
 def _unstorable_text_at(body: object) -> str | None:
@@ -196,6 +213,8 @@ def _sqlite_pragmas(engine: object) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted rows are overwritten with zeros, not left readable in free pages (erasure).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 

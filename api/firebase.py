@@ -48,3 +48,35 @@ def _point_id_token_verifier_at(app: firebase_admin.App, cert_url: str) -> None:
     from firebase_admin import auth
 
     auth._get_client(app)._token_verifier.id_token_verifier.cert_url = cert_url
+
+
+_credential_checks: dict[tuple[str | None, str | None], str | None] = {}
+
+
+def needs_credentials(config: Config) -> bool:
+    """Whether this config talks to Google (firebase auth or firebase pushes)."""
+    return config.AUTH_MODE == "firebase" or config.PUSH_BACKEND == "firebase"
+
+
+def credentials_problem(config: Config) -> str | None:
+    """Why Google credentials cannot be loaded for this config (None when they can).
+
+    Loaded once per process and config: the answer only changes with a restart, and
+    application default credentials may ask the metadata server, which takes seconds.
+    """
+    key = (config.GOOGLE_APPLICATION_CREDENTIALS, config.FIREBASE_PROJECT_ID)
+    with _lock:
+        if key in _credential_checks:
+            return _credential_checks[key]
+    problem: str | None = None
+    try:
+        if config.GOOGLE_APPLICATION_CREDENTIALS:
+            credentials.Certificate(config.GOOGLE_APPLICATION_CREDENTIALS)
+        else:
+            credentials.ApplicationDefault().get_credential()
+    except Exception as exc:  # any loader error means "cannot authenticate to Google"
+        # The type names the failure (file missing, bad JSON, no ADC) without echoing a key.
+        problem = f"Google credentials cannot be loaded ({type(exc).__name__})"
+    with _lock:
+        _credential_checks[key] = problem
+    return problem
