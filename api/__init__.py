@@ -172,7 +172,9 @@ class BodyNotTaken(DomainError):
     title = "Validation failed"
 
     def __init__(self, *, errors: dict[str, list[str]], detail: str | None = None) -> None:
-        super().__init__(detail or "This endpoint takes no request body; see errors.", errors=errors)
+        super().__init__(
+            detail or "This endpoint takes no request body; see errors.", errors=errors
+        )
 
 
 def _unstorable_text_at(body: object) -> str | None:

@@ -16,6 +16,7 @@ from api.db_utils import insert_ignore
 from api.errors import DomainError, NotFound
 from api.extensions import db
 from api.pairing.models import Couple
+from api.redaction import redact
 from api.users.models import User
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,9 @@ def uid_from_token(token: str, config: Config) -> str:
         log.error("could not fetch Firebase signing certificates: %s", exc)
         raise AuthUnavailable("Sign-in cannot be checked right now; try again shortly.") from exc
     except (ValueError, firebase_auth.InvalidIdTokenError) as exc:
-        # The reason goes to the log only: it can say which check failed.
-        log.info("rejected ID token: %s", exc)
+        # The reason goes to the log only: it can say which check failed. Some reasons quote
+        # the token itself ("Wrong number of segments in token: b'...'"): cut it short.
+        log.info("rejected ID token: %s: %s", type(exc).__name__, redact(str(exc)))
         raise Unauthenticated("The ID token is not valid.") from exc
     return str(claims["uid"])
 

@@ -9,6 +9,7 @@ from api.affirmations.models import (
 from api.devices.models import Device
 from api.notifications.models import Delivery, Notification
 from api.pairing.models import Couple, Invite
+from api.quotas.models import DailyQuota
 from api.rituals.models import Ritual, RitualTemplate
 from api.streaks import pauses  # noqa: F401  (the listener that records pause spans)
 from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
@@ -19,6 +20,7 @@ __all__ = [
     "AffirmationMessage",
     "CheckIn",
     "Couple",
+    "DailyQuota",
     "DailySuggestion",
     "Delivery",
     "Device",

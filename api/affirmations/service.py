@@ -19,10 +19,12 @@ from api.affirmations.models import (
 )
 from api.clock import now
 from api.content.loader import FALLBACK_LOCALE, LOCALES
-from api.errors import DomainError, Invalid, NotFound
+from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited
 from api.notifications.service import notify
 from api.pagination import Page, decode_cursor, encode_cursor, paginate
 from api.pairing.models import Couple
+from api.quotas import service as quotas
+from api.streaks.days import couple_today, seconds_until_next_day
 from api.users.models import User
 
 
@@ -43,6 +45,22 @@ class RecipientOnly(DomainError):
 class AuthorOnly(DomainError):
     status = 403
     title = "Only the author can delete this entry"
+
+
+class DailyLimit(RateLimited):
+    title = "Daily limit reached"
+
+
+class TooManyEntries(Conflict):
+    title = "Too many gratitude entries"
+
+
+# Abuse limits (README "Quotas"): a sender's affirmations pushed per couple-day (more go to the
+# inbox without a push), messages per couple-day, gratitude entries per day and kept.
+PUSHED_AFFIRMATIONS_PER_DAY = 20
+AFFIRMATIONS_PER_DAY = 200
+GRATITUDE_PER_DAY = 50
+GRATITUDE_PER_AUTHOR = 1000
 
 
 def library_locale(user_locale: str | None) -> str:
@@ -199,6 +217,28 @@ def send(
         text = affirmation.text
     if text is None:
         raise Invalid("text", "Send either affirmation_id or text.")
+    moment = now()
+    today = couple_today(couple, moment)
+    if not quotas.take(
+        session,
+        user_id=sender.id,
+        scope=f"affirmation:couple:{couple.id}",
+        day=today,
+        limit=AFFIRMATIONS_PER_DAY,
+    ):
+        session.rollback()
+        raise DailyLimit(
+            f"At most {AFFIRMATIONS_PER_DAY} affirmations a day.",
+            retry_after=seconds_until_next_day(couple, moment),
+        )
+    # Past the push limit a message still reaches the inbox and the feed, without a push.
+    pushed = quotas.take(
+        session,
+        user_id=sender.id,
+        scope=f"affirmation-push:couple:{couple.id}",
+        day=today,
+        limit=PUSHED_AFFIRMATIONS_PER_DAY,
+    )
     message = AffirmationMessage(
         couple_id=couple.id,
         sender_id=sender.id,
@@ -226,6 +266,7 @@ def send(
         body=affirmation.text if affirmation else "Open Hearth to read what they wrote.",
         data={"event": "affirmation", "message_id": str(message.id)},
         dedupe_key=f"affirmation:{message.id}",
+        push=pushed,
     )
     session.commit()
     return message, True
@@ -277,6 +318,28 @@ def add_gratitude(
     )
     if existing is not None:
         return existing, False
+    kept = session.scalar(
+        select(func.count())
+        .select_from(GratitudeEntry)
+        .where(GratitudeEntry.couple_id == couple.id, GratitudeEntry.author_id == author.id)
+    )
+    if (kept or 0) >= GRATITUDE_PER_AUTHOR:
+        raise TooManyEntries(
+            f"You keep {GRATITUDE_PER_AUTHOR} entries already; delete some to add more."
+        )
+    moment = now()
+    if not quotas.take(
+        session,
+        user_id=author.id,
+        scope=f"gratitude:couple:{couple.id}",
+        day=couple_today(couple, moment),
+        limit=GRATITUDE_PER_DAY,
+    ):
+        session.rollback()
+        raise DailyLimit(
+            f"At most {GRATITUDE_PER_DAY} gratitude entries a day.",
+            retry_after=seconds_until_next_day(couple, moment),
+        )
     entry = GratitudeEntry(
         couple_id=couple.id, author_id=author.id, text=text, client_id=client_id, created_at=now()
     )

@@ -79,7 +79,7 @@ class Streaks(MethodView):
 class NudgePartner(MethodView):
     @blp.response(202, NudgeSchema)
     def post(self, ritual_id: int) -> Nudge:
-        """Gently remind the partner of a ritual (once per ritual per day)"""
+        """Gently remind the partner of a ritual (once per ritual, three in all, per day)"""
         return service.nudge(
             db.session, couple=current_couple(), user=current_user(), ritual_id=ritual_id
         )
