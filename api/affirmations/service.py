@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -20,6 +20,7 @@ from api.affirmations.models import (
 from api.clock import now
 from api.content.loader import FALLBACK_LOCALE, LOCALES
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited
+from api.lifecycle import user_erasing
 from api.notifications.service import notify
 from api.pagination import Page, decode_cursor, encode_cursor, paginate
 from api.pairing.models import Couple
@@ -371,3 +372,14 @@ def delete_gratitude(session: Session, *, couple: Couple, user: User, entry_id: 
         raise AuthorOnly("Only the author can delete this entry.")
     session.delete(entry)
     session.commit()
+
+
+@user_erasing.connect
+def _erase_what_the_user_wrote(user: User, *, session: Session, **_: Any) -> None:
+    """Erasure: the messages the user sent and the gratitude entries they wrote go at once.
+
+    (What they received goes with their row, ON DELETE CASCADE.) Not left for the 30-day purge:
+    an erased account leaves no text behind.
+    """
+    session.execute(delete(AffirmationMessage).where(AffirmationMessage.sender_id == user.id))
+    session.execute(delete(GratitudeEntry).where(GratitudeEntry.author_id == user.id))

@@ -6,12 +6,14 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import delete as delete_rows
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.errors import Conflict, Invalid, NotFound, RateLimited
+from api.lifecycle import user_erasing
 from api.pairing.models import Couple
 from api.quotas import service as quotas
 from api.rituals.models import Ritual, RitualTemplate
@@ -285,3 +287,13 @@ def delete(session: Session, *, couple: Couple, ritual_id: int) -> None:
 def wall_time(value: time) -> str:
     """HH:MM, as the API and the pushes show a wall-clock time."""
     return value.strftime("%H:%M")
+
+
+@user_erasing.connect
+def _erase_rituals_the_user_created(user: Any, *, session: Session, **_: Any) -> None:
+    """Erasure: rituals the user created carry their words (title, description); they go at once.
+
+    The user has been unpaired first, so these rituals are already out of the partner's reach;
+    their check-ins, pauses and streaks go with them (ON DELETE CASCADE).
+    """
+    session.execute(delete_rows(Ritual).where(Ritual.created_by_id == user.id))

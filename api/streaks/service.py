@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.errors import Conflict, Invalid, NotFound, RateLimited
-from api.quotas import service as quotas
 from api.notifications.service import notify
 from api.pagination import Page, paginate
 from api.pairing.models import Couple
+from api.quotas import service as quotas
 from api.rituals.models import Ritual
 from api.streaks import engine
 from api.streaks.days import couple_time, couple_today, seconds_until_next_day
