@@ -128,9 +128,9 @@ def _require_json_body() -> None:
 
     if request.routing_exception is not None:
         return  # no such route or method: the 404/405 comes first, whatever the body
-    # Reads a chunked body as well as a counted one; past MAX_CONTENT_LENGTH werkzeug raises
-    # 413 whichever way the body was framed.
+    # Reads a chunked body as well as a counted one (413 past MAX_CONTENT_LENGTH).
     data = request.get_data(cache=True)
+    _refuse_truncated_chunked_body(len(data))
     if not data:
         if request.method == "PATCH" and _takes_json_body():
             # A PATCH without a body is a client bug, not a no-op to answer 200 to.
@@ -154,6 +154,23 @@ def _require_json_body() -> None:
         # An endpoint without a body schema would silently ignore these: unknown fields, 422.
         fields = list(body) if isinstance(body, dict) else ["_body"]
         raise BodyNotTaken(errors={name: ["Unknown field."] for name in fields})
+
+
+def _refuse_truncated_chunked_body(read: int) -> None:
+    """413 for a chunked body longer than MAX_CONTENT_LENGTH.
+
+    werkzeug stops reading a body of unknown length at the limit and hands over what it read,
+    which would then be judged (400, invalid JSON) as if the client had sent only that.
+    """
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None or read < limit:
+        return
+    # Exactly at the limit: one more byte from the server's (de-chunked, terminated) stream
+    # tells a body of exactly the limit from a longer one.
+    if request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
 
 
 def _takes_json_body() -> bool:

@@ -18,13 +18,24 @@ from flask.cli import with_appcontext
 from rq import SimpleWorker
 from rq.cron import CronScheduler
 from rq.timeouts import TimerDeathPenalty
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from api.queue import JobQueue
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
+
+
+class BannerlessRequestHandler(WSGIRequestHandler):
+    """The dev server's handler without "Server: Werkzeug/x Python/y": versions help attackers."""
+
+    server_version = "Hearth"
+    sys_version = ""
+
+    def version_string(self) -> str:
+        """The Server header: the product name only."""
+        return self.server_version
 
 
 class ThreadWorker(SimpleWorker):
@@ -85,7 +96,14 @@ def serve_command(host: str, port: int | None) -> None:
         click.echo("Embedded queue: worker and clock threads running in this process.")
     click.echo(f"Hearth on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        run_simple(
+            host,
+            port,
+            app,
+            threaded=True,
+            use_reloader=False,
+            request_handler=BannerlessRequestHandler,
+        )
     finally:
         stop.set()
         time.sleep(POLL_SECONDS)

@@ -49,7 +49,10 @@ def _write_everything(client: Any) -> None:
         {
             "title": TEXTS["ritual_title"],
             "description": TEXTS["ritual_description"],
-            "schedule": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "time": "08:00"},
+            "schedule": {
+                "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                "time": "08:00",
+            },
             "client_id": str(uuid.uuid4()),
         },
     )
