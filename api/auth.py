@@ -45,6 +45,12 @@ def uid_from_token(token: str, config: Config) -> str:
         if not match:
             raise Unauthenticated("Dev tokens look like dev:<uid>, uid of 1-128 [A-Za-z0-9_-].")
         return match.group(1)
+    if token.count(".") != 2 or not all(token.split(".")):
+        # Not even shaped like a JWT (a dev:<uid> token, junk): no need to ask Google.
+        raise Unauthenticated("The ID token is not valid.")
+    if firebase.credentials_problem(config) is not None:
+        # Without credentials nothing can be verified: our outage (503), never a 500.
+        raise AuthUnavailable("Sign-in cannot be checked right now; try again shortly.")
     try:
         claims = firebase_auth.verify_id_token(token, app=firebase.get_app(config))
     except firebase_auth.CertificateFetchError as exc:
