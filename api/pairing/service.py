@@ -8,6 +8,7 @@ and partial unique indexes as the backstop (see models.py).
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -114,7 +115,7 @@ def _create_invite(session: Session, *, user: User) -> NewInvite:
         tomorrow = datetime.combine(moment.date() + timedelta(days=1), time(0), moment.tzinfo)
         raise InviteDailyLimit(
             f"At most {INVITES_PER_DAY} new invite codes a day.",
-            retry_after=int((tomorrow - moment).total_seconds()) + 1,
+            retry_after=math.ceil((tomorrow - moment).total_seconds()),
         )
     # Lock order everywhere: invite rows, then user rows (join and unpair do the same).
     _revoke_live_invites(session, [user.id], moment)
