@@ -71,6 +71,9 @@ def create_app(config: Config | None = None) -> Flask:
             _sqlite_pragmas(db.engine)
 
     _register_blueprints(app, api)
+    from api import spec_precision
+
+    spec_precision.apply(api)
 
     @app.teardown_request
     def _end_request_session(exc: BaseException | None) -> None:
