@@ -23,6 +23,7 @@ def _with_spec(kwargs: dict[str, Any], **spec: Any) -> dict[str, Any]:
     """kwargs with spec added to the field's metadata (what the caller gave wins)."""
     return {**kwargs, "metadata": {**spec, **kwargs.get("metadata", {})}}
 
+
 # Names available_timezones() lists that are not zones anyone lives in: "localtime" is the
 # host's /etc/localtime (a different zone on every server), "Factory" is tzdata's "-00"
 # placeholder, "posixrules" a compiler default.
