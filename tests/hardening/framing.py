@@ -40,3 +40,22 @@ def send(
         )
     assert framing == "content-length"
     return client.open(path, method=method, data=raw, headers=sent)
+
+
+class AsChunked:
+    """WSGI middleware: present every request as a server presents a chunked one.
+
+    gunicorn and werkzeug's server de-chunk a `Transfer-Encoding: chunked` body and hand the
+    app a stream without CONTENT_LENGTH, marked `wsgi.input_terminated`. Wrapping an app in
+    this makes any test client's request arrive that way (the Schemathesis run uses it).
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """Drop the length, say chunked, mark the stream terminated; then the app."""
+        environ.pop("CONTENT_LENGTH", None)
+        environ["HTTP_TRANSFER_ENCODING"] = "chunked"
+        environ["wsgi.input_terminated"] = True
+        return self.app(environ, start_response)

@@ -142,3 +142,17 @@ def test_a_valid_chunked_body_works_like_a_counted_one(client, framing):
     raw = b'{"token": "' + b"p" * 40 + b'", "platform": "android"}'
     response = send(client, "POST", "/v1/devices", raw, framing=framing, headers=auth("a"))
     assert response.status_code == 201, response.get_json()
+
+
+def test_the_fuzzers_chunked_transport_carries_the_body(app):
+    """tests/test_fuzz_api.py sends half its cases through AsChunked: the body does arrive."""
+    from werkzeug.test import Client
+
+    from tests.hardening.framing import AsChunked
+
+    chunked = Client(AsChunked(app))
+    good = {"token": "c" * 40, "platform": "web"}
+    response = chunked.post("/v1/devices", json=good, headers=auth("fz"))
+    assert response.status_code == 201, response.get_json()
+    bad = chunked.post("/v1/devices", json={**good, "token": "c\x00" * 20}, headers=auth("fz"))
+    assert bad.status_code == 422
