@@ -50,6 +50,12 @@ class Config:
     FCM_ENDPOINT: str | None = None
     # Only tests point this at the fake Google certificate endpoint.
     FIREBASE_CERT_URL: str | None = None
+    # Only tests point this at the fake Identity Toolkit (the account lookup of revocation).
+    FIREBASE_AUTH_URL: str | None = None
+    # Also check that the ID token was not revoked and the account is not disabled (one
+    # account lookup at Google per token, remembered for REVOCATION_CACHE_SECONDS).
+    FIREBASE_CHECK_REVOKED: bool = False
+    REVOCATION_CACHE_SECONDS: float = 60.0
     FCM_TIMEOUT_SECONDS: float = 10.0
     MAX_CONTENT_LENGTH: int = 64 * 1024
     RATELIMIT_ENABLED: bool = True
@@ -131,9 +137,10 @@ class Config:
             raise ConfigError(
                 "production needs Redis: set REDIS_URL (the embedded queue is for dev)"
             )
-        if self.FCM_ENDPOINT or self.FIREBASE_CERT_URL:
+        if self.FCM_ENDPOINT or self.FIREBASE_CERT_URL or self.FIREBASE_AUTH_URL:
             raise ConfigError(
-                "FCM_ENDPOINT / FIREBASE_CERT_URL are test overrides, not for production"
+                "FCM_ENDPOINT / FIREBASE_CERT_URL / FIREBASE_AUTH_URL are test overrides,"
+                " not for production"
             )
 
     def flask_settings(self) -> dict[str, object]:
