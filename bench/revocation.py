@@ -2,7 +2,7 @@
 
 Three ways to verify the same Firebase ID token, against the fake Google server of the tests
 (certificates, OAuth and the Identity Toolkit account lookup on loopback, so the lookup's
-network time here is a floor: in production it is a round trip to Google, typically 30-100 ms):
+network time here is a floor: in production each lookup is a round trip to Google):
 
 - baseline: verify_id_token (signature and claims; the certificates are cached);
 - checked: verify_id_token(check_revoked=True) each time (one account lookup per request);
