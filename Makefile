@@ -10,6 +10,10 @@ HOST   ?= 127.0.0.1
 
 .PHONY: help install run test test-services lint format openapi migrate bench clean
 
+# Dev auth (dev:<uid> tokens) needs APP_ENV said out loud: unset means Firebase auth.
+run migrate: export APP_ENV ?= development
+test test-services: export APP_ENV ?= test
+
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 

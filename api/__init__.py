@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, request
 from sqlalchemy import event
 
+from api import hardening, redaction
 from api.config import Config
 from api.errors import DomainError
 
@@ -17,8 +18,14 @@ if TYPE_CHECKING:
 
 def create_app(config: Config | None = None) -> Flask:
     """The app factory: config validated, extensions bound, blueprints registered."""
-    config = config or Config.from_env()
-    config.validate()
+    if config is None:
+        # Started from the environment (gunicorn, flask, rq): a refusal is one line, exit 1.
+        config = hardening.config_or_exit()
+    else:
+        config.validate()
+        hardening.check_production_credentials(config)
+    # Before the first log line: no token or query-string secret is ever written.
+    redaction.install()
     logging.basicConfig(
         level=config.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -61,6 +68,7 @@ def create_app(config: Config | None = None) -> Flask:
     api.register_field(WallTime, "string", None)
     limiter.init_app(app)
     errors.register(app)
+    hardening.install(app, config)
     app.extensions["hearth_queue"] = JobQueue(config)
     storage.init_app(app, config)
 
@@ -69,6 +77,9 @@ def create_app(config: Config | None = None) -> Flask:
             _sqlite_pragmas(db.engine)
 
     _register_blueprints(app, api)
+    from api import spec_precision
+
+    spec_precision.apply(api)
     register_response_finisher(app)  # last: runs after every other after_request hook
 
     @app.teardown_request
@@ -132,9 +143,10 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
 
 
 def _require_json_body() -> None:
-    """415 for a body that is not JSON, 400 for one that does not parse, 422 for unstorable text.
+    """413/415/400/422 for a body that is too big, not JSON, not parseable, or not storable.
 
-    Checked once here, before any schema sees the body, so no route can forget it.
+    Checked once here, before any schema sees the body, so no route can forget it, and on the
+    bytes that arrived: with Content-Length or chunked, on any method (a GET or DELETE too).
     """
     from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
@@ -142,8 +154,16 @@ def _require_json_body() -> None:
 
     if request.routing_exception is not None:
         return  # no such route or method: the 404/405 comes first, whatever the body
-    has_body = request.method in ("POST", "PUT", "PATCH") and request.content_length
-    if not has_body:
+    # Reads a chunked body as well as a counted one (413 past MAX_CONTENT_LENGTH).
+    data = request.get_data(cache=True)
+    _refuse_truncated_chunked_body(len(data))
+    if not data:
+        if request.method == "PATCH" and _takes_json_body():
+            # A PATCH without a body is a client bug, not a no-op to answer 200 to.
+            raise BodyNotTaken(
+                detail="Send the fields to change as a JSON object.",
+                errors={"_body": ["A JSON object with the fields to change is required."]},
+            )
         return
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as application/json.")
@@ -162,6 +182,23 @@ def _require_json_body() -> None:
         raise BodyNotTaken(errors={name: ["Unknown field."] for name in fields})
 
 
+def _refuse_truncated_chunked_body(read: int) -> None:
+    """413 for a chunked body longer than MAX_CONTENT_LENGTH.
+
+    werkzeug stops reading a body of unknown length at the limit and hands over what it read,
+    which would then be judged (400, invalid JSON) as if the client had sent only that.
+    """
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None or read < limit:
+        return
+    # Exactly at the limit: one more byte from the server's (de-chunked, terminated) stream
+    # tells a body of exactly the limit from a longer one.
+    if request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+
+
 def _takes_json_body() -> bool:
     """Whether the matched view parses a JSON body (flask-smorest's @arguments on it)."""
     from flask import current_app
@@ -177,8 +214,10 @@ class BodyNotTaken(DomainError):
     status = 422
     title = "Validation failed"
 
-    def __init__(self, *, errors: dict[str, list[str]]) -> None:
-        super().__init__("This endpoint takes no request body; see errors.", errors=errors)
+    def __init__(self, *, errors: dict[str, list[str]], detail: str | None = None) -> None:
+        super().__init__(
+            detail or "This endpoint takes no request body; see errors.", errors=errors
+        )
 
 
 def _unstorable_text_at(body: object) -> str | None:
@@ -219,6 +258,8 @@ def _sqlite_pragmas(engine: object) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted rows are overwritten with zeros, not left readable in free pages (erasure).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import threading
+import time
+from typing import Any
 
+from cachetools import TTLCache
 from firebase_admin import auth as firebase_auth
+from firebase_admin.exceptions import FirebaseError
 from flask import current_app, g, request
+from google.auth.exceptions import GoogleAuthError
 from sqlalchemy import select
 
 from api import firebase
@@ -16,11 +23,14 @@ from api.db_utils import insert_ignore
 from api.errors import DomainError, NotFound
 from api.extensions import db
 from api.pairing.models import Couple
+from api.redaction import redact
 from api.users.models import User
 
 log = logging.getLogger(__name__)
 
 DEV_TOKEN = re.compile(r"dev:([A-Za-z0-9_-]{1,128})")
+# Verified tokens remembered by the revocation check, per process (about 1 KiB each).
+REVOCATION_CACHE_SIZE = 10_000
 
 
 class Unauthenticated(DomainError):
@@ -44,17 +54,63 @@ def uid_from_token(token: str, config: Config) -> str:
         if not match:
             raise Unauthenticated("Dev tokens look like dev:<uid>, uid of 1-128 [A-Za-z0-9_-].")
         return match.group(1)
+    if token.count(".") != 2 or not all(token.split(".")):
+        # Not even shaped like a JWT (a dev:<uid> token, junk): no need to ask Google.
+        raise Unauthenticated("The ID token is not valid.")
+    if firebase.credentials_problem(config) is not None:
+        # Without credentials nothing can be verified: our outage (503), never a 500.
+        raise AuthUnavailable("Sign-in cannot be checked right now; try again shortly.")
     try:
-        claims = firebase_auth.verify_id_token(token, app=firebase.get_app(config))
+        claims = _verify_id_token(token, config)
     except firebase_auth.CertificateFetchError as exc:
         # Google's keys could not be fetched: our outage, not a bad token. The app retries.
         log.error("could not fetch Firebase signing certificates: %s", exc)
         raise AuthUnavailable("Sign-in cannot be checked right now; try again shortly.") from exc
-    except (ValueError, firebase_auth.InvalidIdTokenError) as exc:
-        # The reason goes to the log only: it can say which check failed.
-        log.info("rejected ID token: %s", exc)
+    except (
+        ValueError,
+        firebase_auth.InvalidIdTokenError,  # RevokedIdTokenError too
+        firebase_auth.UserDisabledError,
+        firebase_auth.UserNotFoundError,
+    ) as exc:
+        # The reason goes to the log only: it can say which check failed. Some reasons quote
+        # the token itself ("Wrong number of segments in token: b'...'"): cut it short.
+        log.info("rejected ID token: %s: %s", type(exc).__name__, redact(str(exc)))
         raise Unauthenticated("The ID token is not valid.") from exc
+    except (FirebaseError, GoogleAuthError) as exc:
+        # The account lookup of the revocation check failed (Google, or our access token to
+        # it, down): our outage.
+        log.error("could not check ID token revocation: %s", type(exc).__name__)
+        raise AuthUnavailable("Sign-in cannot be checked right now; try again shortly.") from exc
     return str(claims["uid"])
+
+
+_checked_lock = threading.Lock()
+_checked: dict[float, TTLCache[str, dict[str, Any]]] = {}
+
+
+def _verify_id_token(token: str, config: Config) -> dict[str, Any]:
+    """verify_id_token, with the revocation check when configured, remembered briefly.
+
+    check_revoked costs one account lookup at Google per call; a phone sends the same token
+    for up to an hour, so a verified token is remembered for REVOCATION_CACHE_SECONDS (a
+    revocation takes effect within that time) and never past its own expiry.
+    """
+    app = firebase.get_app(config)
+    if not config.FIREBASE_CHECK_REVOKED:
+        return firebase_auth.verify_id_token(token, app=app)
+    ttl = config.REVOCATION_CACHE_SECONDS
+    if ttl <= 0:
+        return firebase_auth.verify_id_token(token, app=app, check_revoked=True)
+    key = hashlib.sha256(token.encode()).hexdigest()  # the token itself is never kept
+    with _checked_lock:
+        cache = _checked.setdefault(ttl, TTLCache(maxsize=REVOCATION_CACHE_SIZE, ttl=ttl))
+        claims = cache.get(key)
+    if claims is not None and claims.get("exp", 0) > time.time():
+        return claims
+    claims = firebase_auth.verify_id_token(token, app=app, check_revoked=True)
+    with _checked_lock:
+        cache[key] = claims
+    return claims
 
 
 def provision(uid: str) -> User:

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 APP_ENVS = ("development", "test", "production")
+# Dev auth (dev:<uid> tokens) only where APP_ENV says so explicitly: a forgotten variable
+# must never open every account.
+DEV_AUTH_ENVS = ("development", "test")
 AUTH_MODES = ("firebase", "dev")
 PUSH_BACKENDS = ("firebase", "log")
 
@@ -33,10 +36,12 @@ def _normalise_database_url(url: str) -> str:
 class Config:
     """Every setting Hearth reads; see README.md for the table."""
 
-    APP_ENV: str = "development"
+    # Empty means unset: then AUTH_MODE defaults to firebase (fail safe, never dev auth).
+    APP_ENV: str = ""
     DATABASE_URL: str = field(default_factory=_default_database_url)
     REDIS_URL: str | None = None
-    AUTH_MODE: str = "dev"
+    # Empty means "the default for APP_ENV": dev with development/test, else firebase.
+    AUTH_MODE: str = ""
     PUSH_BACKEND: str = "log"
     FIREBASE_PROJECT_ID: str | None = None
     GOOGLE_APPLICATION_CREDENTIALS: str | None = None
@@ -45,6 +50,12 @@ class Config:
     FCM_ENDPOINT: str | None = None
     # Only tests point this at the fake Google certificate endpoint.
     FIREBASE_CERT_URL: str | None = None
+    # Only tests point this at the fake Identity Toolkit (the account lookup of revocation).
+    FIREBASE_AUTH_URL: str | None = None
+    # Also check that the ID token was not revoked and the account is not disabled (one
+    # account lookup at Google per token, remembered for REVOCATION_CACHE_SECONDS).
+    FIREBASE_CHECK_REVOKED: bool = False
+    REVOCATION_CACHE_SECONDS: float = 60.0
     FCM_TIMEOUT_SECONDS: float = 10.0
     MAX_CONTENT_LENGTH: int = 64 * 1024
     RATELIMIT_ENABLED: bool = True
@@ -61,6 +72,14 @@ class Config:
     STORAGE_SIGNING_KEY: str | None = None
     # The app's public address, for the local folder's URLs (default: the request's host).
     PUBLIC_URL: str | None = None
+    # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the
+    # socket's address is the client's). Only that many hops are believed.
+    TRUSTED_PROXIES: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.AUTH_MODE:
+            mode = "dev" if self.APP_ENV in DEV_AUTH_ENVS else "firebase"
+            object.__setattr__(self, "AUTH_MODE", mode)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -100,7 +119,7 @@ class Config:
 
     def validate(self) -> None:
         """Refuse unknown values and the dangerous mixes, with a one-line reason."""
-        if self.APP_ENV not in APP_ENVS:
+        if self.APP_ENV and self.APP_ENV not in APP_ENVS:
             raise ConfigError(f"APP_ENV must be one of {', '.join(APP_ENVS)}, not {self.APP_ENV!r}")
         if self.AUTH_MODE not in AUTH_MODES:
             raise ConfigError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}")
@@ -109,11 +128,18 @@ class Config:
         if self.STORAGE_URL and not self.STORAGE_BUCKET:
             # Photos would silently land in the local folder instead of the store named.
             raise ConfigError("STORAGE_URL is set without STORAGE_BUCKET: name the bucket too")
+        if self.TRUSTED_PROXIES < 0:
+            raise ConfigError("TRUSTED_PROXIES is a number of proxy hops: 0 or more")
+        if self.AUTH_MODE == "dev" and self.APP_ENV not in DEV_AUTH_ENVS:
+            raise ConfigError(
+                "AUTH_MODE=dev needs APP_ENV set explicitly to development or test"
+                f" (APP_ENV is {self.APP_ENV or 'unset'}): anyone could sign in as anyone"
+            )
         if not self.is_production:
             return
-        if self.AUTH_MODE == "dev":
+        if not self.RATELIMIT_ENABLED:
             raise ConfigError(
-                "AUTH_MODE=dev is refused in production: anyone could sign in as anyone"
+                "RATELIMIT_ENABLED=false is refused in production: guessing and floods go unchecked"
             )
         if self.FIREBASE_AUTH_EMULATOR_HOST:
             raise ConfigError(
@@ -129,9 +155,10 @@ class Config:
             raise ConfigError(
                 "production needs object storage: set STORAGE_BUCKET (the local folder is for dev)"
             )
-        if self.FCM_ENDPOINT or self.FIREBASE_CERT_URL:
+        if self.FCM_ENDPOINT or self.FIREBASE_CERT_URL or self.FIREBASE_AUTH_URL:
             raise ConfigError(
-                "FCM_ENDPOINT / FIREBASE_CERT_URL are test overrides, not for production"
+                "FCM_ENDPOINT / FIREBASE_CERT_URL / FIREBASE_AUTH_URL are test overrides,"
+                " not for production"
             )
 
     def flask_settings(self) -> dict[str, object]:

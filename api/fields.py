@@ -11,6 +11,18 @@ from zoneinfo import available_timezones
 from marshmallow import ValidationError, fields
 
 HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+# The same rules as JSON Schema patterns, so the spec says what the code enforces (and a
+# fuzzer's "valid" example is valid).
+HHMM_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+# An IANA name's shape (Area/Location[/Sub], or a bare name such as UTC); the code also checks
+# the tz database, which a pattern cannot.
+TIMEZONE_PATTERN = "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$"
+
+
+def _with_spec(kwargs: dict[str, Any], **spec: Any) -> dict[str, Any]:
+    """kwargs with spec added to the field's metadata (what the caller gave wins)."""
+    return {**kwargs, "metadata": {**spec, **kwargs.get("metadata", {})}}
+
 
 # Names available_timezones() lists that are not zones anyone lives in: "localtime" is the
 # host's /etc/localtime (a different zone on every server), "Factory" is tzdata's "-00"
@@ -49,6 +61,16 @@ class WallTime(fields.Field):
 
     default_error_messages = {"invalid": "Use HH:MM, 24-hour (e.g. 07:30)."}
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            **_with_spec(
+                kwargs,
+                pattern=HHMM_PATTERN,
+                example="07:30",
+                description="Wall-clock time, HH:MM (24-hour).",
+            )
+        )
+
     def _serialize(self, value: time | None, attr: Any, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else value.strftime("%H:%M")
 
@@ -63,6 +85,19 @@ class TimeZone(fields.String):
     """An IANA time-zone name, checked against the tz database."""
 
     default_error_messages = {"unknown": "Unknown time zone; use an IANA name like Europe/Berlin."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            **_with_spec(
+                kwargs,
+                pattern=TIMEZONE_PATTERN,
+                example="Europe/Berlin",
+                description=(
+                    "An IANA time-zone name of the tz database (e.g. Europe/Berlin); "
+                    "an unknown name is a 422."
+                ),
+            )
+        )
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         name = super()._deserialize(value, attr, data, **kwargs)

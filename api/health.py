@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 
+from api import firebase
 from api.errors import problem
 from api.extensions import db
 from api.queue import get_queue
@@ -25,12 +26,19 @@ def healthz() -> Response:
 
 @blp.get("/readyz")
 def readyz() -> Response:
-    """200 only when the database and Redis answer, else a 503 problem naming what is down."""
+    """200 only when the database and Redis answer (and Google credentials load), else 503."""
     checks = {"database": _database_ok(), "redis": get_queue().ping()}
+    config = current_app.extensions["hearth_config"]
+    reasons = [f"{name} unreachable" for name, ok in checks.items() if not ok]
+    if firebase.needs_credentials(config):
+        # Without them every authenticated call (or every push) fails: not ready.
+        problem_text = firebase.credentials_problem(config)
+        checks["credentials"] = problem_text is None
+        if problem_text is not None:
+            reasons.append(problem_text)
     if all(checks.values()):
         return jsonify(status="ready", checks=checks)
-    down = ", ".join(name for name, ok in checks.items() if not ok)
-    return problem(503, detail=f"Not ready: {down} unreachable.", extra={"checks": checks})
+    return problem(503, detail=f"Not ready: {', '.join(reasons)}.", extra={"checks": checks})
 
 
 def _database_ok() -> bool:

@@ -41,8 +41,11 @@ class RowIdConverter(IntegerConverter):
 
 
 def row_id_field(*, maximum: int = MAX_ID, **kwargs: Any) -> fields.Integer:
-    """A request field holding a row id: an integer 1..maximum (else 422, never a 500)."""
-    return fields.Integer(validate=validate.Range(min=1, max=maximum), **kwargs)
+    """A request field holding a row id: an integer 1..maximum (else 422, never a 500).
+
+    strict: 30.9 (or 30.0) is a 422, not silently truncated to 30.
+    """
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=maximum), **kwargs)
 
 
 def is_row_id(value: object, *, maximum: int = MAX_ID) -> bool:

@@ -12,6 +12,7 @@ from api.memories.models import Memory, MemoryPhoto, OnThisDaySchedule, StorageD
 from api.moods.models import MoodEntry, MoodNeed, Need
 from api.notifications.models import Delivery, Notification
 from api.pairing.models import Couple, Invite
+from api.quotas.models import DailyQuota
 from api.recaps import service as recap_schedule  # noqa: F401  (keeps recap_schedules in step)
 from api.recaps.models import RecapSchedule
 from api.rituals.models import Ritual, RitualTemplate
@@ -24,6 +25,7 @@ __all__ = [
     "AffirmationMessage",
     "CheckIn",
     "Couple",
+    "DailyQuota",
     "DailySuggestion",
     "Delivery",
     "Device",

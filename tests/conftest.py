@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from api import clock as api_clock
 from api import create_app
 from api.config import Config
-from api.extensions import db
+from api.extensions import db, limiter
 
 # CI runs property tests derandomized, so a red run can be reproduced example for example.
 settings.register_profile("ci", derandomize=True, deadline=None)
@@ -143,6 +143,9 @@ def _app_context(app: Flask) -> Iterator[None]:
     """Each test runs in an app context (for factories and direct queries) and ends clean."""
     ctx = app.app_context()
     ctx.push()
+    # Rate limits count in real time and per client address (all tests share 127.0.0.1):
+    # each test starts with fresh counters.
+    limiter.reset()
     try:
         yield
     finally:

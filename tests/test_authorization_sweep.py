@@ -177,7 +177,8 @@ ROUTES = [
         json={"client_id": "00000000-0000-4000-8000-000000000001", "note": "done"},
     ),
     Route("GET", f"{RITUAL}/streak", "ritual", "alex", 200),
-    Route("POST", f"{RITUAL}/nudge", "ritual", "alex", 202),
+    # Sam nudges: Alex has not checked in today (nudging a partner who has is a 409).
+    Route("POST", f"{RITUAL}/nudge", "ritual", "sam", 202),
     # Messages go alex -> sam: only sam, the recipient, may mark read or react.
     Route("POST", f"{MESSAGE}/read", "message", "sam", 204),
     Route("PUT", f"{MESSAGE}/reaction", "message", "sam", 200, json={"emoji": "❤️"}),

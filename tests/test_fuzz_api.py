@@ -13,6 +13,10 @@ ones. For each answer:
   a 429 Retry-After;
 - a 4xx changed nothing: every table is the same before and after.
 
+Half the cases (a fair coin decided by the case) arrive as a WSGI server hands over a chunked
+body (no Content-Length, `Transfer-Encoding: chunked`, a terminated stream), so every body
+rule is fuzzed under both framings.
+
 Bounded and derandomized: a fixed number of examples per operation and a fixed clock, so CI
 runs the same requests every time (a red run is reproduced by running it again).
 """
@@ -51,6 +55,7 @@ from api.content.service import import_content
 from api.extensions import db
 from tests.conftest import FixedClock, auth
 from tests.factories import CoupleFactory, RitualFactory, UserFactory
+from tests.hardening.framing import AsChunked
 
 EXAMPLES_PER_OPERATION = 20
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
@@ -257,9 +262,12 @@ def test_bad_input_gets_a_problem_and_changes_nothing(label: str, world: World, 
             # The only invalid part was a header, and the one header is our Authorization.
             checks = [check for check in CHECKS if check is not negative_data_rejection]
         before = snapshot()
-        transport = {"app": app, "headers": HEADERS}
+        chunked = _coin({"method": case.method, "body": repr(case.body), "framing": "chunked"})
+        transport = {"app": AsChunked(app) if chunked else app, "headers": HEADERS}
         response = case.call(**transport)
-        check_problem(response, f"{case.method} {case.formatted_path}")
+        check_problem(
+            response, f"{case.method} {case.formatted_path} ({'chunked' if chunked else 'sized'})"
+        )
         if 400 <= response.status_code < 500:
             after = snapshot()
             changed = sorted(name for name in before if before[name] != after[name])

@@ -151,7 +151,41 @@ def deliver_batch(session: Session, sender: PushSender, notification_ids: list[i
         sendable.append((notification, category))
     if sendable:
         _push(session, sender, sendable, moment)
+        _forget_what_vanished(session)
     session.commit()
+
+
+def _forget_what_vanished(session: Session) -> None:
+    """Drop the records of devices and notifications deleted while FCM was answering.
+
+    A device signed out, or an account erased, during the send: its Delivery row would break a
+    foreign key and the notification's update would hit no row, failing the whole batch (and
+    retrying pushes that were already sent). What vanished needs no record; the rest commits.
+    """
+    with session.no_autoflush:  # the check must run before our own writes are flushed
+        deliveries = [o for o in session.new if isinstance(o, Delivery)]
+        notifications = [o for o in session.dirty if isinstance(o, Notification)]
+        device_ids = {d.device_id for d in deliveries}
+        notification_ids = {n.id for n in notifications} | {d.notification_id for d in deliveries}
+        live_devices = set(
+            session.scalars(select(Device.id).where(Device.id.in_(device_ids)))
+            if device_ids
+            else ()
+        )
+        live_notifications = set(
+            session.scalars(select(Notification.id).where(Notification.id.in_(notification_ids)))
+            if notification_ids
+            else ()
+        )
+    for delivery in deliveries:
+        if delivery.device_id not in live_devices or (
+            delivery.notification_id not in live_notifications
+        ):
+            session.expunge(delivery)
+    for notification in notifications:
+        if notification.id not in live_notifications:
+            log.info("notification %s vanished during delivery (account erased)", notification.id)
+            session.expunge(notification)
 
 
 def _quiet_hours_end(

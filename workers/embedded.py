@@ -19,7 +19,7 @@ from flask.cli import with_appcontext
 from rq import SimpleWorker
 from rq.cron import CronScheduler
 from rq.timeouts import TimerDeathPenalty
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from api.queue import JobQueue
 
@@ -35,6 +35,17 @@ class ThreadWorker(SimpleWorker):
 
     def _install_signal_handlers(self) -> None:
         """Signals belong to the main thread; the serving process handles them."""
+
+
+class BannerlessRequestHandler(WSGIRequestHandler):
+    """The dev server's handler without "Server: Werkzeug/x Python/y": versions help attackers."""
+
+    server_version = "Hearth"
+    sys_version = ""
+
+    def version_string(self) -> str:
+        """The Server header: the product name only."""
+        return self.server_version
 
 
 def start_embedded(app: Flask, stop: threading.Event) -> list[threading.Thread]:
@@ -87,7 +98,9 @@ def serve_command(host: str | None, port: int | None) -> None:
     port = port or int(os.environ.get("PORT") or "8000")
     try:
         # Binds now: the banner below is printed only once the port is really ours.
-        server = make_server(host, port, app, threaded=True)
+        server = make_server(
+            host, port, app, threaded=True, request_handler=BannerlessRequestHandler
+        )
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     stop = threading.Event()

@@ -77,7 +77,16 @@ class BoxArgs(PageArgs):
 
 
 class ReactionSchema(Schema):
-    emoji = fields.String(required=True)
+    # The length bound is generous (the longest emoji sequence, a kiss with skin tones,
+    # is 10 code points); the emoji package decides "exactly one".
+    emoji = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=16),
+        metadata={
+            "description": "Exactly one emoji (a skin tone, ZWJ sequence or flag is one).",
+            "example": "❤️",
+        },
+    )
 
     @validates("emoji")
     def _one_emoji(self, value: str, **kwargs: Any) -> None:

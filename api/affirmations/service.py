@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -19,10 +19,13 @@ from api.affirmations.models import (
 )
 from api.clock import now
 from api.content.loader import FALLBACK_LOCALE, LOCALES
-from api.errors import DomainError, Invalid, NotFound
+from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited
+from api.lifecycle import user_erasing
 from api.notifications.service import notify
 from api.pagination import Page, decode_cursor, encode_cursor, paginate
 from api.pairing.models import Couple
+from api.quotas import service as quotas
+from api.streaks.days import couple_today, seconds_until_next_day
 from api.users.models import User
 
 
@@ -43,6 +46,22 @@ class RecipientOnly(DomainError):
 class AuthorOnly(DomainError):
     status = 403
     title = "Only the author can delete this entry"
+
+
+class DailyLimit(RateLimited):
+    title = "Daily limit reached"
+
+
+class TooManyEntries(Conflict):
+    title = "Too many gratitude entries"
+
+
+# Abuse limits (README "Quotas"): a sender's affirmations pushed per couple-day (more go to the
+# inbox without a push), messages per couple-day, gratitude entries per day and kept.
+PUSHED_AFFIRMATIONS_PER_DAY = 20
+AFFIRMATIONS_PER_DAY = 200
+GRATITUDE_PER_DAY = 50
+GRATITUDE_PER_AUTHOR = 1000
 
 
 def library_locale(user_locale: str | None) -> str:
@@ -199,6 +218,28 @@ def send(
         text = affirmation.text
     if text is None:
         raise Invalid("text", "Send either affirmation_id or text.")
+    moment = now()
+    today = couple_today(couple, moment)
+    if not quotas.take(
+        session,
+        user_id=sender.id,
+        scope=f"affirmation:couple:{couple.id}",
+        day=today,
+        limit=AFFIRMATIONS_PER_DAY,
+    ):
+        session.rollback()
+        raise DailyLimit(
+            f"At most {AFFIRMATIONS_PER_DAY} affirmations a day.",
+            retry_after=seconds_until_next_day(couple, moment),
+        )
+    # Past the push limit a message still reaches the inbox and the feed, without a push.
+    pushed = quotas.take(
+        session,
+        user_id=sender.id,
+        scope=f"affirmation-push:couple:{couple.id}",
+        day=today,
+        limit=PUSHED_AFFIRMATIONS_PER_DAY,
+    )
     message = AffirmationMessage(
         couple_id=couple.id,
         sender_id=sender.id,
@@ -226,6 +267,7 @@ def send(
         body=affirmation.text if affirmation else "Open Hearth to read what they wrote.",
         data={"event": "affirmation", "message_id": str(message.id)},
         dedupe_key=f"affirmation:{message.id}",
+        push=pushed,
     )
     session.commit()
     return message, True
@@ -277,6 +319,28 @@ def add_gratitude(
     )
     if existing is not None:
         return existing, False
+    kept = session.scalar(
+        select(func.count())
+        .select_from(GratitudeEntry)
+        .where(GratitudeEntry.couple_id == couple.id, GratitudeEntry.author_id == author.id)
+    )
+    if (kept or 0) >= GRATITUDE_PER_AUTHOR:
+        raise TooManyEntries(
+            f"You keep {GRATITUDE_PER_AUTHOR} entries already; delete some to add more."
+        )
+    moment = now()
+    if not quotas.take(
+        session,
+        user_id=author.id,
+        scope=f"gratitude:couple:{couple.id}",
+        day=couple_today(couple, moment),
+        limit=GRATITUDE_PER_DAY,
+    ):
+        session.rollback()
+        raise DailyLimit(
+            f"At most {GRATITUDE_PER_DAY} gratitude entries a day.",
+            retry_after=seconds_until_next_day(couple, moment),
+        )
     entry = GratitudeEntry(
         couple_id=couple.id, author_id=author.id, text=text, client_id=client_id, created_at=now()
     )
@@ -308,3 +372,14 @@ def delete_gratitude(session: Session, *, couple: Couple, user: User, entry_id: 
         raise AuthorOnly("Only the author can delete this entry.")
     session.delete(entry)
     session.commit()
+
+
+@user_erasing.connect
+def _erase_what_the_user_wrote(user: User, *, session: Session, **_: Any) -> None:
+    """Erasure: the messages the user sent and the gratitude entries they wrote go at once.
+
+    (What they received goes with their row, ON DELETE CASCADE.) Not left for the 30-day purge:
+    an erased account leaves no text behind.
+    """
+    session.execute(delete(AffirmationMessage).where(AffirmationMessage.sender_id == user.id))
+    session.execute(delete(GratitudeEntry).where(GratitudeEntry.author_id == user.id))

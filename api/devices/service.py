@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.db_utils import insert_ignore
 from api.devices.models import Device
 from api.errors import NotFound
+
+# Devices kept per user (API.md): an eleventh evicts the least recently seen, so one message
+# never fans out to hundreds of deliveries.
+MAX_DEVICES_PER_USER = 10
 
 
 def register(
@@ -26,6 +30,7 @@ def register(
     }
     new_id = insert_ignore(session, Device, values, conflict_on=["token"])
     if new_id is not None:
+        _evict_beyond_cap(session, user_id=user_id, keep_id=new_id)
         session.commit()
         return session.get(Device, new_id), True  # type: ignore[return-value]
     device = session.scalars(select(Device).where(Device.token == token).with_for_update()).one()
@@ -37,8 +42,23 @@ def register(
     device.platform = platform
     device.app_version = app_version
     device.last_seen_at = moment
+    if created:
+        session.flush()
+        _evict_beyond_cap(session, user_id=user_id, keep_id=device.id)
     session.commit()
     return device, created
+
+
+def _evict_beyond_cap(session: Session, *, user_id: int, keep_id: int) -> None:
+    """Delete the user's least recently seen devices beyond the cap (never keep_id, the new one)."""
+    stale = session.scalars(
+        select(Device.id)
+        .where(Device.user_id == user_id, Device.id != keep_id)
+        .order_by(Device.last_seen_at.desc(), Device.id.desc())
+        .offset(MAX_DEVICES_PER_USER - 1)
+    ).all()
+    if stale:
+        session.execute(delete(Device).where(Device.id.in_(stale)))
 
 
 def list_for(session: Session, *, user_id: int) -> list[Device]:

@@ -30,8 +30,12 @@ def notify(
     deliver_after: datetime | None = None,
     collapse_key: str | None = None,
     ttl_seconds: int | None = None,
+    push: bool = True,
 ) -> int | None:
-    """Write one notification (None if its dedupe_key exists); delivery is enqueued on commit."""
+    """Write one notification (None if its dedupe_key exists); delivery is enqueued on commit.
+
+    push=False: feed only (a limit said no more pushes), recorded as suppressed, never sent.
+    """
     categories.get(category)  # an unknown category is a bug: fail loudly, in the caller's tx
     values = {
         "recipient_id": recipient_id,
@@ -40,7 +44,8 @@ def notify(
         "body": body,
         "data": data or {},
         "dedupe_key": dedupe_key,
-        "status": "pending",
+        "status": "pending" if push else "suppressed",
+        "last_error": None if push else "daily push limit reached",
         "deliver_after": deliver_after or now(),
         "collapse_key": collapse_key,
         "ttl_seconds": ttl_seconds,
@@ -49,7 +54,7 @@ def notify(
     }
     # ON CONFLICT DO NOTHING: two writers of the same event race safely.
     notification_id = insert_ignore(session, Notification, values, conflict_on=["dedupe_key"])
-    if notification_id is not None:
+    if notification_id is not None and push:
         session.info.setdefault(_OUTBOX_KEY, []).append(notification_id)
     return notification_id
 

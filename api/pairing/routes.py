@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -18,12 +19,21 @@ couple = Blueprint("couple", __name__, url_prefix="/v1/couple", description="The
 
 JOIN_LIMIT = "10 per hour"
 JOIN_LIMIT_MESSAGE = "Too many attempts to join: at most 10 an hour. Try again later."
+# Per client address too: fresh accounts are free, so a per-account limit alone lets one
+# machine guess codes as fast as it can sign up.
+JOIN_ADDRESS_LIMIT = "30 per hour"
+JOIN_ADDRESS_LIMIT_MESSAGE = "Too many attempts to join from your network. Try again later."
 
 
 def _join_limit_key() -> str:
     # Per person (the auth uid, which survives erasing and re-creating the account), and
     # only after authentication: the limit is checked when the view is called.
     return f"join:{current_user().uid}"
+
+
+def _join_address_key() -> str:
+    # remote_addr is the client's: ProxyFix (TRUSTED_PROXIES) rewrote it behind a proxy.
+    return f"join-address:{request.remote_addr or 'unknown'}"
 
 
 @invites.route("")
@@ -52,23 +62,28 @@ class CurrentInvite(MethodView):
 @couple.route("")
 class Couple(MethodView):
     # The limiter wraps the whole view, so malformed attempts count too.
+    @limiter.limit(
+        JOIN_ADDRESS_LIMIT, key_func=_join_address_key, error_message=JOIN_ADDRESS_LIMIT_MESSAGE
+    )
     @limiter.limit(JOIN_LIMIT, key_func=_join_limit_key, error_message=JOIN_LIMIT_MESSAGE)
     @couple.arguments(JoinSchema)
     @couple.response(201, CoupleSchema)
-    @couple.alt_response(404, **problem_doc("Unknown, expired, used or revoked"))
+    @couple.alt_response(
+        404, **problem_doc("Unknown, expired, used or revoked, or the inviter has paired since")
+    )
     @couple.doc(operationId="joinCouple")
     @couple.alt_response(409, **problem_doc("You or the inviter are already paired"))
     @couple.alt_response(
         429,
         **problem_doc(
-            "More than 10 attempts in an hour",
+            "More than 10 attempts in an hour, or 30 from one client address",
             headers={
                 "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
             },
         ),
     )
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Join a partner with their invite code (10 attempts per hour)"""
+        """Join a partner with their invite code (10 attempts per hour, 30 per address)"""
         joined = service.join(db.session, user=current_user(), raw_code=body["code"])
         return service.to_dict(db.session, joined)
 

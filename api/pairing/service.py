@@ -8,6 +8,7 @@ and partial unique indexes as the backstop (see models.py).
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -20,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.db_utils import insert_ignore
-from api.errors import Conflict, DomainError, NotFound
+from api.errors import Conflict, DomainError, NotFound, RateLimited
 from api.lifecycle import couple_unpaired, couples_purging
 from api.notifications.models import PENDING, SUPPRESSED, Notification
 from api.notifications.service import notify
 from api.pairing.models import Couple, Invite
+from api.quotas import service as quotas
 from api.users.models import User
 
 # Crockford's base32 without I, L, O and U: nothing to misread when a code is read aloud.
@@ -33,6 +35,9 @@ CODE_LENGTH = 8
 INVITE_TTL = timedelta(hours=24)
 PURGE_AFTER = timedelta(days=30)
 PURGE_BATCH = 200
+# New invite codes one user may draw per UTC day: each revokes the last, so more is only noise
+# (or a way to grow the table).
+INVITES_PER_DAY = 20
 # Crockford decoding: the letters people type for the digits they saw.
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = re.compile(r"[\s-]")
@@ -40,6 +45,10 @@ _SEPARATORS = re.compile(r"[\s-]")
 
 class AlreadyPaired(Conflict):
     title = "Already paired"
+
+
+class InviteDailyLimit(RateLimited):
+    title = "Daily limit reached"
 
 
 class InviteNotFound(NotFound):
@@ -103,8 +112,26 @@ def _create_invite(session: Session, *, user: User) -> NewInvite:
     if _couple_id_of(session, user.id) is not None:
         raise AlreadyPaired("You are already paired; unpair first to invite someone new.")
     moment = now()
+    if not quotas.take(
+        session, user_id=user.id, scope="invite", day=moment.date(), limit=INVITES_PER_DAY
+    ):
+        session.rollback()
+        tomorrow = datetime.combine(moment.date() + timedelta(days=1), time(0), moment.tzinfo)
+        raise InviteDailyLimit(
+            f"At most {INVITES_PER_DAY} new invite codes a day.",
+            retry_after=math.ceil((tomorrow - moment).total_seconds()),
+        )
     # Lock order everywhere: invite rows, then user rows (join and unpair do the same).
     _revoke_live_invites(session, [user.id], moment)
+    # Dead codes (revoked or expired, never used) answer the same 404 as codes that never
+    # were: their rows are kept for nothing, so they go instead of piling up per user.
+    session.execute(
+        delete(Invite).where(
+            Invite.inviter_id == user.id,
+            Invite.used_at.is_(None),
+            or_(Invite.revoked_at.is_not(None), Invite.expires_at <= moment),
+        )
+    )
     expires_at = moment + INVITE_TTL
     while True:  # a collision of 40 random bits is ~never; when it happens, draw again
         code = generate_code()
@@ -195,7 +222,8 @@ def _join(session: Session, *, user: User, raw_code: str) -> Couple:
     if joiner.couple_id is not None:
         raise AlreadyPaired("You are already paired; unpair first to join someone else.")
     if inviter.couple_id is not None:
-        raise AlreadyPaired("The person who invited you is already paired.")
+        # The same answer as an unknown code: a 409 here would confirm that the code is real.
+        raise InviteNotFound("No live invite has that code.")
 
     couple = Couple(
         user_a_id=inviter.id,

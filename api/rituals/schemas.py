@@ -24,8 +24,15 @@ class ScheduleInSchema(Schema):
         validate=validate.Length(min=1, max=7),
         metadata={"description": 'Scheduled days, "mon".."sun", each at most once.'},
     )
-    time = WallTime(metadata={"description": "Local wall-clock time, HH:MM."})
-    timezone = TimeZone(metadata={"description": "IANA zone; defaults to the couple's."})
+    time = WallTime(metadata={"description": "Local wall-clock time, HH:MM (24-hour)."})
+    timezone = TimeZone(
+        metadata={
+            "description": (
+                "An IANA time-zone name of the tz database (e.g. Europe/Berlin; unknown: 422); "
+                "omitted or null: the ritual follows the couple's zone."
+            )
+        }
+    )
 
     @validates("days")
     def _days_once(self, value: list[str], **kwargs: object) -> None:
@@ -34,7 +41,10 @@ class ScheduleInSchema(Schema):
 
 class ReminderInSchema(Schema):
     enabled = fields.Boolean()
-    minutes_before = fields.Integer(validate=validate.Range(min=0, max=MAX_MINUTES_BEFORE))
+    # strict: 30.9 is a 422, not silently 30.
+    minutes_before = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=MAX_MINUTES_BEFORE)
+    )
 
 
 class RitualCreateSchema(Schema):

@@ -6,18 +6,25 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import delete as delete_rows
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.clock import now
-from api.errors import Conflict, Invalid, NotFound
+from api.errors import Conflict, Invalid, NotFound, RateLimited
+from api.lifecycle import user_erasing
 from api.pairing.models import Couple
+from api.quotas import service as quotas
 from api.rituals.models import Ritual, RitualTemplate
 from api.rituals.schedule import WEEKDAYS, next_occurrence
+from api.streaks.days import couple_today, seconds_until_next_day
 
 # A couple's rituals are listed unpaginated: the number a couple can keep is bounded.
 MAX_RITUALS_PER_COUPLE = 50
+# Rituals one partner may create per couple-day: deleted rituals stay as rows (their history),
+# so the live cap alone would let create-delete loops grow the table without end.
+RITUALS_CREATED_PER_DAY = 20
 
 DEFAULT_REMINDER = {"enabled": True, "minutes_before": 0}
 DEFAULT_COMPLETION = "either"
@@ -25,6 +32,10 @@ DEFAULT_COMPLETION = "either"
 
 class RitualNotFound(NotFound):
     title = "Ritual not found"
+
+
+class RitualDailyLimit(RateLimited):
+    title = "Daily limit reached"
 
 
 class TooManyRituals(Conflict):
@@ -151,12 +162,24 @@ def create(
     )
     if (count or 0) >= MAX_RITUALS_PER_COUPLE:
         raise TooManyRituals(f"A couple can keep at most {MAX_RITUALS_PER_COUPLE} rituals.")
+    moment = now()
+    if not quotas.take(
+        session,
+        user_id=user_id,
+        scope=f"ritual:couple:{couple.id}",
+        day=couple_today(couple, moment),
+        limit=RITUALS_CREATED_PER_DAY,
+    ):
+        session.rollback()
+        raise RitualDailyLimit(
+            f"At most {RITUALS_CREATED_PER_DAY} new rituals a day.",
+            retry_after=seconds_until_next_day(couple, moment),
+        )
 
     values = _with_template_defaults(session, body)
     schedule = values["schedule"]
     # Both validated where they came in (the TimeZone field): no second check here.
     timezone = schedule.get("timezone") or couple.timezone
-    moment = now()
     ritual = Ritual(
         couple_id=couple.id,
         template_key=values.get("template_key"),
@@ -264,3 +287,13 @@ def delete(session: Session, *, couple: Couple, ritual_id: int) -> None:
 def wall_time(value: time) -> str:
     """HH:MM, as the API and the pushes show a wall-clock time."""
     return value.strftime("%H:%M")
+
+
+@user_erasing.connect
+def _erase_rituals_the_user_created(user: Any, *, session: Session, **_: Any) -> None:
+    """Erasure: rituals the user created carry their words (title, description); they go at once.
+
+    The user has been unpaired first, so these rituals are already out of the partner's reach;
+    their check-ins, pauses and streaks go with them (ON DELETE CASCADE).
+    """
+    session.execute(delete_rows(Ritual).where(Ritual.created_by_id == user.id))

@@ -92,7 +92,7 @@ class NudgePartner(MethodView):
         ),
     )
     def post(self, ritual_id: int) -> Nudge:
-        """Gently remind the partner of a ritual (once per ritual per day)"""
+        """Gently remind the partner of a ritual (once per ritual, three in all, per day)"""
         return service.nudge(
             db.session, couple=current_couple(), user=current_user(), ritual_id=ritual_id
         )

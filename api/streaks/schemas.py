@@ -10,7 +10,16 @@ from api.pagination import PageArgs, page_schema
 
 class CheckInInSchema(Schema):
     client_id = fields.UUID(required=True)
-    local_date = fields.Date(load_default=None)
+    local_date = fields.Date(
+        load_default=None,
+        metadata={
+            "description": (
+                "The couple's day the check-in is for (YYYY-MM-DD): only today or yesterday "
+                "(days begin at the couple's day_starts_at), and a scheduled day of the ritual; "
+                "else 422. Defaults to today."
+            )
+        },
+    )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 

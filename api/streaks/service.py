@@ -21,6 +21,7 @@ from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.notifications.service import notify
 from api.pagination import Page, paginate_by_day
 from api.pairing.models import Couple
+from api.quotas import service as quotas
 from api.rituals.models import Ritual
 from api.streaks import engine
 from api.streaks.days import couple_time, couple_today, seconds_until_next_day
@@ -45,6 +46,14 @@ class ClientIdReused(Conflict):
 
 class NudgeLimit(RateLimited):
     title = "Already nudged today"
+
+
+class PartnerAlreadyDone(Conflict):
+    title = "Partner already checked in"
+
+
+# Nudges one sender may send in one couple-day, across all rituals (API.md).
+NUDGES_PER_DAY = 3
 
 
 def get_ritual(session: Session, *, couple: Couple, ritual_id: int) -> Ritual:
@@ -412,10 +421,22 @@ def _notify_milestone(
 
 
 def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nudge:
-    """Send the partner a gentle push; one per ritual, sender and couple-day, else 429."""
+    """Send the partner a gentle push; one per ritual, three in all per sender and day, else 429.
+
+    409 when the partner has already done their part today: there is nothing to wait for.
+    """
     ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
     instant = now()
     today = couple_today(couple, instant)
+    partner_id = couple.partner_of(user.id)
+    if partner_id is not None and session.scalar(
+        select(CheckIn.id).where(
+            CheckIn.ritual_id == ritual.id,
+            CheckIn.user_id == partner_id,
+            CheckIn.local_date == today,
+        )
+    ):
+        raise PartnerAlreadyDone("Your partner has already checked in today.")
     nudge_id = _insert_ignore_any(
         session,
         Nudge,
@@ -427,7 +448,16 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
             "You already nudged for this ritual today.",
             retry_after=seconds_until_next_day(couple, instant),
         )
-    partner_id = couple.partner_of(user.id)
+    # Counted apart from the nudge rows, which go with their ritual: deleting and re-creating
+    # rituals does not give nudges back.
+    if not quotas.take(
+        session, user_id=user.id, scope=f"nudge:couple:{couple.id}", day=today, limit=NUDGES_PER_DAY
+    ):
+        session.rollback()
+        raise NudgeLimit(
+            f"You can nudge at most {NUDGES_PER_DAY} times a day.",
+            retry_after=seconds_until_next_day(couple, instant),
+        )
     if partner_id is not None:
         notify(
             session,

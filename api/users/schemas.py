@@ -44,6 +44,7 @@ class MeSchema(Schema):
 class MePatchSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=80))
     timezone = TimeZone()
-    locale = fields.String(validate=LOCALE)
+    # At most 16 characters: what the column holds (a longer tag was a 500 on PostgreSQL).
+    locale = fields.String(validate=[LOCALE, validate.Length(max=16)])
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
     notification_preferences = fields.Nested(PreferencesPatchSchema)

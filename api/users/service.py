@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, or_, select
+from sqlalchemy import Select, and_, delete, or_, select, text
 from sqlalchemy.orm import Session
 
 from api.lifecycle import user_erasing
@@ -48,9 +48,10 @@ def erase(session: Session, *, user: User) -> None:
     """Erase the account: unpair first (the partner is told), then delete everything personal.
 
     Devices, invites, check-ins, nudges and the user's own notifications go with the row (ON
-    DELETE CASCADE); messages and gratitude the user wrote keep their text for the partner but
-    lose their author (ON DELETE SET NULL). What the user's actions pushed to partners (which
-    name the user, and point at check-ins and nudges that are gone) is deleted here.
+    DELETE CASCADE); every text the user wrote (messages, gratitude, rituals they created, and
+    each later domain's) is deleted at once by that domain's user_erasing receiver. What the
+    user's actions pushed to partners (which name the user, and point at check-ins and nudges
+    that are gone) is deleted here.
     """
     from api.pairing import service as pairing
 
@@ -60,6 +61,11 @@ def erase(session: Session, *, user: User) -> None:
     user_erasing.send(user, session=session)
     session.delete(user)
     session.commit()
+    if session.get_bind().dialect.name == "sqlite":
+        # secure_delete zeroes the freed pages of the database file, but the write-ahead log
+        # still holds earlier page images with the texts: fold it in and truncate it now.
+        session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        session.commit()
 
 
 def _forget_pushes_about(session: Session, user: User) -> None:

@@ -238,6 +238,27 @@ class FakeGoogle:
             self.on_send: Callable[[int], None] | None = None
             self.hold: threading.Event | None = None
             self.latency_seconds = 0.0
+            # Identity Toolkit accounts (the revocation check's lookup): every uid exists,
+            # with these overrides: uid -> {"validSince": "<epoch s>", "disabled": bool};
+            # a uid in deleted_accounts has no record.
+            self.accounts: dict[str, dict[str, Any]] = {}
+            self.deleted_accounts: set[str] = set()
+            self.account_lookups = 0
+
+    def revoke_refresh_tokens(self, uid: str, at: float) -> None:
+        """As auth.revoke_refresh_tokens: tokens issued before `at` (epoch s) are revoked."""
+        with self._lock:
+            self.accounts.setdefault(uid, {})["validSince"] = str(int(at))
+
+    def disable_account(self, uid: str) -> None:
+        """As disabling the account in the Firebase console."""
+        with self._lock:
+            self.accounts.setdefault(uid, {})["disabled"] = True
+
+    @property
+    def auth_url(self) -> str:
+        """The value for Config.FIREBASE_AUTH_URL (replaces identitytoolkit.googleapis.com)."""
+        return self.url
 
     @property
     def url(self) -> str:
@@ -578,7 +599,31 @@ class _Handler(BaseHTTPRequestHandler):
         if match:
             self._send(match.group(1), raw)
             return
+        match = re.fullmatch(r"/v1/projects/([^/]+)/accounts:lookup", path)
+        if match:
+            self._lookup(match.group(1), raw)
+            return
         self._reply(404, _google_error(404, "NOT_FOUND", f"{path} not found"))
+
+    def _lookup(self, project: str, raw: bytes) -> None:
+        """Identity Toolkit accounts:lookup, as firebase-admin's get_user calls it."""
+        fake = self.fake
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or auth[7:] not in fake._access_tokens:
+            self._reply(401, _google_error(401, "UNAUTHENTICATED", "bad access token"))
+            return
+        if project != fake.project_id:
+            self._reply(404, _google_error(404, "NOT_FOUND", f"no project {project}"))
+            return
+        with fake._lock:
+            fake.account_lookups += 1
+            uids = json.loads(raw or b"{}").get("localId", [])
+            users = [
+                {"localId": uid, **fake.accounts.get(uid, {})}
+                for uid in uids
+                if uid not in fake.deleted_accounts
+            ]
+        self._reply(200, {"kind": "identitytoolkit#GetAccountInfoResponse", "users": users})
 
     def _token(self, raw: bytes) -> None:
         fake = self.fake

@@ -117,10 +117,30 @@ def test_database_keeps_one_live_invite_per_user(client):
 
 
 def test_database_allows_many_dead_invites(client):
-    for _ in range(3):
+    invite(client, "alex")
+    alex = db.session.scalars(select(Invite)).one()
+    for code in ("ZZZZZZZ1", "ZZZZZZZ2"):
+        db.session.add(
+            Invite(
+                inviter_id=alex.inviter_id,
+                code=code,
+                created_at=T0,
+                expires_at=T0 + timedelta(days=1),
+                revoked_at=T0,
+            )
+        )
+    db.session.commit()
+    assert len(db.session.scalars(select(Invite)).all()) == 3
+
+
+def test_dead_invites_are_purged_when_a_new_one_is_drawn(client):
+    """Before: 200 new codes left 200 invite rows. After: only the live one stays."""
+    for _ in range(5):
         invite(client, "alex")
     client.delete("/v1/invites/current", headers=auth("alex"))
-    assert len(db.session.scalars(select(Invite)).all()) == 3
+    live = invite(client, "alex")
+    rows = db.session.scalars(select(Invite)).all()
+    assert [service.display_code(r.code) for r in rows] == [live]
 
 
 def test_code_normalisation():

@@ -131,11 +131,15 @@ def test_joiner_already_paired_is_409(client):
     assert join(client, "lee", code).status_code == 201  # kim's code was not used up
 
 
-def test_inviter_already_paired_is_409(client):
+def test_the_code_of_an_inviter_who_paired_since_is_the_same_404_as_an_unknown_code(client):
+    """Before: 409 "Already paired", which confirmed the code was real. After: the same 404."""
     code = invite(client, "alex")  # then alex pairs with someone else's code
     assert join(client, "alex", invite(client, "kim")).status_code == 201
-    body = assert_problem(join(client, "sam", code), 409)
-    assert body["title"] == "Already paired"
+    body = assert_problem(join(client, "sam", code), 404)
+    unknown = assert_problem(join(client, "lee", "ZZZZ-ZZZZ"), 404)
+    assert {k: body[k] for k in ("type", "title", "detail")} == {
+        k: unknown[k] for k in ("type", "title", "detail")
+    }
     assert me(client, "sam")["couple_id"] is None
 
 
