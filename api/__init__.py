@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
     from api.devices.routes import blp as devices
     from api.notifications.routes import blp as notifications
     from api.pairing.routes import couple, invites
+    from api.questions.routes import blp as questions
     from api.rituals.routes import blp as rituals
     from api.rituals.routes import templates_blp as ritual_templates
     from api.streaks.routes import blp as streaks
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
         streaks,
         invites,
         couple,
+        questions,
     ):
         api.register_blueprint(blueprint)
 

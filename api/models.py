@@ -9,6 +9,8 @@ from api.affirmations.models import (
 from api.devices.models import Device
 from api.notifications.models import Delivery, Notification
 from api.pairing.models import Couple, Invite
+from api.questions import schedule  # noqa: F401  (keeps couples.next_question_at in step)
+from api.questions.models import CoupleQuestion, Question, QuestionAnswer
 from api.rituals.models import Ritual, RitualTemplate
 from api.streaks import pauses  # noqa: F401  (the listener that records pause spans)
 from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
@@ -19,6 +21,7 @@ __all__ = [
     "AffirmationMessage",
     "CheckIn",
     "Couple",
+    "CoupleQuestion",
     "DailySuggestion",
     "Delivery",
     "Device",
@@ -26,6 +29,8 @@ __all__ = [
     "Invite",
     "Notification",
     "Nudge",
+    "Question",
+    "QuestionAnswer",
     "Ritual",
     "RitualPause",
     "RitualTemplate",

@@ -24,3 +24,5 @@ cron.register(
 cron.register(maintenance.prune_stale_devices, QUEUE, cron="17 3 * * *", job_timeout=600)
 # Couples unpaired more than 30 days ago, with their data.
 cron.register(pairing_jobs.purge_unpaired_couples, QUEUE, interval=3600, job_timeout=600)
+# The daily question's evening reminder at each couple's question_time (claims by index).
+cron.register(scheduler.question_reminder_tick, QUEUE, interval=30, job_timeout=120)

@@ -40,6 +40,11 @@ def validate_command(path: str) -> None:
         f" ({', '.join(sorted(content.locales)) or 'no locales'}),"
         f" {len(content.templates)} ritual templates, in {len(content.files)} file(s)"
     )
+    if content.question_locales:
+        click.echo(
+            f"valid: {len(content.questions)} questions"
+            f" ({', '.join(sorted(content.question_locales))})"
+        )
 
 
 @content_cli.command("import")
@@ -52,6 +57,8 @@ def import_command(path: str, dry_run: bool) -> None:
     click.echo(_summary("affirmations", report.affirmations))
     if content.has_templates:
         click.echo(_summary("ritual templates", report.templates))
+    if content.question_locales:
+        click.echo(_summary("questions", report.questions))
     if dry_run:
         click.echo("dry run: nothing was written")
 
