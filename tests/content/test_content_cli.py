@@ -55,8 +55,10 @@ def test_validate_reports_what_the_files_hold(cli):
     assert result.exit_code == 0, result.output
     en = len(load(CONTENT / "affirmations/en.yaml").affirmations)
     es = len(load(CONTENT / "affirmations/es.yaml").affirmations)
+    questions = len(load(CONTENT / "questions").questions)
     assert result.stdout == (
-        f"valid: {en + es} affirmations (en, es), 7 ritual templates, in 3 file(s)\n"
+        f"valid: {en + es} affirmations (en, es), 7 ritual templates, in 5 file(s)\n"
+        f"valid: {questions} questions (en, es)\n"
     )
     assert rows(Affirmation) == 0
 
@@ -68,12 +70,14 @@ def test_import_twice_changes_nothing_the_second_time(cli):
     assert first.stdout == (
         f"affirmations: {len(content.affirmations)} created, 0 updated, 0 retired\n"
         f"ritual templates: {len(content.templates)} created, 0 updated, 0 retired\n"
+        f"questions: {len(content.questions)} created, 0 updated, 0 retired\n"
     )
     second = cli("import", str(CONTENT))
     assert second.exit_code == 0
     assert second.stdout == (
         "affirmations: 0 created, 0 updated, 0 retired\n"
         "ritual templates: 0 created, 0 updated, 0 retired\n"
+        "questions: 0 created, 0 updated, 0 retired\n"
     )
     assert rows(Affirmation) == len(content.affirmations)
     kiss = db.session.scalars(
@@ -208,13 +212,17 @@ def test_export_writes_files_that_reimport_as_no_change(cli, tmp_path, content_c
         f"wrote {out / 'affirmations/en.yaml'}",
         f"wrote {out / 'affirmations/es.yaml'}",
         f"wrote {out / 'ritual_templates.yaml'}",
+        f"wrote {out / 'questions/en.yaml'}",
+        f"wrote {out / 'questions/es.yaml'}",
     ]
     assert cli("validate", str(out)).exit_code == 0
     again = cli("import", str(out))
     assert again.stdout == (
         "affirmations: 0 created, 0 updated, 0 retired\n"
         "ritual templates: 0 created, 0 updated, 0 retired\n"
+        "questions: 0 created, 0 updated, 0 retired\n"
     )
     exported, source = load(out), load(content_copy)
     assert sorted(exported.affirmations, key=repr) == sorted(source.affirmations, key=repr)
     assert exported.templates == source.templates
+    assert exported.questions == source.questions
