@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,12 +23,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from api import clock as api_clock
 from api.affirmations.models import AffirmationMessage, GratitudeEntry
 from api.devices.models import Device
 from api.extensions import db
 from api.ids import MAX_ID, RowIdConverter
 from api.notifications.models import Notification
 from api.pairing.models import Couple
+from api.questions.models import CoupleQuestion, Question
 from api.rituals.models import Ritual
 from api.streaks.models import CheckIn
 from api.users.models import User
@@ -78,6 +80,7 @@ def _furnish(client: FlaskClient, couple: Couple) -> dict[str, int]:
         {"text": f"{first} is grateful for coffee", "client_id": str(uuid.uuid4())},
     )
     device = DeviceFactory(user=db.session.get(User, couple.user_a_id))
+    question, revealed = _furnish_questions(client, first, second)
     return {
         "couple": couple.id,
         "ritual": ritual.id,
@@ -85,7 +88,34 @@ def _furnish(client: FlaskClient, couple: Couple) -> dict[str, int]:
         "message": message["id"],
         "gratitude": entry["id"],
         "device": device.id,
+        "question": question,
+        "revealed_question": revealed,
     }
+
+
+def _furnish_questions(client: FlaskClient, first: str, second: str) -> tuple[int, int]:
+    """Today's question (answered by the second partner) and yesterday's (both answered)."""
+    if db.session.scalar(select(Question.id).limit(1)) is None:
+        for depth in ("light", "deeper", "deep"):
+            db.session.add(
+                Question(slug=f"q-{depth}", locale="en", depth=depth, category="us", text="Why?")
+            )
+        db.session.commit()
+    ids = []
+    for day_offset, answering in ((1, (first, second)), (0, (second,))):
+        api_clock.set_fixed(NOW - timedelta(days=day_offset))
+        question = client.get("/v1/couple/questions/today", headers=auth(first)).get_json()
+        for uid in answering:
+            response = client.put(
+                f"/v1/couple/questions/{question['id']}/answer",
+                json={"text": f"{uid} answers", "client_id": str(uuid.uuid4())},
+                headers=auth(uid),
+            )
+            assert response.status_code == 201, response.get_json()
+        ids.append(question["id"])
+    api_clock.set_fixed(NOW)
+    revealed, today = ids
+    return today, revealed
 
 
 @pytest.fixture
@@ -129,6 +159,7 @@ class Route:
 
 RITUAL = "/v1/couple/rituals/<int:ritual_id>"
 MESSAGE = "/v1/couple/affirmations/<int:message_id>"
+QUESTION = "/v1/couple/questions/<int:question_id>"
 
 ROUTES = [
     Route("GET", RITUAL, "ritual", "alex", 200),
@@ -149,6 +180,17 @@ ROUTES = [
     Route("POST", f"{MESSAGE}/read", "message", "sam", 204),
     Route("PUT", f"{MESSAGE}/reaction", "message", "sam", 200, json={"emoji": "❤️"}),
     Route("DELETE", "/v1/couple/gratitude/<int:entry_id>", "gratitude", "alex", 204),
+    Route("GET", QUESTION, "question", "alex", 200),
+    Route(
+        "PUT",
+        f"{QUESTION}/answer",
+        "question",
+        "alex",
+        201,
+        json={"text": "Mine", "client_id": "00000000-0000-4000-8000-000000000002"},
+    ),
+    # Yesterday's question, answered by both: alex reacts to sam's answer.
+    Route("PUT", f"{QUESTION}/reaction", "revealed_question", "alex", 200, json={"emoji": "🔥"}),
     # A device is the user's own, not the couple's: the partner is a stranger to it too.
     Route(
         "DELETE",
@@ -247,6 +289,8 @@ def test_the_table_covers_each_kind_of_object(world: World) -> None:
     assert db.session.get(CheckIn, world.ids["checkin"]).ritual_id == world.ids["ritual"]
     assert db.session.get(AffirmationMessage, world.ids["message"]).couple_id == couple_a
     assert db.session.get(GratitudeEntry, world.ids["gratitude"]).couple_id == couple_a
+    for key in ("question", "revealed_question"):
+        assert db.session.get(CoupleQuestion, world.ids[key]).couple_id == couple_a
 
 
 # -- list endpoints ---------------------------------------------------------------------------
@@ -282,6 +326,7 @@ def _lists(client: FlaskClient, uid: str) -> dict[str, set[int]]:
     sent = _items(_get(client, uid, "/v1/couple/affirmations?box=sent"))
     gratitude = _items(_get(client, uid, "/v1/couple/gratitude"))
     checkins = _items(_get(client, uid, f"/v1/couple/rituals/{_own_ritual(uid)}/check-ins"))
+    questions = _items(_get(client, uid, "/v1/couple/questions"))
 
     def message_couples(items: list[dict[str, Any]]) -> set[int]:
         ids = [m["id"] for m in items]
@@ -299,6 +344,13 @@ def _lists(client: FlaskClient, uid: str) -> dict[str, set[int]]:
             db.session.scalars(
                 select(GratitudeEntry.couple_id).where(
                     GratitudeEntry.id.in_([g["id"] for g in gratitude])
+                )
+            )
+        ),
+        "questions": set(
+            db.session.scalars(
+                select(CoupleQuestion.couple_id).where(
+                    CoupleQuestion.id.in_([q["id"] for q in questions])
                 )
             )
         ),
@@ -364,6 +416,8 @@ def test_user_lists_show_only_the_callers_rows(client: FlaskClient, world: World
         "/v1/couple/affirmations?box=received",
         "/v1/couple/affirmations?box=sent",
         "/v1/couple/gratitude",
+        "/v1/couple/questions",
+        "/v1/couple/questions/today",
     ],
 )
 def test_an_unpaired_user_gets_404_from_couple_lists(

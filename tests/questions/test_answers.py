@@ -1,4 +1,4 @@
-"""Answers, the reveal, swap, reactions and history: partner_answer never shows before both answered."""
+"""Answers, the reveal, swap, reactions, history: partner_answer never shows before both answer."""
 
 from __future__ import annotations
 

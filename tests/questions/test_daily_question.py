@@ -1,4 +1,4 @@
-"""The couple's question of the day: the same for both, per couple-day, in each reader's language."""
+"""The couple's question of the day: the same for both, per couple-day, in each one's language."""
 
 from __future__ import annotations
 

@@ -91,7 +91,5 @@ def test_racing_first_reads_of_the_day_get_one_question(app, client, pair):
         results = race(app, [("GET", path, uid, None) for uid in (a.uid, b.uid, a.uid, b.uid)])
         assert [status for status, _ in results] == [200] * 4, results
         assert len({body["id"] for _, body in results}) == 1
-        rows = db.session.scalar(
-            select(func.count()).where(CoupleQuestion.couple_id == couple.id)
-        )
+        rows = db.session.scalar(select(func.count()).where(CoupleQuestion.couple_id == couple.id))
         assert rows == 1
