@@ -175,3 +175,22 @@ def test_question_time_is_a_couple_setting(pair):
     bad = pair.client.patch("/v1/couple", json={"question_time": "25:00"}, headers=pair.sam)
     assert bad.status_code == 422
     assert "question_time" in bad.get_json()["errors"]
+
+
+def test_the_text_falls_back_to_english_per_question(pair, clock, tmp_path):
+    items = [{"slug": "only-en", "depth": "light", "category": "fun", "text": "English only?"}]
+    items.append({"slug": "both", "depth": "deeper", "category": "us", "text": "In both?"})
+    (tmp_path / "en.yaml").write_text(
+        yaml.safe_dump({"locale": "en", "questions": items}), encoding="utf-8"
+    )
+    translated = [{"slug": "both", "depth": "deeper", "category": "us", "text": "¿En los dos?"}]
+    (tmp_path / "es.yaml").write_text(
+        yaml.safe_dump({"locale": "es", "questions": translated}), encoding="utf-8"
+    )
+    import_content(db.session, load(tmp_path))
+    seen = {}
+    for day in range(2):  # Monday wants light (only-en), Tuesday deeper (both)
+        clock.set(START + timedelta(days=day))
+        sam = pair.today(pair.sam)["question"]
+        seen[sam["slug"]] = (sam["locale"], sam["text"])
+    assert seen == {"only-en": ("en", "English only?"), "both": ("es", "¿En los dos?")}
