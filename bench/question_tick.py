@@ -123,7 +123,8 @@ def seed_postgres(n: int, table: list[dict]) -> None:
             "INSERT INTO couples (id, user_a_id, user_b_id, paired_at, timezone, day_starts_at, "
             "question_time, next_question_at) "
             "SELECT g, 2 * g - 1, 2 * g, :moment, s.zone, :start, s.qt, s.next_at "
-            "FROM generate_series(1, :n) AS g JOIN bench_slots s ON s.slot = (g::bigint * 7919) % :slots"
+            "FROM generate_series(1, :n) AS g "
+            "JOIN bench_slots s ON s.slot = (g::bigint * 7919) % :slots"
         ),
         {"moment": MOMENT, "start": DAY_START, "n": n, "slots": SLOTS},
     )
