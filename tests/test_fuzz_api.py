@@ -56,7 +56,7 @@ EXAMPLES_PER_OPERATION = 20
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 # Written by `flask content import`, never by a request: left in place between worlds.
-CONTENT_TABLES = {"affirmations", "ritual_templates"}
+CONTENT_TABLES = {"affirmations", "ritual_templates", "questions"}
 
 CHECKS = [
     not_a_server_error,
@@ -110,7 +110,8 @@ class World:
                 " (SELECT count(*) FROM rituals WHERE id = :ritual AND deleted_at IS NULL),"
                 " (SELECT count(*) FROM affirmation_messages WHERE id = :message),"
                 " (SELECT count(*) FROM gratitude_entries WHERE id = :entry),"
-                " (SELECT count(*) FROM devices WHERE id = :device)"
+                " (SELECT count(*) FROM devices WHERE id = :device),"
+                " (SELECT count(*) FROM couple_questions WHERE id = :question)"
             ),
             self.ids,
         ).one()
@@ -144,14 +145,17 @@ def _build_world(app: Flask) -> dict[str, int]:
         json={"text": "The coffee.", "client_id": str(uuid.uuid4())},
         **_as("alex"),
     )
+    question = client.get("/v1/couple/questions/today", **_as("sam"))
     for response in (device, message, entry):
         assert response.status_code == 201, response.get_json()
+    assert question.status_code == 200, question.get_json()
     return {
         "couple": couple.id,
         "ritual": ritual.id,
         "device": device.get_json()["id"],
         "message": message.get_json()["id"],
         "entry": entry.get_json()["id"],
+        "question": question.get_json()["id"],
     }
 
 
@@ -191,6 +195,7 @@ PATH_IDS = {
     "device_id": "device",
     "message_id": "message",
     "entry_id": "entry",
+    "question_id": "question",
 }
 HEADERS = auth("fuzz-alex")
 PATH, QUERY, BODY = ParameterLocation.PATH, ParameterLocation.QUERY, ParameterLocation.BODY
