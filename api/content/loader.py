@@ -211,7 +211,8 @@ def load_files(files: Iterable[Path]) -> ContentSet:
         else:
             problems.add(
                 file,
-                f"the file needs a top-level '{AFFIRMATIONS_KEY}' or '{TEMPLATES_KEY}' list",
+                f"the file needs a top-level '{AFFIRMATIONS_KEY}', '{QUESTIONS_KEY}'"
+                f" or '{TEMPLATES_KEY}' list",
                 field=None,
             )
 
