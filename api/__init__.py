@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
     from api.moods.routes import moods_blp, needs_blp
     from api.notifications.routes import blp as notifications
     from api.pairing.routes import couple, invites
+    from api.questions.routes import blp as questions
     from api.recaps.routes import IsoWeekConverter
     from api.recaps.routes import blp as recaps
     from api.rituals.routes import blp as rituals
@@ -132,6 +133,7 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
         moods_blp,
         recaps,
         memories,
+        questions,
     ):
         api.register_blueprint(blueprint)
 

@@ -12,6 +12,8 @@ from api.memories.models import Memory, MemoryPhoto, OnThisDaySchedule, StorageD
 from api.moods.models import MoodEntry, MoodNeed, Need
 from api.notifications.models import Delivery, Notification
 from api.pairing.models import Couple, Invite
+from api.questions import schedule  # noqa: F401  (keeps couples.next_question_at in step)
+from api.questions.models import CoupleQuestion, Question, QuestionAnswer
 from api.quotas.models import DailyQuota
 from api.recaps import service as recap_schedule  # noqa: F401  (keeps recap_schedules in step)
 from api.recaps.models import RecapSchedule
@@ -25,6 +27,7 @@ __all__ = [
     "AffirmationMessage",
     "CheckIn",
     "Couple",
+    "CoupleQuestion",
     "DailyQuota",
     "DailySuggestion",
     "Delivery",
@@ -39,6 +42,8 @@ __all__ = [
     "Notification",
     "Nudge",
     "OnThisDaySchedule",
+    "Question",
+    "QuestionAnswer",
     "RecapSchedule",
     "Ritual",
     "RitualPause",

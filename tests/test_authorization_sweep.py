@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from api import clock as api_clock
 from api.affirmations.models import AffirmationMessage, GratitudeEntry
 from api.devices.models import Device
 from api.extensions import db
@@ -31,6 +32,7 @@ from api.memories.models import Memory, MemoryPhoto
 from api.moods.models import MoodEntry
 from api.notifications.models import Notification
 from api.pairing.models import Couple
+from api.questions.models import CoupleQuestion, Question
 from api.recaps.routes import IsoWeekConverter
 from api.rituals.models import Ritual
 from api.streaks.models import CheckIn
@@ -99,6 +101,7 @@ def _furnish(client: FlaskClient, couple: Couple) -> dict[str, int]:
     # Uploaded (through the app's local-folder URL) but not confirmed: the owner confirms it.
     uploaded = client.put(photo["upload_url"], data=PNG, headers=photo["upload_headers"])
     assert uploaded.status_code == 200
+    question, revealed = _furnish_questions(client, first, second)
     return {
         "mood": mood["id"],
         "couple": couple.id,
@@ -109,7 +112,34 @@ def _furnish(client: FlaskClient, couple: Couple) -> dict[str, int]:
         "device": device.id,
         "memory": memory["id"],
         "photo": photo["id"],
+        "question": question,
+        "revealed_question": revealed,
     }
+
+
+def _furnish_questions(client: FlaskClient, first: str, second: str) -> tuple[int, int]:
+    """Today's question (answered by the second partner) and yesterday's (both answered)."""
+    if db.session.scalar(select(Question.id).limit(1)) is None:
+        for depth in ("light", "deeper", "deep"):
+            db.session.add(
+                Question(slug=f"q-{depth}", locale="en", depth=depth, category="us", text="Why?")
+            )
+        db.session.commit()
+    ids = []
+    for day_offset, answering in ((1, (first, second)), (0, (second,))):
+        api_clock.set_fixed(NOW - timedelta(days=day_offset))
+        question = client.get("/v1/couple/questions/today", headers=auth(first)).get_json()
+        for uid in answering:
+            response = client.put(
+                f"/v1/couple/questions/{question['id']}/answer",
+                json={"text": f"{uid} answers", "client_id": str(uuid.uuid4())},
+                headers=auth(uid),
+            )
+            assert response.status_code == 201, response.get_json()
+        ids.append(question["id"])
+    api_clock.set_fixed(NOW)
+    revealed, today = ids
+    return today, revealed
 
 
 @pytest.fixture
@@ -162,6 +192,7 @@ RITUAL = "/v1/couple/rituals/<int:ritual_id>"
 MESSAGE = "/v1/couple/affirmations/<int:message_id>"
 MEMORY = "/v1/couple/memories/<int:memory_id>"
 PHOTO = f"{MEMORY}/photos/<int:photo_id>"
+QUESTION = "/v1/couple/questions/<int:question_id>"
 
 ROUTES = [
     Route("GET", RITUAL, "ritual", "alex", 200),
@@ -196,6 +227,17 @@ ROUTES = [
     ),
     Route("POST", f"{PHOTO}/complete", "photo", "alex", 200, parent="memory"),
     Route("DELETE", PHOTO, "photo", "alex", 204, parent="memory"),
+    Route("GET", QUESTION, "question", "alex", 200),
+    Route(
+        "PUT",
+        f"{QUESTION}/answer",
+        "question",
+        "alex",
+        201,
+        json={"text": "Mine", "client_id": "00000000-0000-4000-8000-000000000002"},
+    ),
+    # Yesterday's question, answered by both: alex reacts to sam's answer.
+    Route("PUT", f"{QUESTION}/reaction", "revealed_question", "alex", 200, json={"emoji": "🔥"}),
     # A device is the user's own, not the couple's: the partner is a stranger to it too.
     Route(
         "DELETE",
@@ -305,6 +347,8 @@ def test_the_table_covers_each_kind_of_object(world: World) -> None:
     assert db.session.get(GratitudeEntry, world.ids["gratitude"]).couple_id == couple_a
     assert db.session.get(Memory, world.ids["memory"]).couple_id == couple_a
     assert db.session.get(MemoryPhoto, world.ids["photo"]).memory_id == world.ids["memory"]
+    for key in ("question", "revealed_question"):
+        assert db.session.get(CoupleQuestion, world.ids[key]).couple_id == couple_a
 
 
 # -- list endpoints ---------------------------------------------------------------------------
@@ -342,6 +386,7 @@ def _lists(client: FlaskClient, uid: str) -> dict[str, set[int]]:
     checkins = _items(_get(client, uid, f"/v1/couple/rituals/{_own_ritual(uid)}/check-ins"))
     moods = _items(_get(client, uid, "/v1/couple/moods"))
     memories = _items(_get(client, uid, "/v1/couple/memories"))
+    questions = _items(_get(client, uid, "/v1/couple/questions"))
 
     def message_couples(items: list[dict[str, Any]]) -> set[int]:
         ids = [m["id"] for m in items]
@@ -370,6 +415,13 @@ def _lists(client: FlaskClient, uid: str) -> dict[str, set[int]]:
         "memories": set(
             db.session.scalars(
                 select(Memory.couple_id).where(Memory.id.in_([m["id"] for m in memories]))
+            )
+        ),
+        "questions": set(
+            db.session.scalars(
+                select(CoupleQuestion.couple_id).where(
+                    CoupleQuestion.id.in_([q["id"] for q in questions])
+                )
             )
         ),
         "check-ins": _ritual_couples(
@@ -440,6 +492,8 @@ def test_user_lists_show_only_the_callers_rows(client: FlaskClient, world: World
         "/v1/couple/recaps",
         "/v1/couple/recaps/2026-W10",
         "/v1/couple/memories",
+        "/v1/couple/questions",
+        "/v1/couple/questions/today",
     ],
 )
 def test_an_unpaired_user_gets_404_from_couple_lists(

@@ -61,7 +61,7 @@ EXAMPLES_PER_OPERATION = 20
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 # Written by `flask content import`, never by a request: left in place between worlds.
-CONTENT_TABLES = {"affirmations", "ritual_templates"}
+CONTENT_TABLES = {"affirmations", "ritual_templates", "questions"}
 
 CHECKS = [
     not_a_server_error,
@@ -117,7 +117,8 @@ class World:
                 " (SELECT count(*) FROM gratitude_entries WHERE id = :entry),"
                 " (SELECT count(*) FROM devices WHERE id = :device),"
                 " (SELECT count(*) FROM memories WHERE id = :memory),"
-                " (SELECT count(*) FROM memory_photos WHERE id = :photo)"
+                " (SELECT count(*) FROM memory_photos WHERE id = :photo),"
+                " (SELECT count(*) FROM couple_questions WHERE id = :question)"
             ),
             self.ids,
         ).one()
@@ -162,8 +163,10 @@ def _build_world(app: Flask) -> dict[str, int]:
         json={"content_type": "image/jpeg", "size_bytes": 1000},
         **_as("alex"),
     )
+    question = client.get("/v1/couple/questions/today", **_as("sam"))
     for response in (device, message, entry, photo):
         assert response.status_code == 201, response.get_json()
+    assert question.status_code == 200, question.get_json()
     return {
         "couple": couple.id,
         "ritual": ritual.id,
@@ -172,6 +175,7 @@ def _build_world(app: Flask) -> dict[str, int]:
         "entry": entry.get_json()["id"],
         "memory": memory.get_json()["id"],
         "photo": photo.get_json()["id"],
+        "question": question.get_json()["id"],
     }
 
 
@@ -213,6 +217,7 @@ PATH_IDS = {
     "entry_id": "entry",
     "memory_id": "memory",
     "photo_id": "photo",
+    "question_id": "question",
 }
 HEADERS = auth("fuzz-alex")
 PATH, QUERY, BODY = ParameterLocation.PATH, ParameterLocation.QUERY, ParameterLocation.BODY

@@ -27,6 +27,7 @@ from api.extensions import db
 from api.memories.models import PHOTO_PENDING, PHOTO_READY, Memory, MemoryPhoto
 from api.notifications.service import notify
 from api.pairing.models import Couple
+from api.questions.models import CoupleQuestion, Question, QuestionAnswer
 from api.rituals.models import Ritual, RitualTemplate
 from api.streaks.models import CheckIn
 from api.users.models import User
@@ -167,6 +168,36 @@ def add_moods(scene: Scene, start: int, n: int) -> None:
         _post(scene, ("alex", "sam")[i % 2], "/v1/couple/moods", {"mood": 3, "needs": needs})
 
 
+def add_question_days(scene: Scene, start: int, n: int) -> None:
+    """Past days of the daily question: revealed ones (both answers) and half-answered ones."""
+    slugs = list(
+        db.session.scalars(
+            select(Question.slug).where(Question.locale == "en").order_by(Question.id).limit(100)
+        )
+    )
+    for i in range(start, start + n):
+        question = CoupleQuestion(
+            couple_id=scene.couple.id,
+            local_date=date(2026, 3, 3) - timedelta(days=i),
+            slug=slugs[i],
+            depth="light",
+            cycle=1,
+            revealed_at=NOW if i % 2 else None,
+        )
+        db.session.add(question)
+        db.session.flush()
+        for user in (scene.alex, scene.sam) if i % 2 else (scene.sam,):
+            db.session.add(
+                QuestionAnswer(
+                    couple_question_id=question.id,
+                    user_id=user.id,
+                    text=f"Answer {i}",
+                    client_id=str(uuid.uuid4()),
+                )
+            )
+    db.session.commit()
+
+
 def add_devices(scene: Scene, start: int, n: int) -> None:
     for _ in range(n):
         DeviceFactory(user=scene.alex)
@@ -235,6 +266,7 @@ ENDPOINTS = [
     ListEndpoint("affirmation library", "alex", "/v1/affirmations", add_nothing, by_limit=True),
     ListEndpoint("mood history", "alex", "/v1/couple/moods", add_moods),
     ListEndpoint("devices", "alex", "/v1/devices", add_devices),
+    ListEndpoint("question history", "alex", "/v1/couple/questions", add_question_days),
     ListEndpoint("ritual templates", "alex", "/v1/ritual-templates", add_templates),
 ]
 

@@ -32,3 +32,5 @@ cron.register(memories_jobs.on_this_day_tick, QUEUE, interval=60, job_timeout=24
 cron.register(memories_jobs.delete_stored_objects, QUEUE, interval=60, job_timeout=240)
 # Photo uploads never confirmed within a day.
 cron.register(memories_jobs.cleanup_unconfirmed_uploads, QUEUE, interval=3600, job_timeout=600)
+# The daily question's evening reminder at each couple's question_time (claims by index).
+cron.register(scheduler.question_reminder_tick, QUEUE, interval=30, job_timeout=120)

@@ -112,3 +112,28 @@ def recap_tick() -> int:
             result.rescheduled,
         )
     return result.sent
+
+
+# -- daily question (issue 11) ----------------------------------------------------------------
+
+
+def question_reminder_tick() -> int:
+    """Send the daily question's reminders that are due now; returns how many pushes."""
+    from api.questions import reminders as question_reminders
+
+    app = job_app()
+    with app.app_context():
+        try:
+            result = question_reminders.run_due(db.session, moment=now())
+        finally:
+            db.session.remove()
+    if result.claimed:
+        log.info(
+            "question reminder tick: %d couples reminded (%d notifications), %d too late, "
+            "%d stopped",
+            result.reminded,
+            result.notifications,
+            result.skipped_late,
+            result.stopped,
+        )
+    return result.notifications

@@ -46,6 +46,11 @@ def validate_command(path: str) -> None:
     )
     if content.need_locales:
         click.echo(f"valid: {len(content.needs)} needs ({', '.join(sorted(content.need_locales))})")
+    if content.question_locales:
+        click.echo(
+            f"valid: {len(content.questions)} questions"
+            f" ({', '.join(sorted(content.question_locales))})"
+        )
 
 
 @content_cli.command("import")
@@ -68,6 +73,8 @@ def import_command(path: str, dry_run: bool, verbose: bool = False) -> None:
         kinds.append(("ritual templates", "ritual template", report.templates))
     if content.need_locales:
         kinds.append(("needs", "need", report.needs))
+    if content.question_locales:
+        kinds.append(("questions", "question", report.questions))
     # The counts first, one line per kind; then, when asked (a dry run always asks), the items.
     for plural, _singular, counts in kinds:
         click.echo(_summary(plural, counts))

@@ -41,6 +41,23 @@ _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 AFFIRMATIONS_KEY = "affirmations"
 TEMPLATES_KEY = "ritual_templates"
 
+# The daily questions (content/questions/<locale>.yaml).
+QUESTIONS_KEY = "questions"
+QUESTION_DEPTHS = ("light", "deeper", "deep")
+QUESTION_CATEGORIES = (
+    "us",
+    "dreams",
+    "childhood",
+    "appreciation",
+    "remember-when",
+    "values",
+    "fun",
+    "everyday",
+    "feelings",
+    "family-and-friends",
+)
+QUESTION_TEXT_MAX = 500
+
 
 @dataclass(frozen=True)
 class AffirmationItem:
@@ -48,6 +65,17 @@ class AffirmationItem:
 
     slug: str
     locale: str
+    category: str
+    text: str
+
+
+@dataclass(frozen=True)
+class QuestionItem:
+    """One daily question in one locale."""
+
+    slug: str
+    locale: str
+    depth: str
     category: str
     text: str
 
@@ -79,6 +107,9 @@ class ContentSet:
     # The needs vocabulary (content/needs/<locale>.yaml; see api/content/needs.py).
     needs: tuple[Any, ...] = ()
     need_locales: frozenset[str] = frozenset()
+    questions: tuple[QuestionItem, ...] = ()
+    # Like locales, for the question files: what an import may retire.
+    question_locales: frozenset[str] = frozenset()
 
 
 class ContentError(Exception):
@@ -147,6 +178,7 @@ def load_files(files: Iterable[Path]) -> ContentSet:
     has_templates = False
     needs: list[tuple[Path, Any]] = []
     need_locales: set[str] = set()
+    questions = _QuestionFiles()
 
     for file in files:
         data = _read_yaml(file, problems)
@@ -172,6 +204,8 @@ def load_files(files: Iterable[Path]) -> ContentSet:
                 )
             for item in _affirmation_items(file, raw_items, locale, problems):
                 affirmations.append((file, item))
+        elif QUESTIONS_KEY in data:
+            questions.read(file, data, problems)
         elif TEMPLATES_KEY in data:
             has_templates = True
             extra = sorted(str(k) for k in data if k != TEMPLATES_KEY)
@@ -184,7 +218,8 @@ def load_files(files: Iterable[Path]) -> ContentSet:
         else:
             problems.add(
                 file,
-                f"the file needs a top-level '{AFFIRMATIONS_KEY}' or '{TEMPLATES_KEY}' list",
+                f"the file needs a top-level '{AFFIRMATIONS_KEY}', '{QUESTIONS_KEY}'"
+                f" or '{TEMPLATES_KEY}' list",
                 field=None,
             )
 
@@ -192,6 +227,7 @@ def load_files(files: Iterable[Path]) -> ContentSet:
     _check_affirmation_set(affirmations, english if has_english else None, problems)
     _check_template_set(templates, problems)
     _check_needs(needs, need_locales, problems)
+    questions.check_set(problems)
     if problems.items:
         raise ContentError(problems.items)
     return ContentSet(
@@ -202,6 +238,8 @@ def load_files(files: Iterable[Path]) -> ContentSet:
         files=files,
         needs=tuple(item for _, item in needs),
         need_locales=frozenset(need_locales),
+        questions=tuple(item for _, item in questions.items),
+        question_locales=frozenset(questions.locales),
     )
 
 
@@ -541,6 +579,82 @@ def _check_template_set(items: list[tuple[Path, RitualTemplateItem]], problems: 
             seen[tpl.key] = file
 
 
+class _QuestionFiles:
+    """The question files of a set: read one by one, then checked across files."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Path, QuestionItem]] = []
+        self.locales: set[str] = set()
+        self.english: set[str] = set()
+
+    def read(self, file: Path, data: dict[Any, Any], problems: _Problems) -> None:
+        """Validate one `locale: ..., questions: [...]` file and keep its valid items."""
+        for key in sorted(str(k) for k in data if k not in ("locale", QUESTIONS_KEY)):
+            problems.add(file, "unknown field", field=key)
+        locale = data.get("locale")
+        if locale is None:
+            problems.add(file, "required", field="locale")
+            locale = None
+        elif locale not in LOCALES:
+            problems.add(file, f"must be one of {', '.join(LOCALES)}", field="locale")
+            locale = None
+        else:
+            self.locales.add(locale)
+        raw_items = data.get(QUESTIONS_KEY)
+        if locale == FALLBACK_LOCALE and isinstance(raw_items, list):
+            self.english.update(
+                r["slug"]
+                for r in raw_items
+                if isinstance(r, dict) and isinstance(r.get("slug"), str)
+            )
+        allowed = ("slug", "depth", "category", "text")
+        for label, raw in _items(file, raw_items, QUESTIONS_KEY, "slug", problems):
+            _check_unknown(file, label, raw, allowed, problems)
+            slug = _slug(file, label, raw, "slug", problems)
+            depth = _choice(file, label, raw, "depth", QUESTION_DEPTHS, problems)
+            category = _choice(file, label, raw, "category", QUESTION_CATEGORIES, problems)
+            text = _text(file, label, raw, "text", QUESTION_TEXT_MAX, problems)
+            if slug and depth and category and text and locale:
+                item = QuestionItem(slug, locale, depth, category, text)
+                self.items.append((file, item))
+
+    def check_set(self, problems: _Problems) -> None:
+        """Unique slug per locale; one depth and category per slug; translations of en items."""
+        seen: dict[tuple[str, str], Path] = {}
+        kind_of: dict[str, tuple[str, str, str]] = {}
+        for file, item in self.items:
+            label = f"item '{item.slug}'"
+            first = seen.get((item.slug, item.locale))
+            if first is not None:
+                where = "earlier in this file" if first == file else f"in {first}"
+                problems.add(
+                    file, f"duplicate slug (already used {where})", item=label, field="slug"
+                )
+                continue
+            seen[(item.slug, item.locale)] = file
+            known = kind_of.setdefault(item.slug, (item.depth, item.category, item.locale))
+            for index, name in ((0, "depth"), (1, "category")):
+                if known[index] != getattr(item, name):
+                    problems.add(
+                        file,
+                        f"is {getattr(item, name)!r} but {known[index]!r} in locale {known[2]!r}"
+                        f" (a question has one {name} in every locale)",
+                        item=label,
+                        field=name,
+                    )
+        if FALLBACK_LOCALE not in self.locales:
+            return
+        for file, item in self.items:
+            if item.locale != FALLBACK_LOCALE and item.slug not in self.english:
+                problems.add(
+                    file,
+                    f"no {FALLBACK_LOCALE!r} question has this slug"
+                    " (a translation needs its English original)",
+                    item=f"item '{item.slug}'",
+                    field="slug",
+                )
+
+
 _HEADERS = {
     AFFIRMATIONS_KEY: (
         "# Hearth affirmation library (exported by `flask content export`).\n"
@@ -551,6 +665,11 @@ _HEADERS = {
         "# Hearth ritual templates (exported by `flask content export`).\n"
         "# Layout: ritual_templates: a list of {key, title, description,\n"
         '#   schedule: {days, time: "HH:MM"}, completion, reminder: {enabled, minutes_before}}.\n'
+    ),
+    QUESTIONS_KEY: (
+        "# Hearth daily questions (exported by `flask content export`).\n"
+        "# Layout: locale: <code>; questions: a list of {slug, depth: light|deeper|deep,\n"
+        "#   category, text}. Slugs are stable identities; a removed item is retired on import.\n"
     ),
 }
 
@@ -591,3 +710,16 @@ def render_templates(items: Iterable[RitualTemplateItem]) -> str:
         ]
     }
     return _HEADERS[TEMPLATES_KEY] + _dump(body)
+
+
+def render_questions(locale: str, items: Iterable[QuestionItem]) -> str:
+    """YAML text of one locale's question file, in the layout `load` reads."""
+    body = {
+        "locale": locale,
+        QUESTIONS_KEY: [
+            {"slug": q.slug, "depth": q.depth, "category": q.category, "text": q.text}
+            for q in items
+            if q.locale == locale
+        ],
+    }
+    return _HEADERS[QUESTIONS_KEY] + _dump(body)

@@ -15,10 +15,13 @@ from api.content.loader import (
     AFFIRMATION_CATEGORIES,
     AffirmationItem,
     ContentSet,
+    QuestionItem,
     RitualTemplateItem,
     render_affirmations,
+    render_questions,
     render_templates,
 )
+from api.questions.models import Question
 from api.rituals.models import RitualTemplate
 
 
@@ -50,6 +53,7 @@ class ImportReport:
     affirmations: Counts = field(default_factory=Counts)
     templates: Counts = field(default_factory=Counts)
     needs: Counts = field(default_factory=Counts)
+    questions: Counts = field(default_factory=Counts)
 
 
 def import_content(session: Session, content: ContentSet, *, dry_run: bool = False) -> ImportReport:
@@ -61,6 +65,7 @@ def import_content(session: Session, content: ContentSet, *, dry_run: bool = Fal
         ),
         needs=_sync_needs(session, content),
     )
+    report.questions = _sync_questions(session, content.questions, content.question_locales)
     if dry_run:
         session.rollback()
     else:
@@ -197,6 +202,66 @@ def export_content(session: Session, directory: Path) -> list[Path]:
     )
     written.append(path)
     written.extend(_export_needs(session, directory))
+    written += _export_questions(session, directory)
+    return written
+
+
+# -- daily questions ---------------------------------------------------------------------------
+
+
+def _sync_questions(
+    session: Session, items: Iterable[QuestionItem], locales: frozenset[str]
+) -> Counts:
+    """Upsert questions by (slug, locale); retire those of the covered locales left out."""
+    counts = Counts()
+    if not locales:
+        return counts
+    stamp = now()
+    existing = {
+        (row.slug, row.locale): row
+        for row in session.scalars(select(Question).where(Question.locale.in_(locales)))
+    }
+    for item in items:
+        row = existing.pop((item.slug, item.locale), None)
+        wanted = (item.depth, item.category, item.text, None)
+        if row is None:
+            session.add(
+                Question(
+                    slug=item.slug,
+                    locale=item.locale,
+                    depth=item.depth,
+                    category=item.category,
+                    text=item.text,
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+            )
+            counts.note("created", f"{item.slug} ({item.locale})")
+        elif (row.depth, row.category, row.text, row.retired_at) != wanted:
+            # A retired slug back in the file returns to the library.
+            row.depth, row.category, row.text, row.retired_at = wanted
+            row.updated_at = stamp
+            counts.note("updated", f"{item.slug} ({item.locale})")
+    # Retired, never deleted: days that asked a question keep showing it.
+    for row in existing.values():
+        if row.retired_at is None:
+            row.retired_at = stamp
+            counts.note("retired", f"{row.slug} ({row.locale})")
+    return counts
+
+
+def _export_questions(session: Session, directory: Path) -> list[Path]:
+    """Write the live questions as content/questions/<locale>.yaml files, in import order."""
+    rows = session.scalars(
+        select(Question).where(Question.retired_at.is_(None)).order_by(Question.id)
+    ).all()
+    items = [QuestionItem(r.slug, r.locale, r.depth, r.category, r.text) for r in rows]
+    written: list[Path] = []
+    for locale in sorted({q.locale for q in items}):
+        path = directory / "questions" / f"{locale}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_questions(locale, items), encoding="utf-8")
+        written.append(path)
     return written
 
 

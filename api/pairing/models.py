@@ -50,6 +50,10 @@ class Couple(db.Model):
     anniversary: Mapped[date | None]
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     day_starts_at: Mapped[time] = mapped_column(default=time(4, 0))
+    # The daily question's evening reminder (couple-local), and when it is next due: the
+    # clock claims by this index, so its cost follows what is due (api/questions/schedule.py).
+    question_time: Mapped[time] = mapped_column(default=time(19, 0))
+    next_question_at: Mapped[datetime | None] = mapped_column(index=True)
 
     @property
     def partner_ids(self) -> list[int]:

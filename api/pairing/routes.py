@@ -97,7 +97,7 @@ class Couple(MethodView):
     @couple.response(200, CoupleSchema)
     @couple.alt_response(404, **problem_doc("Not paired"))
     def patch(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """Update my couple's anniversary, time zone or start of day"""
+        """Update my couple's anniversary, time zone, start of day or daily-question time"""
         updated = service.update_couple(db.session, couple=current_couple(), changes=changes)
         return service.to_dict(db.session, updated)
 

@@ -36,6 +36,7 @@ class CoupleSchema(Schema):
     anniversary = fields.Date(allow_none=True, required=True)
     timezone = fields.String(required=True)
     day_starts_at = WallTime(required=True, metadata={"example": "04:00"})
+    question_time = WallTime(required=True, metadata={"example": "19:00"})
 
 
 class CouplePatchSchema(Schema):
@@ -44,3 +45,5 @@ class CouplePatchSchema(Schema):
     anniversary = fields.Date(allow_none=True)
     timezone = TimeZone()
     day_starts_at = WallTime(metadata={"example": "04:00"})
+    # When the daily question's reminder goes to a partner who has not answered (couple-local).
+    question_time = WallTime(metadata={"example": "19:00"})

@@ -260,8 +260,8 @@ def _join(session: Session, *, user: User, raw_code: str) -> Couple:
 
 
 def update_couple(session: Session, *, couple: Couple, changes: dict[str, Any]) -> Couple:
-    """Apply a validated partial update: anniversary, timezone, day_starts_at."""
-    for key in ("anniversary", "timezone", "day_starts_at"):
+    """Apply a validated partial update: anniversary, timezone, day_starts_at, question_time."""
+    for key in ("anniversary", "timezone", "day_starts_at", "question_time"):
         if key in changes:
             setattr(couple, key, changes[key])
     session.commit()
@@ -281,6 +281,7 @@ def to_dict(session: Session, couple: Couple) -> dict[str, Any]:
         "anniversary": couple.anniversary,
         "timezone": couple.timezone,
         "day_starts_at": couple.day_starts_at,
+        "question_time": couple.question_time,
     }
 
 

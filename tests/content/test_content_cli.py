@@ -55,9 +55,11 @@ def test_validate_reports_what_the_files_hold(cli):
     assert result.exit_code == 0, result.output
     en = len(load(CONTENT / "affirmations/en.yaml").affirmations)
     es = len(load(CONTENT / "affirmations/es.yaml").affirmations)
+    questions = len(load(CONTENT / "questions").questions)
     assert result.stdout == (
-        f"valid: {en + es} affirmations (en, es), 7 ritual templates, in 5 file(s)\n"
+        f"valid: {en + es} affirmations (en, es), 7 ritual templates, in 7 file(s)\n"
         f"valid: {len(load(CONTENT / 'needs').needs)} needs (en, es)\n"
+        f"valid: {questions} questions (en, es)\n"
     )
     assert rows(Affirmation) == 0
 
@@ -70,6 +72,7 @@ def test_import_twice_changes_nothing_the_second_time(cli):
         f"affirmations: {len(content.affirmations)} created, 0 updated, 0 retired\n"
         f"ritual templates: {len(content.templates)} created, 0 updated, 0 retired\n"
         f"needs: {len(content.needs)} created, 0 updated, 0 retired\n"
+        f"questions: {len(content.questions)} created, 0 updated, 0 retired\n"
     )
     second = cli("import", str(CONTENT))
     assert second.exit_code == 0
@@ -77,6 +80,7 @@ def test_import_twice_changes_nothing_the_second_time(cli):
         "affirmations: 0 created, 0 updated, 0 retired\n"
         "ritual templates: 0 created, 0 updated, 0 retired\n"
         "needs: 0 created, 0 updated, 0 retired\n"
+        "questions: 0 created, 0 updated, 0 retired\n"
     )
     assert rows(Affirmation) == len(content.affirmations)
     kiss = db.session.scalars(
@@ -213,6 +217,8 @@ def test_export_writes_files_that_reimport_as_no_change(cli, tmp_path, content_c
         f"wrote {out / 'ritual_templates.yaml'}",
         f"wrote {out / 'needs/en.yaml'}",
         f"wrote {out / 'needs/es.yaml'}",
+        f"wrote {out / 'questions/en.yaml'}",
+        f"wrote {out / 'questions/es.yaml'}",
     ]
     assert cli("validate", str(out)).exit_code == 0
     again = cli("import", str(out))
@@ -220,11 +226,13 @@ def test_export_writes_files_that_reimport_as_no_change(cli, tmp_path, content_c
         "affirmations: 0 created, 0 updated, 0 retired\n"
         "ritual templates: 0 created, 0 updated, 0 retired\n"
         "needs: 0 created, 0 updated, 0 retired\n"
+        "questions: 0 created, 0 updated, 0 retired\n"
     )
     exported, source = load(out), load(content_copy)
     assert sorted(exported.affirmations, key=repr) == sorted(source.affirmations, key=repr)
     assert exported.templates == source.templates
     assert sorted(exported.needs, key=repr) == sorted(source.needs, key=repr)
+    assert exported.questions == source.questions
 
 
 def test_needs_files_are_checked_whole(cli, content_copy):

@@ -39,7 +39,8 @@ def test_dry_run_names_each_slug_after_the_counts(cli, content_copy):  # noqa: F
     assert lines[0] == "affirmations: 1 created, 1 updated, 1 retired"
     assert lines[1] == "ritual templates: 0 created, 0 updated, 0 retired"
     assert lines[2] == "needs: 0 created, 0 updated, 0 retired"
-    details = lines[3:-1]
+    assert lines[3] == "questions: 0 created, 0 updated, 0 retired"
+    details = lines[4:-1]
     assert "created  affirmation  brand-new (en)" in details
     assert "retired  affirmation  love-you-a-latte (en)" in details
     assert len([d for d in details if d.startswith("updated  affirmation  ")]) == 1
@@ -48,12 +49,13 @@ def test_dry_run_names_each_slug_after_the_counts(cli, content_copy):  # noqa: F
     assert db.session.scalar(select(func.count()).where(Affirmation.slug == "brand-new")) == 0
 
     plain = cli("import", str(content_copy))
-    assert plain.stdout.splitlines() == lines[:3]
+    assert plain.stdout.splitlines() == lines[:4]
     again = cli("import", str(content_copy), "--verbose")
     assert again.stdout.splitlines() == [
         "affirmations: 0 created, 0 updated, 0 retired",
         "ritual templates: 0 created, 0 updated, 0 retired",
         "needs: 0 created, 0 updated, 0 retired",
+        "questions: 0 created, 0 updated, 0 retired",
     ]
 
 

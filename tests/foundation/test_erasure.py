@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from api.affirmations.models import AffirmationMessage, GratitudeEntry
 from api.extensions import db
+from api.questions.models import Question
 from api.users.models import User
 from tests.conftest import auth
 from tests.pairing.util import invite, pair
@@ -66,6 +67,17 @@ def test_erasing_an_account_leaves_no_row_and_no_text_about_the_person(client, c
         {"text": "The way you laugh.", "client_id": str(uuid.uuid4())},
     )
     client.get("/v1/affirmations/daily", headers=auth("quill"))
+    # The daily question, answered by both (the reveal push to Sam names the person).
+    db.session.add(Question(slug="why", locale="en", depth="light", category="us", text="Why?"))
+    db.session.commit()
+    question = client.get("/v1/couple/questions/today", headers=auth("quill")).get_json()
+    for uid in ("sam", "quill"):
+        answered = client.put(
+            f"/v1/couple/questions/{question['id']}/answer",
+            json={"text": f"{uid} answers", "client_id": str(uuid.uuid4())},
+            headers=auth(uid),
+        )
+        assert answered.status_code == 201
     invite_after = client.post("/v1/invites", headers=auth("quill"))  # 409: paired; harmless
     assert invite_after.status_code == 409
     quill_id = db.session.scalar(select(User.id).where(User.uid == "quill"))

@@ -45,6 +45,7 @@ def test_join_makes_a_couple_with_the_defaults(client, clock):
         "anniversary": None,
         "timezone": "Asia/Tokyo",  # the inviter's
         "day_starts_at": "04:00",
+        "question_time": "19:00",
     }
     assert alex["couple_id"] == sam["couple_id"] == couple["id"]
     assert client.get("/v1/couple", headers=auth("alex")).get_json() == couple

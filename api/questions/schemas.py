@@ -1,0 +1,64 @@
+"""Request and response shapes of /v1/couple/questions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from api.fields import Instant
+from api.pagination import page_schema
+from api.questions.models import ANSWER_MAX, DEPTHS
+
+
+class AnswerText(fields.String):
+    """An answer as written: edge whitespace trimmed, then 1-2000 characters."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Length(min=1, max=ANSWER_MAX), **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class AnswerInSchema(Schema):
+    text = AnswerText(required=True)
+    client_id = fields.UUID(required=True)
+
+
+class LibraryQuestionSchema(Schema):
+    slug = fields.String(required=True)
+    text = fields.String(required=True)
+    depth = fields.String(required=True, validate=validate.OneOf(DEPTHS))
+    category = fields.String(required=True)
+    # The language the text is in: the reader's, or en where the question has no translation.
+    locale = fields.String(required=True)
+
+
+class AnswerSchema(Schema):
+    text = fields.String(required=True)
+    created_at = Instant(required=True)
+    updated_at = Instant(required=True)
+    # The other partner's emoji on this answer.
+    reaction = fields.String(required=True, allow_none=True)
+
+
+class CoupleQuestionSchema(Schema):
+    id = fields.Integer(required=True)
+    local_date = fields.Date(required=True)
+    question = fields.Nested(LibraryQuestionSchema, required=True)
+    my_answer = fields.Nested(AnswerSchema, required=True, allow_none=True)
+    partner_answered = fields.Boolean(required=True)
+    partner_answer = fields.Nested(
+        AnswerSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "null until both partners have answered"},
+    )
+    revealed_at = Instant(required=True, allow_none=True)
+    can_swap = fields.Boolean(
+        required=True, metadata={"description": "today, not swapped yet, and nobody answered"}
+    )
+
+
+CoupleQuestionPageSchema = page_schema(CoupleQuestionSchema, "CoupleQuestionPage")

@@ -1,0 +1,467 @@
+"""Use cases of the daily question: today's question, answers and the reveal, swap, history."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from api.clock import now
+from api.content.loader import FALLBACK_LOCALE, LOCALES
+from api.db_utils import insert_ignore
+from api.errors import Conflict, NotFound
+from api.i18n import N_, translate
+from api.lifecycle import user_erasing
+from api.notifications.models import Notification
+from api.notifications.service import notify
+from api.pagination import Page, paginate
+from api.pairing.models import Couple
+from api.questions.models import CoupleQuestion, Question, QuestionAnswer
+from api.streaks.days import couple_today
+from api.users.models import User
+
+# The depth of each weekday's question (Monday first): light on busy days, deeper most
+# evenings, the deep one on Saturday when there is time for it.
+WEEK_DEPTHS = ("light", "deeper", "light", "deeper", "light", "deep", "deeper")
+CATEGORY = "daily_question"
+
+ANSWERED_TITLE = N_("Today's question")
+ANSWERED_BODY = N_("%(name)s answered today's question: answer to see theirs")
+REVEALED_TITLE = N_("You both answered")
+REVEALED_BODY = N_("Your answers are revealed: see what %(name)s said.")
+PARTNER = N_("Your partner")
+
+
+class EmptyLibrary(NotFound):
+    title = "No questions"
+
+
+class QuestionNotFound(NotFound):
+    title = "No such question"
+
+
+class PartnerAnswered(Conflict):
+    title = "Your partner has answered"
+
+
+class QuestionClosed(Conflict):
+    title = "This question is closed"
+
+
+class SwapRefused(Conflict):
+    title = "Cannot swap today's question"
+
+
+class NotRevealed(Conflict):
+    title = "Not revealed yet"
+
+
+@dataclass(frozen=True)
+class LibraryText:
+    """A library question as one reader reads it."""
+
+    slug: str
+    text: str
+    depth: str
+    category: str
+    locale: str
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """An answer as the reader may see it (the reaction is the other partner's emoji)."""
+
+    text: str
+    created_at: datetime
+    updated_at: datetime
+    reaction: str | None
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """A couple's question of one day, as one partner sees it."""
+
+    id: int
+    local_date: date
+    question: LibraryText
+    my_answer: AnswerView | None
+    partner_answered: bool
+    # Only once both have answered: the one rule this whole feature rests on.
+    partner_answer: AnswerView | None
+    revealed_at: datetime | None
+    can_swap: bool
+
+
+def content_locale(user_locale: str | None) -> str:
+    """The library locale for a BCP 47 tag: its language when the library has it, else en."""
+    language = (user_locale or "").replace("_", "-").split("-")[0].lower()
+    return language if language in LOCALES else FALLBACK_LOCALE
+
+
+# -- choosing the day's question ------------------------------------------------------------
+
+
+def _order_key(couple_id: int, cycle: int, slug: str) -> bytes:
+    """The couple's own order of the library in one cycle: a keyed hash, the same everywhere."""
+    return hashlib.sha256(f"{couple_id}:{cycle}:{slug}".encode()).digest()
+
+
+def choose(
+    session: Session, *, couple_id: int, day: date, exclude: Iterable[str] = ()
+) -> tuple[str, str, int]:
+    """(slug, depth, cycle) of the question for the couple's day: next unasked, in their order."""
+    library = dict(
+        session.execute(
+            select(Question.slug, Question.depth).where(
+                Question.locale == FALLBACK_LOCALE, Question.retired_at.is_(None)
+            )
+        ).all()
+    )
+    if not library:
+        raise EmptyLibrary("The question library is empty.")
+    excluded = set(exclude)
+    earlier = (CoupleQuestion.couple_id == couple_id, CoupleQuestion.local_date != day)
+    cycle = session.scalar(select(func.max(CoupleQuestion.cycle)).where(*earlier)) or 1
+    asked = {
+        slug
+        for row in session.execute(
+            select(CoupleQuestion.slug, CoupleQuestion.swapped_from).where(
+                *earlier, CoupleQuestion.cycle == cycle
+            )
+        )
+        for slug in row
+        if slug
+    }
+    remaining = {s: d for s, d in library.items() if s not in asked and s not in excluded}
+    if not remaining:
+        # Exhausted: a new pass, which never opens with the question of the day before.
+        cycle += 1
+        last = session.scalar(
+            select(CoupleQuestion.slug)
+            .where(*earlier)
+            .order_by(CoupleQuestion.local_date.desc())
+            .limit(1)
+        )
+        remaining = {s: d for s, d in library.items() if s not in excluded and s != last}
+        remaining = remaining or {s: d for s, d in library.items() if s not in excluded}
+        if not remaining:
+            raise EmptyLibrary("The question library has no other question.")
+    wanted = WEEK_DEPTHS[day.weekday()]
+    # The weekday's depth while it lasts in this cycle, else whatever depth is left.
+    pool = [s for s, d in remaining.items() if d == wanted] or list(remaining)
+    slug = min(pool, key=lambda s: _order_key(couple_id, cycle, s))
+    return slug, remaining[slug], cycle
+
+
+def day_question(session: Session, *, couple: Couple, day: date) -> CoupleQuestion:
+    """The couple's question of ``day``, chosen on first read; racing first reads get one row."""
+    stmt = select(CoupleQuestion).where(
+        CoupleQuestion.couple_id == couple.id, CoupleQuestion.local_date == day
+    )
+    found = session.scalar(stmt)
+    if found is not None:
+        return found
+    slug, depth, cycle = choose(session, couple_id=couple.id, day=day)
+    # ON CONFLICT DO NOTHING on (couple_id, local_date): whoever inserts first decides.
+    insert_ignore(
+        session,
+        CoupleQuestion,
+        {
+            "couple_id": couple.id,
+            "local_date": day,
+            "slug": slug,
+            "depth": depth,
+            "cycle": cycle,
+            "created_at": now(),
+        },
+        conflict_on=["couple_id", "local_date"],
+    )
+    session.commit()
+    return session.scalars(stmt).one()
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def _texts(session: Session, slugs: set[str], locale: str) -> dict[str, Question]:
+    """Each slug's question in locale, else in English; retired ones too (days that asked them)."""
+    rows = session.scalars(
+        select(Question).where(
+            Question.slug.in_(slugs), Question.locale.in_({locale, FALLBACK_LOCALE})
+        )
+    ).all()
+    found: dict[str, Question] = {}
+    for row in rows:
+        if row.slug not in found or row.locale == locale:
+            found[row.slug] = row
+    return found
+
+
+def _answer_view(answer: QuestionAnswer) -> AnswerView:
+    return AnswerView(answer.text, answer.created_at, answer.updated_at, answer.reaction)
+
+
+def views(
+    session: Session, questions: Sequence[CoupleQuestion], *, couple: Couple, user: User
+) -> list[QuestionView]:
+    """The questions as user sees them, in three queries whatever their number."""
+    if not questions:
+        return []
+    today = couple_today(couple, now())
+    answers: dict[int, list[QuestionAnswer]] = {q.id: [] for q in questions}
+    for answer in session.scalars(
+        select(QuestionAnswer).where(
+            QuestionAnswer.couple_question_id.in_([q.id for q in questions])
+        )
+    ):
+        answers[answer.couple_question_id].append(answer)
+    texts = _texts(session, {q.slug for q in questions}, content_locale(user.locale))
+    result = []
+    for q in questions:
+        mine = next((a for a in answers[q.id] if a.user_id == user.id), None)
+        theirs = next((a for a in answers[q.id] if a.user_id != user.id), None)
+        text = texts[q.slug]
+        result.append(
+            QuestionView(
+                id=q.id,
+                local_date=q.local_date,
+                question=LibraryText(q.slug, text.text, text.depth, text.category, text.locale),
+                my_answer=_answer_view(mine) if mine else None,
+                partner_answered=theirs is not None,
+                # Both answers exist, or nothing of the partner's is shown.
+                partner_answer=_answer_view(theirs) if mine and theirs else None,
+                revealed_at=q.revealed_at if mine and theirs else None,
+                can_swap=q.local_date == today and q.swapped_from is None and not answers[q.id],
+            )
+        )
+    return result
+
+
+def view(session: Session, question: CoupleQuestion, *, couple: Couple, user: User) -> QuestionView:
+    """One question as user sees it."""
+    return views(session, [question], couple=couple, user=user)[0]
+
+
+def today(session: Session, *, couple: Couple, user: User) -> QuestionView:
+    """The couple's question of today (their zone and day_starts_at), as user sees it."""
+    question = day_question(session, couple=couple, day=couple_today(couple, now()))
+    return view(session, question, couple=couple, user=user)
+
+
+def _in_couple(
+    session: Session, *, couple: Couple, question_id: int, lock: bool = False
+) -> CoupleQuestion:
+    stmt = select(CoupleQuestion).where(
+        CoupleQuestion.id == question_id, CoupleQuestion.couple_id == couple.id
+    )
+    if lock:
+        # Serialises the answers of one question: the reveal is decided under this lock.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    question = session.scalar(stmt)
+    if question is None:
+        raise QuestionNotFound("No such question.")
+    return question
+
+
+def get(session: Session, *, couple: Couple, user: User, question_id: int) -> QuestionView:
+    """One of the couple's questions by id."""
+    question = _in_couple(session, couple=couple, question_id=question_id)
+    return view(session, question, couple=couple, user=user)
+
+
+def history(
+    session: Session, *, couple: Couple, user: User, limit: int, cursor: str | None
+) -> Page:
+    """The couple's past days, newest first, with both answers where revealed."""
+    stmt = select(CoupleQuestion).where(
+        CoupleQuestion.couple_id == couple.id,
+        CoupleQuestion.local_date < couple_today(couple, now()),
+    )
+    page = paginate(session, stmt, key=CoupleQuestion.id, limit=limit, cursor=cursor)
+    page.items = views(session, page.items, couple=couple, user=user)
+    return page
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def _name(user: User, reader: User | None) -> str:
+    locale = reader.locale if reader else None
+    return user.display_name or translate(locale, PARTNER)
+
+
+def answer(
+    session: Session,
+    *,
+    couple: Couple,
+    user: User,
+    question_id: int,
+    text: str,
+    client_id: str,
+) -> tuple[QuestionView, bool]:
+    """Answer (or edit the answer to) today's or yesterday's question; (view, created)."""
+    question = _in_couple(session, couple=couple, question_id=question_id, lock=True)
+    answers = session.scalars(
+        select(QuestionAnswer).where(QuestionAnswer.couple_question_id == question.id)
+    ).all()
+    mine = next((a for a in answers if a.user_id == user.id), None)
+    theirs = next((a for a in answers if a.user_id != user.id), None)
+    if mine is not None and mine.client_id == client_id and mine.text == text:
+        # A retry of the write that made this answer: the original, whatever happened since.
+        session.commit()
+        return view(session, question, couple=couple, user=user), False
+    moment = now()
+    today_ = couple_today(couple, moment)
+    if question.local_date not in (today_, today_ - timedelta(days=1)):
+        session.rollback()
+        raise QuestionClosed("Only today's and yesterday's questions can be answered.")
+    if mine is not None and theirs is not None:
+        session.rollback()
+        raise PartnerAnswered("Your partner has answered: your answer is final now.")
+    created = mine is None
+    if mine is None:
+        session.add(
+            QuestionAnswer(
+                couple_question_id=question.id,
+                user_id=user.id,
+                text=text,
+                client_id=client_id,
+                created_at=moment,
+                updated_at=moment,
+            )
+        )
+    else:
+        mine.text, mine.client_id, mine.updated_at = text, client_id, moment
+    partner_id = couple.partner_of(user.id)
+    if created and partner_id is not None:
+        partner = session.get(User, partner_id)
+        if theirs is None:
+            _push_answered(session, question, answerer=user, partner=partner)
+        else:
+            question.revealed_at = moment
+            _push_revealed(session, question, user, partner)
+    session.commit()
+    return view(session, question, couple=couple, user=user), created
+
+
+def _data(question: CoupleQuestion, event: str, actor: User) -> dict[str, str]:
+    # Ids only: the app fetches the question; an answer never travels in a push.
+    return {
+        "event": event,
+        "question_id": str(question.id),
+        "local_date": question.local_date.isoformat(),
+        # Whose name the push shows: erasing that account deletes the push (see below).
+        "actor_id": str(actor.id),
+    }
+
+
+def _push_answered(
+    session: Session, question: CoupleQuestion, *, answerer: User, partner: User | None
+) -> None:
+    if partner is None:
+        return
+    locale = partner.locale
+    notify(
+        session,
+        recipient_id=partner.id,
+        category=CATEGORY,
+        title=translate(locale, ANSWERED_TITLE),
+        body=translate(locale, ANSWERED_BODY, name=_name(answerer, partner)),
+        data=_data(question, "question_answered", answerer),
+        dedupe_key=f"question-answered:{question.id}:{partner.id}",
+    )
+
+
+def _push_revealed(
+    session: Session, question: CoupleQuestion, second: User, first: User | None
+) -> None:
+    if first is None:
+        return
+    for reader, other in ((first, second), (second, first)):
+        notify(
+            session,
+            recipient_id=reader.id,
+            category=CATEGORY,
+            title=translate(reader.locale, REVEALED_TITLE),
+            body=translate(reader.locale, REVEALED_BODY, name=_name(other, reader)),
+            data=_data(question, "question_revealed", other),
+            dedupe_key=f"question-revealed:{question.id}:{reader.id}",
+        )
+
+
+def swap(session: Session, *, couple: Couple, user: User) -> QuestionView:
+    """Trade today's question for another, once a day and only while nobody has answered."""
+    day = couple_today(couple, now())
+    current = day_question(session, couple=couple, day=day)
+    question = _in_couple(session, couple=couple, question_id=current.id, lock=True)
+    answered = session.scalar(
+        select(func.count())
+        .select_from(QuestionAnswer)
+        .where(QuestionAnswer.couple_question_id == question.id)
+    )
+    if answered:
+        session.rollback()
+        raise SwapRefused("Someone has answered today's question: it stays.")
+    if question.swapped_from is not None:
+        session.rollback()
+        raise SwapRefused("Today's question was already swapped once.")
+    try:
+        slug, depth, cycle = choose(session, couple_id=couple.id, day=day, exclude={question.slug})
+    except EmptyLibrary:
+        session.rollback()
+        raise SwapRefused("The library has no other question to offer.") from None
+    question.swapped_from, question.slug, question.depth = question.slug, slug, depth
+    question.cycle = cycle
+    session.commit()
+    return view(session, question, couple=couple, user=user)
+
+
+def react(
+    session: Session, *, couple: Couple, user: User, question_id: int, emoji: str
+) -> QuestionView:
+    """React with one emoji to the partner's revealed answer (replacing an earlier one)."""
+    question = _in_couple(session, couple=couple, question_id=question_id)
+    answers = session.scalars(
+        select(QuestionAnswer).where(QuestionAnswer.couple_question_id == question.id)
+    ).all()
+    mine = next((a for a in answers if a.user_id == user.id), None)
+    theirs = next((a for a in answers if a.user_id != user.id), None)
+    if mine is None or theirs is None:
+        raise NotRevealed("You can react once both of you have answered.")
+    theirs.reaction = emoji
+    session.commit()
+    return view(session, question, couple=couple, user=user)
+
+
+# -- lifecycle ---------------------------------------------------------------------------------
+
+
+@user_erasing.connect
+def _erase_answers(user: User, *, session: Session, **_: Any) -> None:
+    """An erased account's answers go at once, with its reactions and the pushes naming it."""
+    session.execute(delete(QuestionAnswer).where(QuestionAnswer.user_id == user.id))
+    # The reactions it left are on its partners' answers, in the couples it was part of.
+    couples = select(Couple.id).where(or_(Couple.user_a_id == user.id, Couple.user_b_id == user.id))
+    session.execute(
+        update(QuestionAnswer)
+        .where(
+            QuestionAnswer.couple_question_id.in_(
+                select(CoupleQuestion.id).where(CoupleQuestion.couple_id.in_(couples))
+            ),
+            QuestionAnswer.reaction.is_not(None),
+        )
+        .values(reaction=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(Notification).where(
+            Notification.recipient_id != user.id,
+            Notification.category == CATEGORY,
+            Notification.data["actor_id"].as_string() == str(user.id),
+        )
+    )
