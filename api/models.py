@@ -9,7 +9,8 @@ from api.affirmations.models import (
 from api.devices.models import Device
 from api.notifications.models import Delivery, Notification
 from api.pairing.models import Couple, Invite
-from api.rituals.models import Ritual, RitualTemplate
+from api.rituals import history  # noqa: F401  (the listener that records schedule history)
+from api.rituals.models import Ritual, RitualSchedule, RitualTemplate
 from api.streaks import pauses  # noqa: F401  (the listener that records pause spans)
 from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
 from api.users.models import User
@@ -28,6 +29,7 @@ __all__ = [
     "Nudge",
     "Ritual",
     "RitualPause",
+    "RitualSchedule",
     "RitualTemplate",
     "StreakRecord",
     "User",

@@ -25,7 +25,12 @@ class ScheduleInSchema(Schema):
         metadata={"description": 'Scheduled days, "mon".."sun", each at most once.'},
     )
     time = WallTime(metadata={"description": "Local wall-clock time, HH:MM."})
-    timezone = TimeZone(metadata={"description": "IANA zone; defaults to the couple's."})
+    timezone = TimeZone(
+        allow_none=True,
+        metadata={
+            "description": "IANA zone the ritual keeps; omitted or null: it follows the couple's."
+        },
+    )
 
     @validates("days")
     def _days_once(self, value: list[str], **kwargs: object) -> None:
@@ -62,7 +67,10 @@ class RitualPatchSchema(Schema):
 class ScheduleSchema(Schema):
     days = fields.List(fields.String(), required=True)
     time = WallTime(required=True)
-    timezone = fields.String(required=True)
+    timezone = fields.String(required=True, metadata={"description": "The zone in force."})
+    follows_couple = fields.Boolean(
+        required=True, metadata={"description": "Whether the zone follows the couple's."}
+    )
 
 
 class TemplateScheduleSchema(Schema):

@@ -1,4 +1,4 @@
-"""Pause history: every change of Ritual.paused is recorded as a span of couple-days.
+"""Pause history: every change of Ritual.paused is recorded as a span of ritual days.
 
 A listener rather than a call in the rituals service, so that every way a ritual is paused
 (the API, an admin shell, a factory) leaves the history the streak engine needs.
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.clock import now
 from api.pairing.models import Couple
 from api.rituals.models import Ritual
-from api.streaks.days import couple_today
+from api.rituals.history import recent_timeline
 from api.streaks.models import RitualPause
 
 
@@ -36,7 +36,9 @@ def _sync_span(session: Session, ritual: Ritual, *, is_new: bool) -> None:
     couple = session.get(Couple, ritual.couple_id)
     if couple is None:
         return
-    today = couple_today(couple, now())
+    moment = now()
+    # The ritual's own day: a pause is judged on the same calendar as its check-ins.
+    today = recent_timeline(session, couple, ritual, moment).day_of(moment)
     open_span = (
         None
         if is_new

@@ -26,6 +26,7 @@ def test_0130_check_in_counts_for_the_evening_before(pair, clock):
 
 def test_day_starts_at_is_the_couples_choice(pair, clock):
     kiss = pair.ritual()
+    clock.set(at(BERLIN, 2026, 3, 2, 12, 0))  # a change applies from the current day on
     pair.couple.day_starts_at = time(0, 0)
     db.session.commit()
     clock.set(at(BERLIN, 2026, 3, 3, 1, 30))
@@ -144,4 +145,5 @@ def test_a_day_settled_before_a_flight_west_cannot_be_reopened(pair, clock):
     assert late.status_code == 422
     assert "settled" in late.get_json()["errors"]["local_date"][0]
     streak = pair.streak(kiss)
-    assert (streak["current"], streak["completed_today"]) == (1, True)
+    # Thursday's check-in is "tomorrow" in Los Angeles, and still counts: no day was missed.
+    assert (streak["current"], streak["completed_today"]) == (2, True)
