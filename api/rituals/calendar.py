@@ -143,7 +143,7 @@ class Timeline:
 def next_reminder(
     schedule: Schedule, *, after: datetime, lead: timedelta, not_before: date
 ) -> tuple[date, datetime]:
-    """The first scheduled day >= ``not_before`` whose reminder (occurrence - lead) is after ``after``.
+    """The first scheduled day >= ``not_before`` whose occurrence - ``lead`` is after ``after``.
 
     Only the latest schedule can have reminders still to come: an edit applies from the
     current day, and every earlier day's occurrence lies inside days already over.

@@ -9,6 +9,7 @@ makes followers follow: a couple's new zone is copied onto its rituals that foll
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -61,9 +62,7 @@ def load_timelines(
                 Schedule(tuple(row.days), row.time, row.timezone, row.day_starts_at),
             )
         )
-    return {
-        r.id: timeline_from_rows(rows[r.id], current_schedule(r, couple)) for r in rituals
-    }
+    return {r.id: timeline_from_rows(rows[r.id], current_schedule(r, couple)) for r in rituals}
 
 
 def recent_timeline(session: Session, couple: Couple, ritual: Ritual, moment: datetime) -> Timeline:
@@ -115,11 +114,15 @@ def _record_schedules(session: Session, flush_context: Any, instances: Any) -> N
                 if couple is not None:
                     session.add(_row(obj, couple, EPOCH))
         for obj in list(session.dirty):
-            if isinstance(obj, Ritual) and id(obj) not in handled:
-                if obj.deleted_at is None and _changed(obj, _SCHEDULE_FIELDS):
-                    couple = session.get(Couple, obj.couple_id)
-                    if couple is not None:
-                        _record(session, obj, couple, moment)
+            if (
+                isinstance(obj, Ritual)
+                and id(obj) not in handled
+                and obj.deleted_at is None
+                and _changed(obj, _SCHEDULE_FIELDS)
+            ):
+                couple = session.get(Couple, obj.couple_id)
+                if couple is not None:
+                    _record(session, obj, couple, moment)
 
 
 def _couple_changed(session: Session, couple: Couple, moment: datetime, handled: set[int]) -> None:
@@ -161,9 +164,7 @@ def _record(session: Session, ritual: Ritual, couple: Couple, moment: datetime) 
     # them may be reminded again under the new one (a zone moved west on a day that fired).
     before = effective_from - timedelta(days=1)
     ritual.reminded_through = max(ritual.reminded_through or before, before)
-    try:
+    # A schedule the math refuses (a zone gone from the tz database) is stopped by the clock
+    # on its next tick; a write must not fail because of it.
+    with suppress(ValueError):
         refresh_next_fire(ritual, couple, moment=moment)
-    except ValueError:
-        # A schedule the math refuses (a zone gone from the tz database) is stopped by the
-        # clock on its next tick; a write must not fail because of it.
-        pass

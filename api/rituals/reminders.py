@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from api.db_utils import for_update_skip_locked
 from api.notifications.service import notify
 from api.pairing.models import Couple
-from api.rituals.models import Ritual
 from api.rituals.history import current_schedule, recent_timeline, reminder_after
+from api.rituals.models import Ritual
 from api.rituals.service import wall_time
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from api.clock import now
 from api.errors import Conflict, Invalid, NotFound
 from api.pairing.models import Couple
-from api.rituals.models import Ritual, RitualTemplate
 from api.rituals.calendar import next_reminder
-from api.rituals.history import current_schedule, refresh_next_fire, reminder_after
+from api.rituals.history import current_schedule, refresh_next_fire
+from api.rituals.models import Ritual, RitualTemplate
 from api.rituals.schedule import WEEKDAYS
 
 # A couple's rituals are listed unpaginated: the number a couple can keep is bounded.
@@ -224,7 +224,7 @@ def update(session: Session, *, couple: Couple, ritual_id: int, changes: dict[st
     if "time" in schedule:
         ritual.time = schedule["time"]
     if "timezone" in schedule:
-        # null: follow the couple's zone from now on; a name: keep that zone whatever the couple does
+        # null: follow the couple's zone from now on; a name: keep it whatever the couple does
         ritual.follows_couple = schedule["timezone"] is None
         ritual.timezone = schedule["timezone"] or couple.timezone
     reminder = changes.get("reminder", {})
@@ -235,7 +235,7 @@ def update(session: Session, *, couple: Couple, ritual_id: int, changes: dict[st
     # Only a change of when it fires moves the reminder: recomputing for a new title between
     # a reminder's time and the clock's next tick would skip a reminder that is due.
     if _timing(ritual) != before:
-        # A change of days, time or zone is recorded (and next_fire_at redone) by api.rituals.history.
+        # A change of days, time or zone is recorded (next_fire_at redone) by api.rituals.history.
         refresh_next_fire(ritual, couple, moment=now())
     session.commit()
     return ritual

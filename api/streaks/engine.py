@@ -157,9 +157,7 @@ def advance(
     return replace(state, finalized_through=last), events
 
 
-def _pause_at(
-    d: date, spans: Sequence[tuple[date, date | None]]
-) -> tuple[bool, bool]:
+def _pause_at(d: date, spans: Sequence[tuple[date, date | None]]) -> tuple[bool, bool]:
     """(inside a paused span, on an edge: the day a pause starts or ends) for day ``d``."""
     inside = any(p <= d and (r is None or d < r) for p, r in spans)
     edge = any(p == d or r == d for p, r in spans)

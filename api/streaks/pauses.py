@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.pairing.models import Couple
-from api.rituals.models import Ritual
 from api.rituals.history import recent_timeline
+from api.rituals.models import Ritual
 from api.streaks.models import RitualPause
 
 

@@ -370,9 +370,9 @@ def check_in(
     assert checkin is not None
 
     if record.finalized_through < timeline.entries[0][0]:
-        timeline = load_timelines(
-            session, couple, [ritual], {ritual.id: record.finalized_through}
-        )[ritual.id]
+        timeline = load_timelines(session, couple, [ritual], {ritual.id: record.finalized_through})[
+            ritual.id
+        ]
     days = _load_days(
         session, couple, [ritual], {ritual.id: record.finalized_through}, {ritual.id: timeline}
     )[ritual.id]
