@@ -11,8 +11,9 @@ streaks is answered here, on aware instants; nothing else does wall-clock arithm
   occurrence of day ``d`` is that wall time on date ``d`` (first instant if repeated, the jump
   if skipped); a check-in in the hour after its reminder counts for ``d``.
 - A ritual's *timeline* is its schedule history: each edit (days, time, zone, the couple's zone
-  for a follower, the couple's day start) applies from the ritual day current at the edit, so
-  days already passed keep the schedule, and the bounds, they had.
+  for a follower, the couple's day start) applies from the ritual day current at the edit (or
+  the day after the last day already checked in, if later), so days already passed, and days
+  already completed, keep the schedule and the bounds they had.
 """
 
 from __future__ import annotations
@@ -141,17 +142,18 @@ class Timeline:
 
 
 def next_reminder(
-    schedule: Schedule, *, after: datetime, lead: timedelta, not_before: date
+    timeline: Timeline, *, after: datetime, lead: timedelta, not_before: date
 ) -> tuple[date, datetime]:
     """The first scheduled day >= ``not_before`` whose occurrence - ``lead`` is after ``after``.
 
-    Only the latest schedule can have reminders still to come: an edit applies from the
-    current day, and every earlier day's occurrence lies inside days already over.
+    Each day under the schedule in force on it: an edit made on a day already checked in
+    applies from the next day, so today may still fire on the schedule it had.
     """
     after = _aware(after)
-    first = max(not_before, schedule.day_of(after + lead) - timedelta(days=1))
+    first = max(not_before, timeline.day_of(after + lead) - timedelta(days=1))
     for offset in range(16):
         day = first + timedelta(days=offset)
+        schedule = timeline.schedule_on(day)
         if schedule.scheduled(day):
             fire = schedule.occurrence(day) - lead
             if fire > after:

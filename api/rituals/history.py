@@ -71,23 +71,36 @@ def recent_timeline(session: Session, couple: Couple, ritual: Ritual, moment: da
     return load_timelines(session, couple, [ritual], {ritual.id: bound})[ritual.id]
 
 
-def reminder_after(ritual: Ritual, couple: Couple, after: datetime) -> tuple[date, datetime] | None:
+def reminder_after(
+    ritual: Ritual, timeline: Timeline, after: datetime
+) -> tuple[date, datetime] | None:
     """The ritual day and instant of the first reminder after ``after``; None when none will."""
     if ritual.paused or not ritual.reminder_enabled or ritual.deleted_at is not None:
         return None
     not_before = (ritual.reminded_through or date.min) + timedelta(days=1)
     return next_reminder(
-        current_schedule(ritual, couple),
+        timeline,
         after=after,
         lead=timedelta(minutes=ritual.reminder_minutes_before),
         not_before=not_before,
     )
 
 
-def refresh_next_fire(ritual: Ritual, couple: Couple, *, moment: datetime) -> None:
+def refresh_next_fire(ritual: Ritual, timeline: Timeline, *, moment: datetime) -> None:
     """Recompute next_fire_at (and its day) after any change: the clock reads only these."""
-    nxt = reminder_after(ritual, couple, moment)
+    nxt = reminder_after(ritual, timeline, moment)
     ritual.next_fire_day, ritual.next_fire_at = nxt if nxt else (None, None)
+
+
+def last_check_in_day(session: Session, ritual: Ritual) -> date | None:
+    """The latest day anyone checked in for this ritual (a completed day keeps its schedule)."""
+    from api.streaks.models import CheckIn  # streaks build on rituals, not the other way round
+
+    if ritual.id is None:
+        return None
+    return session.scalar(
+        select(func.max(CheckIn.local_date)).where(CheckIn.ritual_id == ritual.id)
+    )
 
 
 # -- the listener ---------------------------------------------------------------------------
@@ -96,8 +109,13 @@ _SCHEDULE_FIELDS = ("days", "time", "timezone")
 
 
 def _changed(obj: Any, names: Sequence[str]) -> bool:
+    """Whether any of the attributes got a different value (not merely assigned again)."""
     attrs = inspect(obj).attrs
-    return any(attrs[name].history.has_changes() for name in names)
+    for name in names:
+        history = attrs[name].history
+        if history.added and list(history.added) != list(history.deleted):
+            return True
+    return False
 
 
 @event.listens_for(Session, "before_flush")
@@ -149,9 +167,21 @@ def _row(ritual: Ritual, couple: Couple, effective_from: date) -> RitualSchedule
 
 
 def _record(session: Session, ritual: Ritual, couple: Couple, moment: datetime) -> None:
-    """The ritual's schedule as it now stands applies from its current day (old calendar)."""
+    """The ritual's schedule as it now stands applies from its current day (old calendar).
+
+    Or from the day after the last day already checked in, when that is later (a check-in for
+    tomorrow after an early reminder, or today already done): a completed day keeps the schedule
+    it was completed under, so no edit takes it away.
+    """
     # The stored rows are still the old ones: "today" is judged by the calendar in force.
-    effective_from = recent_timeline(session, couple, ritual, moment).day_of(moment)
+    timeline = recent_timeline(session, couple, ritual, moment)
+    effective_from = timeline.day_of(moment)
+    last = last_check_in_day(session, ritual)
+    if last is not None and last >= effective_from:
+        effective_from = last + timedelta(days=1)
+    new = current_schedule(ritual, couple)
+    if timeline.latest == new and timeline.latest_from <= effective_from:
+        return  # nothing this ritual's calendar depends on changed (a follower's zone, say)
     # A later row can only exist after a move west made today earlier: the new edit replaces it.
     session.execute(
         delete(RitualSchedule).where(
@@ -160,11 +190,8 @@ def _record(session: Session, ritual: Ritual, couple: Couple, moment: datetime) 
         )
     )
     session.add(_row(ritual, couple, effective_from))
-    # Days before the edit belong to the old schedule and their occurrences are over: none of
-    # them may be reminded again under the new one (a zone moved west on a day that fired).
-    before = effective_from - timedelta(days=1)
-    ritual.reminded_through = max(ritual.reminded_through or before, before)
+    kept = [e for e in timeline.entries if e[0] < effective_from]
     # A schedule the math refuses (a zone gone from the tz database) is stopped by the clock
     # on its next tick; a write must not fail because of it.
     with suppress(ValueError):
-        refresh_next_fire(ritual, couple, moment=moment)
+        refresh_next_fire(ritual, Timeline.of([*kept, (effective_from, new)]), moment=moment)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from api.db_utils import for_update_skip_locked
 from api.notifications.service import notify
 from api.pairing.models import Couple
-from api.rituals.history import current_schedule, recent_timeline, reminder_after
+from api.rituals.history import recent_timeline, reminder_after
 from api.rituals.models import Ritual
 from api.rituals.service import wall_time
 
@@ -114,12 +114,12 @@ def _remind_or_skip(
     result: TickResult,
 ) -> None:
     lead = timedelta(minutes=ritual.reminder_minutes_before)
+    timeline = recent_timeline(session, couple, ritual, min(fire_at, moment))
     day = ritual.next_fire_day
-    if day is None or current_schedule(ritual, couple).occurrence(day) - lead != fire_at:
+    if day is None or timeline.occurrence(day) - lead != fire_at:
         # A next_fire_at written without its day (before reminders were keyed by day, or by
         # hand): ask the calendar which ritual day this occurrence is in.
-        occurrence = fire_at + lead
-        day = recent_timeline(session, couple, ritual, occurrence).day_of(occurrence)
+        day = timeline.day_of(fire_at + lead)
     # A day already reminded (its zone moved since) is never reminded a second time.
     already = ritual.reminded_through is not None and day <= ritual.reminded_through
     if already:
@@ -132,7 +132,7 @@ def _remind_or_skip(
         result.reminded += 1
     ritual.reminded_through = max(day, ritual.reminded_through or day)
     # Next: after this one, and never one that is already too late to send.
-    nxt = reminder_after(ritual, couple, max(fire_at, moment - LATE_LIMIT))
+    nxt = reminder_after(ritual, timeline, max(fire_at, moment - LATE_LIMIT))
     ritual.next_fire_day, ritual.next_fire_at = nxt if nxt else (None, None)
 
 

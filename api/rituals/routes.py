@@ -56,7 +56,11 @@ class Rituals(MethodView):
         moment = now()
         couple = current_couple()
         rituals = service.list_for(db.session, couple=couple)
-        return [service.to_dict(r, couple=couple, moment=moment) for r in rituals]
+        timelines = service.timelines_for(db.session, couple, rituals, moment)
+        return [
+            service.to_dict(r, couple=couple, moment=moment, timeline=timelines[r.id])
+            for r in rituals
+        ]
 
 
 @blp.route("/<int:ritual_id>")
@@ -66,7 +70,9 @@ class RitualById(MethodView):
         """Read one ritual"""
         couple = current_couple()
         ritual = service.get(db.session, couple=couple, ritual_id=ritual_id)
-        return service.to_dict(ritual, couple=couple, moment=now())
+        moment = now()
+        timeline = service.timelines_for(db.session, couple, [ritual], moment)[ritual.id]
+        return service.to_dict(ritual, couple=couple, moment=moment, timeline=timeline)
 
     @blp.arguments(RitualPatchSchema)
     @blp.response(200, RitualSchema)
@@ -74,7 +80,9 @@ class RitualById(MethodView):
         """Change a ritual: schedule, reminder, completion, paused, wording"""
         couple = current_couple()
         ritual = service.update(db.session, couple=couple, ritual_id=ritual_id, changes=changes)
-        return service.to_dict(ritual, couple=couple, moment=now())
+        moment = now()
+        timeline = service.timelines_for(db.session, couple, [ritual], moment)[ritual.id]
+        return service.to_dict(ritual, couple=couple, moment=moment, timeline=timeline)
 
     @blp.response(204)
     def delete(self, ritual_id: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,8 +13,14 @@ from sqlalchemy.orm import Session
 from api.clock import now
 from api.errors import Conflict, Invalid, NotFound
 from api.pairing.models import Couple
-from api.rituals.calendar import next_reminder
-from api.rituals.history import current_schedule, refresh_next_fire
+from api.rituals.calendar import EPOCH, Timeline, next_reminder
+from api.rituals.history import (
+    RECENT,
+    current_schedule,
+    load_timelines,
+    recent_timeline,
+    refresh_next_fire,
+)
 from api.rituals.models import Ritual, RitualTemplate
 from api.rituals.schedule import WEEKDAYS
 
@@ -41,16 +47,26 @@ def _canonical_days(days: list[str]) -> list[str]:
     return [d for d in WEEKDAYS if d in wanted]
 
 
-def occurrence_after(ritual: Ritual, couple: Couple, after: datetime) -> datetime:
+def occurrence_after(ritual: Ritual, timeline: Timeline, after: datetime) -> datetime:
     """The ritual's first occurrence strictly after ``after`` (ignores paused and reminders)."""
-    return next_reminder(
-        current_schedule(ritual, couple), after=after, lead=timedelta(0), not_before=date.min
-    )[1]
+    return next_reminder(timeline, after=after, lead=timedelta(0), not_before=date.min)[1]
 
 
-def to_dict(ritual: Ritual, *, couple: Couple, moment: datetime) -> dict[str, Any]:
-    """The API representation of a ritual at ``moment``."""
-    upcoming = None if ritual.paused else occurrence_after(ritual, couple, moment)
+def timelines_for(
+    session: Session, couple: Couple, rituals: list[Ritual], moment: datetime
+) -> dict[int, Timeline]:
+    """The timelines of several rituals around ``moment``, in one query."""
+    bound = moment.astimezone(UTC).date() - RECENT
+    return load_timelines(session, couple, rituals, {r.id: bound for r in rituals})
+
+
+def to_dict(
+    ritual: Ritual, *, couple: Couple, moment: datetime, timeline: Timeline | None = None
+) -> dict[str, Any]:
+    """The API representation of a ritual at ``moment`` (``timeline``: its schedule history)."""
+    if timeline is None:
+        timeline = Timeline.of([(EPOCH, current_schedule(ritual, couple))])
+    upcoming = None if ritual.paused else occurrence_after(ritual, timeline, moment)
     return {
         "id": ritual.id,
         "template_key": ritual.template_key,
@@ -169,7 +185,9 @@ def create(
         created_by_id=user_id,
         created_at=moment,
     )
-    refresh_next_fire(ritual, couple, moment=moment)
+    refresh_next_fire(
+        ritual, Timeline.of([(EPOCH, current_schedule(ritual, couple))]), moment=moment
+    )
     session.add(ritual)
     try:
         session.commit()
@@ -236,7 +254,8 @@ def update(session: Session, *, couple: Couple, ritual_id: int, changes: dict[st
     # a reminder's time and the clock's next tick would skip a reminder that is due.
     if _timing(ritual) != before:
         # A change of days, time or zone is recorded (next_fire_at redone) by api.rituals.history.
-        refresh_next_fire(ritual, couple, moment=now())
+        moment = now()
+        refresh_next_fire(ritual, recent_timeline(session, couple, ritual, moment), moment=moment)
     session.commit()
     return ritual
 

@@ -206,19 +206,12 @@ def counting_days(
         complete = d in completed
         if scheduled(d) and not paused_day(d, spans, complete=complete):
             yield Day(d, scheduled=True, paused=False, complete=complete)
-        covering = [r for p, r in spans if p <= d and (r is None or d < r)]
-        if covering:
-            if any(r is None for r in covering):
-                # Still paused: only an edge (a later pause's start) can count from here on.
-                later = [p for p, _ in spans if p > d and p <= end]
-                if not later:
-                    return
-                d = min(later)
-                continue
-            # Jump over the paused span; the days inside are neutral, except edges inside it.
-            nxt = min(r for r in covering if r is not None)
-            inner = [p for p, _ in spans if d < p < nxt]
-            d = min([nxt, *inner])
+        if any(p <= d and (r is None or d < r) for p, r in spans):
+            # Inside a pause: nothing counts until the next edge (a pause's start or end).
+            edges = [e for span in spans for e in span if e is not None and e > d]
+            if not edges:
+                return
+            d = min(edges)
             continue
         d += timedelta(days=1)
 

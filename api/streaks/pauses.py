@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.pairing.models import Couple
-from api.rituals.history import recent_timeline
+from api.rituals.history import last_check_in_day, recent_timeline
 from api.rituals.models import Ritual
 from api.streaks.models import RitualPause
 
@@ -39,6 +39,12 @@ def _sync_span(session: Session, ritual: Ritual, *, is_new: bool) -> None:
     moment = now()
     # The ritual's own day: a pause is judged on the same calendar as its check-ins.
     today = recent_timeline(session, couple, ritual, moment).day_of(moment)
+    if ritual.paused and not is_new:
+        # A day already checked in after today (tomorrow's, after an early reminder) is where
+        # the pause starts: the day a pause starts counts if completed, so none is taken away.
+        last = last_check_in_day(session, ritual)
+        if last is not None and last > today:
+            today = last
     open_span = (
         None
         if is_new
