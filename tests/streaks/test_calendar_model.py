@@ -83,6 +83,20 @@ STARTS = (
     datetime(2026, 9, 3, 12, 0, tzinfo=UTC),
     datetime(2027, 4, 1, 12, 0, tzinfo=UTC),
 )
+# DST nights with the couple's day start inside the skipped or repeated hour: half of the lives
+# begin the day before one of them, so every run crosses several.
+DST_NIGHTS = (
+    # repeated hours: 02:00-03:00 Berlin, 01:00-02:00 New York, 02:00-03:00 Auckland, 23:00-24:00
+    # Santiago
+    (datetime(2026, 10, 24, 6, 0, tzinfo=UTC), "Europe/Berlin", time(2, 30)),
+    (datetime(2026, 10, 31, 12, 0, tzinfo=UTC), "America/New_York", time(1, 30)),
+    (datetime(2027, 4, 2, 20, 0, tzinfo=UTC), "Pacific/Auckland", time(2, 30)),
+    (datetime(2027, 4, 3, 6, 0, tzinfo=UTC), "America/Santiago", time(23, 30)),
+    # skipped hours: 02:00-03:00 Berlin and New York, 00:00-01:00 Santiago
+    (datetime(2026, 3, 28, 6, 0, tzinfo=UTC), "Europe/Berlin", time(2, 30)),
+    (datetime(2026, 9, 5, 6, 0, tzinfo=UTC), "America/Santiago", time(0, 0)),
+    (datetime(2026, 3, 7, 6, 0, tzinfo=UTC), "America/New_York", time(2, 30)),
+)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_SETS = (
     WEEKDAYS,
@@ -252,6 +266,7 @@ class CoupleLife(RuleBasedStateMachine):
         self.max_today = date.min
         self.paused = False
         self.deleted = False
+        self.night_pending = False
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -336,6 +351,7 @@ class CoupleLife(RuleBasedStateMachine):
     # -- setup ----------------------------------------------------------------------------
 
     @initialize(
+        night=st.one_of(st.none(), st.sampled_from(DST_NIGHTS)),
         start=st.sampled_from(STARTS),
         couple_zone=st.sampled_from(ZONES),
         day_start=st.sampled_from(DAY_STARTS),
@@ -347,6 +363,7 @@ class CoupleLife(RuleBasedStateMachine):
     )
     def setup(
         self,
+        night: tuple[datetime, str, time] | None,
         start: datetime,
         couple_zone: str,
         day_start: time,
@@ -356,6 +373,10 @@ class CoupleLife(RuleBasedStateMachine):
         lead: int,
         rule: str,
     ) -> None:
+        if night is not None:
+            start, couple_zone, day_start = night
+            ritual_zone, days = None, WEEKDAYS
+            self.night_pending = True
         self.now = start
         api_clock.set_fixed(start)
         alex = UserFactory(uid="alex", display_name="Alex", timezone=couple_zone)
@@ -393,16 +414,19 @@ class CoupleLife(RuleBasedStateMachine):
 
     # -- the clock --------------------------------------------------------------------------
 
+    @precondition(lambda self: not self.night_pending)
     @rule(minutes=st.integers(1, 600))
     def advance_minutes(self, minutes: int) -> None:
         self.set_clock(self.now + timedelta(minutes=minutes))
         self.settle()
 
+    @precondition(lambda self: not self.night_pending)
     @rule(days=st.integers(1, 20), minutes=st.integers(0, 1439))
     def advance_days(self, days: int, minutes: int) -> None:
         self.set_clock(self.now + timedelta(days=days, minutes=minutes))
         self.settle()
 
+    @precondition(lambda self: not self.night_pending)
     @rule(seconds=st.integers(0, 29))
     def advance_to_next_reminder(self, seconds: int) -> None:
         expected = self.next_expected_reminder()
@@ -414,6 +438,7 @@ class CoupleLife(RuleBasedStateMachine):
         for who in ("alex", "sam"):
             assert (day, who) in self.reminded, f"no reminder for {day} at its time {fire}"
 
+    @precondition(lambda self: not self.night_pending)
     @rule(offset=st.integers(-90, 150))
     def advance_around_next_day_start(self, offset: int) -> None:
         """Stop near where the next ritual day begins: DST nights put day starts in gaps/folds."""
@@ -421,6 +446,33 @@ class CoupleLife(RuleBasedStateMachine):
         if target > self.now:
             self.set_clock(target)
             self.settle()
+
+    @precondition(lambda self: not self.deleted)
+    @rule(
+        who=st.sampled_from(("alex", "sam")),
+        offsets=st.lists(
+            st.one_of(st.sampled_from((0, 1, 30, 45, 59, 60, 61)), st.integers(-90, 150)),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        ),
+    )
+    def night_around_next_day_start(self, who: str, offsets: list[int]) -> None:
+        """Streak reads and check-ins minutes around where the next day begins.
+
+        On a DST night the day start may be skipped (the jump) or happen twice (the first): a
+        life that begins the day before such a night takes this step before any other that
+        moves the clock, so every run crosses those nights.
+        """
+        start = self.oracle.start(self.today + timedelta(days=1))
+        self.night_pending = False
+        for offset in sorted(offsets):
+            target = start + timedelta(minutes=offset)
+            if target > self.now:
+                self.set_clock(target)
+                self.settle()
+            self.streak_is_the_oracles()
+            self.check_in_now(who)
 
     # -- check-ins ------------------------------------------------------------------------
 
@@ -466,7 +518,9 @@ class CoupleLife(RuleBasedStateMachine):
             assert response.status_code == 422
             assert not scheduled or settled, (day, response.get_json())
 
-    @precondition(lambda self: not self.deleted and self.last_reminder is not None)
+    @precondition(
+        lambda self: not self.deleted and self.last_reminder is not None and not self.night_pending
+    )
     @rule(who=st.sampled_from(("alex", "sam")), minutes=st.integers(0, 59))
     def check_in_after_reminder(self, who: str, minutes: int) -> None:
         assert self.last_reminder is not None
@@ -561,6 +615,7 @@ class CoupleLife(RuleBasedStateMachine):
             return
         assert self.call("DELETE", self.ritual_path()).status_code == 204
         self.deleted = True
+        self.night_pending = False
         self.settle()
 
     # -- invariants -------------------------------------------------------------------------
@@ -573,6 +628,7 @@ class CoupleLife(RuleBasedStateMachine):
         assert response.status_code == 200
         body = response.get_json()
         today = self.today
+        assert body["completed_today"] == self.oracle.complete(today), today
         shown = (body["current"], body["longest"], body["freezes_available"])
         assert shown == self.oracle.streak(today), (today, shown, sorted(self.oracle.checkins))
         assert body["longest"] >= self.longest_seen, "longest went down"
