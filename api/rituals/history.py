@@ -169,16 +169,18 @@ def _row(ritual: Ritual, couple: Couple, effective_from: date) -> RitualSchedule
 def _record(session: Session, ritual: Ritual, couple: Couple, moment: datetime) -> None:
     """The ritual's schedule as it now stands applies from its current day (old calendar).
 
-    Or from the day after the last day already checked in, when that is later (a check-in for
-    tomorrow after an early reminder, or today already done): a completed day keeps the schedule
-    it was completed under, so no edit takes it away.
+    Or from the day after the last day already checked in or reminded, when that is later (today
+    already done or reminded, tomorrow's early reminder): such a day keeps the schedule it was
+    reminded and completed under, so no edit takes it away or reminds it twice.
     """
     # The stored rows are still the old ones: "today" is judged by the calendar in force.
     timeline = recent_timeline(session, couple, ritual, moment)
     effective_from = timeline.day_of(moment)
-    last = last_check_in_day(session, ritual)
-    if last is not None and last >= effective_from:
-        effective_from = last + timedelta(days=1)
+    # A day already reminded or checked in keeps its schedule: its reminder's promise (a check-in
+    # in the hour after it counts for it) and its verdict cannot be taken back by an edit.
+    for kept_day in (last_check_in_day(session, ritual), ritual.reminded_through):
+        if kept_day is not None and kept_day >= effective_from:
+            effective_from = kept_day + timedelta(days=1)
     new = current_schedule(ritual, couple)
     if timeline.latest == new and timeline.latest_from <= effective_from:
         return  # nothing this ritual's calendar depends on changed (a follower's zone, say)

@@ -38,8 +38,8 @@ class Ritual(db.Model):
     deleted_at: Mapped[datetime | None]
     # When the next reminder is due (occurrence minus minutes_before); None when none is.
     next_fire_at: Mapped[datetime | None] = mapped_column(index=True)
-    # The ritual day next_fire_at reminds of, and the last ritual day already reminded (sent,
-    # dropped or made impossible by an edit): a day is reminded at most once, whatever moves.
+    # The ritual day next_fire_at reminds of, and the last ritual day whose reminder was sent:
+    # a day is reminded at most once, whatever moves, and keeps the schedule it was reminded on.
     next_fire_day: Mapped[date | None]
     reminded_through: Mapped[date | None]
 

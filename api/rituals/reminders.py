@@ -130,7 +130,7 @@ def _remind_or_skip(
     else:
         result.notifications += _remind(session, ritual, couple, fire_at, day, moment)
         result.reminded += 1
-    ritual.reminded_through = max(day, ritual.reminded_through or day)
+        ritual.reminded_through = max(day, ritual.reminded_through or day)
     # Next: after this one, and never one that is already too late to send.
     nxt = reminder_after(ritual, timeline, max(fire_at, moment - LATE_LIMIT))
     ritual.next_fire_day, ritual.next_fire_at = nxt if nxt else (None, None)

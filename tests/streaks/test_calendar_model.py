@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -155,6 +155,7 @@ class Oracle:
     lead: timedelta
     pauses: list[list[date | None]]
     checkins: dict[date, set[str]]
+    reminded_days: set[date] = field(default_factory=set)
 
     def sched(self, day: date) -> Sched:
         found = self.entries[0][1]
@@ -182,10 +183,11 @@ class Oracle:
         return resolve(datetime.combine(day, s.at), s.tz) - self.lead
 
     def edit(self, moment: datetime, **changes: Any) -> None:
-        """A change applies from the current ritual day, or after the last day checked in."""
+        """A change applies from the current ritual day, or after the last day done or reminded."""
         today = self.day_of(moment)
-        if self.checkins:
-            today = max(today, max(self.checkins) + timedelta(days=1))
+        # A day already checked in or reminded keeps the schedule it had.
+        for kept in (*self.checkins, *self.reminded_days):
+            today = max(today, kept + timedelta(days=1))
         new = replace(self.entries[-1][1], **changes)
         if new == self.entries[-1][1] and self.entries[-1][0] <= today:
             return
@@ -266,7 +268,6 @@ class CoupleLife(RuleBasedStateMachine):
         self.max_today = date.min
         self.paused = False
         self.deleted = False
-        self.night_pending = False
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -305,6 +306,7 @@ class CoupleLife(RuleBasedStateMachine):
             who = names[row.recipient_id]
             assert (day, who) not in self.reminded, f"a second reminder for {day} to {who}"
             self.reminded.add((day, who))
+            self.oracle.reminded_days.add(day)
             assert self.oracle.scheduled(day), f"a reminder for {day}, not a scheduled day"
             late = self.now - self.oracle.fire(day)
             assert timedelta(0) <= late <= LATE_LIMIT, (
@@ -360,6 +362,7 @@ class CoupleLife(RuleBasedStateMachine):
         at=st.sampled_from(TIMES),
         lead=st.sampled_from((0, 0, 10, 45)),
         rule=st.sampled_from(("either", "either", "both")),
+        night_offsets=st.lists(st.integers(-90, 150), max_size=3, unique=True),
     )
     def setup(
         self,
@@ -372,11 +375,11 @@ class CoupleLife(RuleBasedStateMachine):
         at: time,
         lead: int,
         rule: str,
+        night_offsets: list[int],
     ) -> None:
         if night is not None:
             start, couple_zone, day_start = night
             ritual_zone, days = None, WEEKDAYS
-            self.night_pending = True
         self.now = start
         api_clock.set_fixed(start)
         alex = UserFactory(uid="alex", display_name="Alex", timezone=couple_zone)
@@ -411,22 +414,23 @@ class CoupleLife(RuleBasedStateMachine):
             checkins={},
         )
         self.settle()
+        if night is not None:
+            # The DST night first: a minute before the day begins, as it begins, and 45 minutes
+            # later (in a repeated hour: during its second pass; after a jump: well after it).
+            self.night_around_next_day_start("alex", sorted({-1, 0, 45, *night_offsets}))
 
     # -- the clock --------------------------------------------------------------------------
 
-    @precondition(lambda self: not self.night_pending)
     @rule(minutes=st.integers(1, 600))
     def advance_minutes(self, minutes: int) -> None:
         self.set_clock(self.now + timedelta(minutes=minutes))
         self.settle()
 
-    @precondition(lambda self: not self.night_pending)
     @rule(days=st.integers(1, 20), minutes=st.integers(0, 1439))
     def advance_days(self, days: int, minutes: int) -> None:
         self.set_clock(self.now + timedelta(days=days, minutes=minutes))
         self.settle()
 
-    @precondition(lambda self: not self.night_pending)
     @rule(seconds=st.integers(0, 29))
     def advance_to_next_reminder(self, seconds: int) -> None:
         expected = self.next_expected_reminder()
@@ -438,7 +442,6 @@ class CoupleLife(RuleBasedStateMachine):
         for who in ("alex", "sam"):
             assert (day, who) in self.reminded, f"no reminder for {day} at its time {fire}"
 
-    @precondition(lambda self: not self.night_pending)
     @rule(offset=st.integers(-90, 150))
     def advance_around_next_day_start(self, offset: int) -> None:
         """Stop near where the next ritual day begins: DST nights put day starts in gaps/folds."""
@@ -458,14 +461,8 @@ class CoupleLife(RuleBasedStateMachine):
         ),
     )
     def night_around_next_day_start(self, who: str, offsets: list[int]) -> None:
-        """Streak reads and check-ins minutes around where the next day begins.
-
-        On a DST night the day start may be skipped (the jump) or happen twice (the first): a
-        life that begins the day before such a night takes this step before any other that
-        moves the clock, so every run crosses those nights.
-        """
+        """Streak reads and check-ins minutes around where the next day begins."""
         start = self.oracle.start(self.today + timedelta(days=1))
-        self.night_pending = False
         for offset in sorted(offsets):
             target = start + timedelta(minutes=offset)
             if target > self.now:
@@ -518,9 +515,7 @@ class CoupleLife(RuleBasedStateMachine):
             assert response.status_code == 422
             assert not scheduled or settled, (day, response.get_json())
 
-    @precondition(
-        lambda self: not self.deleted and self.last_reminder is not None and not self.night_pending
-    )
+    @precondition(lambda self: not self.deleted and self.last_reminder is not None)
     @rule(who=st.sampled_from(("alex", "sam")), minutes=st.integers(0, 59))
     def check_in_after_reminder(self, who: str, minutes: int) -> None:
         assert self.last_reminder is not None
@@ -615,7 +610,6 @@ class CoupleLife(RuleBasedStateMachine):
             return
         assert self.call("DELETE", self.ritual_path()).status_code == 204
         self.deleted = True
-        self.night_pending = False
         self.settle()
 
     # -- invariants -------------------------------------------------------------------------
