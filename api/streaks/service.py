@@ -553,7 +553,8 @@ def send_at_risk_nudges(session: Session) -> int:
 def _notify_at_risk(
     session: Session, couple: Couple, ritual: Ritual, current: int, instant: datetime
 ) -> int:
-    today = couple_today(couple, instant)
+    # The ritual's own day (its zone may not be the couple's), as the streak view used.
+    today = recent_timeline(session, couple, ritual, instant).day_of(instant)
     done = set(
         session.scalars(
             select(CheckIn.user_id).where(
