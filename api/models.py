@@ -17,7 +17,8 @@ from api.questions.models import CoupleQuestion, Question, QuestionAnswer
 from api.quotas.models import DailyQuota
 from api.recaps import service as recap_schedule  # noqa: F401  (keeps recap_schedules in step)
 from api.recaps.models import RecapSchedule
-from api.rituals.models import Ritual, RitualTemplate
+from api.rituals import history  # noqa: F401  (the listener that records schedule history)
+from api.rituals.models import Ritual, RitualSchedule, RitualTemplate
 from api.streaks import pauses  # noqa: F401  (the listener that records pause spans)
 from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
 from api.users.models import User
@@ -47,6 +48,7 @@ __all__ = [
     "RecapSchedule",
     "Ritual",
     "RitualPause",
+    "RitualSchedule",
     "RitualTemplate",
     "StorageDeletion",
     "StreakRecord",

@@ -73,6 +73,7 @@ class RitualFactory(_Base):
     title = "Six-second kiss"
     days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     time = time(18, 30)
-    timezone = "Europe/Berlin"
+    timezone = factory.SelfAttribute("couple.timezone")
+    follows_couple = True
     completion = "either"
     client_id = factory.Faker("uuid4")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from api.rituals.schedule import resolve_local
 
 
 def quiet_until(instant: datetime, *, start: time, end: time, tz: str) -> datetime | None:
@@ -19,7 +21,6 @@ def quiet_until(instant: datetime, *, start: time, end: time, tz: str) -> dateti
         end_day = local.date() + timedelta(days=1) if t >= start else local.date()
     if not inside:
         return None
-    # Wall-clock end on that day; a non-existent local time is pushed past the gap by fold=0
-    # round-tripping through UTC.
-    local_end = datetime.combine(end_day, end, tzinfo=zone)
-    return local_end.astimezone(UTC)
+    # The same rule as every wall time of Hearth: an end inside a DST gap is the jump (the first
+    # valid instant after it), a repeated end is its first instant.
+    return resolve_local(end_day, end, zone)

@@ -9,8 +9,8 @@ and partial unique indexes as the backstop (see models.py).
 from __future__ import annotations
 
 import math
-import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -40,7 +40,6 @@ PURGE_BATCH = 200
 INVITES_PER_DAY = 20
 # Crockford decoding: the letters people type for the digits they saw.
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
-_SEPARATORS = re.compile(r"[\s-]")
 
 
 class AlreadyPaired(Conflict):
@@ -86,9 +85,17 @@ def display_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
+def _is_separator(char: str) -> bool:
+    # Any dash a keyboard or autocorrect produces (Unicode Pd: hyphen, en/em dash, ...), the
+    # minus sign, the soft hyphen, and any space (NBSP and friends included).
+    return char.isspace() or unicodedata.category(char) == "Pd" or char in "\u2212\u00ad\u2010"
+
+
 def normalise_code(raw: str) -> str | None:
     """The stored form of what a person typed (any case, dash or not); None if it cannot be one."""
-    code = _SEPARATORS.sub("", raw).upper().translate(_CONFUSABLE)
+    # NFKC first: full-width letters and digits (a Japanese keyboard) become ASCII.
+    folded = unicodedata.normalize("NFKC", raw)
+    code = "".join(c for c in folded if not _is_separator(c)).upper().translate(_CONFUSABLE)
     if len(code) != CODE_LENGTH or any(c not in ALPHABET for c in code):
         return None
     return code

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.clock import now
 from api.extensions import db
@@ -24,7 +24,10 @@ class Ritual(db.Model):
     description: Mapped[str] = mapped_column(String(1000), default="")
     days: Mapped[list[str]] = mapped_column(JSON)
     time: Mapped[time]
+    # The zone in force; for a ritual that follows the couple, a copy of the couple's zone kept
+    # up to date by api.rituals.history whenever the couple's zone changes.
     timezone: Mapped[str] = mapped_column(String(64))
+    follows_couple: Mapped[bool] = mapped_column(default=False)
     reminder_enabled: Mapped[bool] = mapped_column(default=True)
     reminder_minutes_before: Mapped[int] = mapped_column(default=0)
     completion: Mapped[str] = mapped_column(String(8), default="either")
@@ -35,6 +38,27 @@ class Ritual(db.Model):
     deleted_at: Mapped[datetime | None]
     # When the next reminder is due (occurrence minus minutes_before); None when none is.
     next_fire_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The ritual day next_fire_at reminds of, and the last ritual day whose reminder was sent:
+    # a day is reminded at most once, whatever moves, and keeps the schedule it was reminded on.
+    next_fire_day: Mapped[date | None]
+    reminded_through: Mapped[date | None]
+
+
+class RitualSchedule(db.Model):
+    """The schedule a ritual had from ``effective_from`` (a ritual day) until the next row."""
+
+    __tablename__ = "ritual_schedules"
+    __table_args__ = (UniqueConstraint("ritual_id", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ritual_id: Mapped[int] = mapped_column(ForeignKey("rituals.id", ondelete="CASCADE"))
+    effective_from: Mapped[date]
+    days: Mapped[list[str]] = mapped_column(JSON)
+    time: Mapped[time]
+    timezone: Mapped[str] = mapped_column(String(64))
+    day_starts_at: Mapped[time]
+
+    ritual: Mapped[Ritual] = relationship()
 
 
 class RitualTemplate(db.Model):

@@ -5,7 +5,7 @@ Run by `workers.scheduler.reminder_tick` every 30 seconds. The only index it rea
 batch is one transaction: rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED on
 PostgreSQL (two clocks split the work instead of both doing it), the notifications are
 written, next_fire_at advances, and the commit enqueues delivery. The dedupe key of each
-notification, unique per (ritual, occurrence, partner), makes "at most once" a database
+notification, unique per (ritual, ritual day, partner), makes "at most once" a database
 fact even if two clocks did meet the same row.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from api.db_utils import for_update_skip_locked
 from api.notifications.service import notify
 from api.pairing.models import Couple
+from api.rituals.history import recent_timeline, reminder_after
 from api.rituals.models import Ritual
-from api.rituals.schedule import occurrence_local_date, zone
-from api.rituals.service import reminder_after, wall_time
+from api.rituals.service import wall_time
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def _handle(
         or not ritual.reminder_enabled
         or couple.unpaired_at is not None
     ):
-        ritual.next_fire_at = None
+        ritual.next_fire_at = ritual.next_fire_day = None
         result.stopped += 1
         return
     try:
@@ -101,7 +101,7 @@ def _handle(
         # A schedule the math refuses (a zone gone from the tz database) must not wedge the
         # clock: this ritual stops reminding, the others go on.
         log.exception("ritual %s has an unusable schedule; its reminders stop", ritual.id)
-        ritual.next_fire_at = None
+        ritual.next_fire_at = ritual.next_fire_day = None
         result.stopped += 1
 
 
@@ -113,28 +113,39 @@ def _remind_or_skip(
     moment: datetime,
     result: TickResult,
 ) -> None:
-    if moment - fire_at > LATE_LIMIT:
+    lead = timedelta(minutes=ritual.reminder_minutes_before)
+    timeline = recent_timeline(session, couple, ritual, min(fire_at, moment))
+    day = ritual.next_fire_day
+    if day is None or timeline.occurrence(day) - lead != fire_at:
+        # A next_fire_at written without its day (before reminders were keyed by day, or by
+        # hand): ask the calendar which ritual day this occurrence is in.
+        day = timeline.day_of(fire_at + lead)
+    # A day already reminded (its zone moved since) is never reminded a second time.
+    already = ritual.reminded_through is not None and day <= ritual.reminded_through
+    if already:
+        log.info("reminder for ritual %s day %s skipped: already reminded", ritual.id, day)
+    elif moment - fire_at > LATE_LIMIT:
         result.skipped_late += 1
         log.info("reminder for ritual %s at %s dropped: too late", ritual.id, fire_at.isoformat())
     else:
-        result.notifications += _remind(session, ritual, couple, fire_at, moment)
+        result.notifications += _remind(session, ritual, couple, fire_at, day, moment)
         result.reminded += 1
+        ritual.reminded_through = max(day, ritual.reminded_through or day)
     # Next: after this one, and never one that is already too late to send.
-    ritual.next_fire_at = reminder_after(ritual, max(fire_at, moment - LATE_LIMIT))
+    nxt = reminder_after(ritual, timeline, max(fire_at, moment - LATE_LIMIT))
+    ritual.next_fire_day, ritual.next_fire_at = nxt if nxt else (None, None)
 
 
 def _remind(
-    session: Session, ritual: Ritual, couple: Couple, fire_at: datetime, moment: datetime
+    session: Session,
+    ritual: Ritual,
+    couple: Couple,
+    fire_at: datetime,
+    local_date: date,
+    moment: datetime,
 ) -> int:
     occurrence = fire_at + timedelta(minutes=ritual.reminder_minutes_before)
     stamp = occurrence.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    try:
-        local_date = occurrence_local_date(
-            occurrence, days=ritual.days, at=ritual.time, tz=ritual.timezone
-        )
-    except ValueError:
-        # Only if next_fire_at was written by something other than refresh_next_fire.
-        local_date = occurrence.astimezone(zone(ritual.timezone)).date()
     at = wall_time(ritual.time)
     if ritual.reminder_minutes_before:
         body = f"In {ritual.reminder_minutes_before} min, at {at}."
@@ -154,7 +165,8 @@ def _remind(
                 "occurrence_at": stamp,
                 "local_date": local_date.isoformat(),
             },
-            dedupe_key=f"reminder:{ritual.id}:{stamp}:{user_id}",
+            # Keyed by the ritual day, not the instant: a zone change cannot make a second one.
+            dedupe_key=f"reminder:{ritual.id}:{local_date.isoformat()}:{user_id}",
             # The occurrence: a repeat of the same reminder replaces, never stacks.
             collapse_key=f"ritual-{ritual.id}-{stamp}",
             ttl_seconds=max(MIN_TTL_SECONDS, ttl),

@@ -46,17 +46,23 @@ class Rituals(MethodView):
     @blp.alt_response(409, **problem_doc("The couple already has 50 live rituals"))
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """Create a ritual (missing fields come from its template)"""
+        couple = current_couple()
         ritual, created = service.create(
-            db.session, couple=current_couple(), user_id=current_user().id, body=body
+            db.session, couple=couple, user_id=current_user().id, body=body
         )
-        return service.to_dict(ritual, moment=now()), 201 if created else 200
+        return service.to_dict(ritual, couple=couple, moment=now()), 201 if created else 200
 
     @blp.response(200, RitualSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """List our rituals"""
         moment = now()
-        rituals = service.list_for(db.session, couple=current_couple())
-        return [service.to_dict(r, moment=moment) for r in rituals]
+        couple = current_couple()
+        rituals = service.list_for(db.session, couple=couple)
+        timelines = service.timelines_for(db.session, couple, rituals, moment)
+        return [
+            service.to_dict(r, couple=couple, moment=moment, timeline=timelines[r.id])
+            for r in rituals
+        ]
 
 
 @blp.route("/<int:ritual_id>")
@@ -64,17 +70,21 @@ class RitualById(MethodView):
     @blp.response(200, RitualSchema)
     def get(self, ritual_id: int) -> dict[str, Any]:
         """Read one ritual"""
-        ritual = service.get(db.session, couple=current_couple(), ritual_id=ritual_id)
-        return service.to_dict(ritual, moment=now())
+        couple = current_couple()
+        ritual = service.get(db.session, couple=couple, ritual_id=ritual_id)
+        moment = now()
+        timeline = service.timelines_for(db.session, couple, [ritual], moment)[ritual.id]
+        return service.to_dict(ritual, couple=couple, moment=moment, timeline=timeline)
 
     @blp.arguments(RitualPatchSchema)
     @blp.response(200, RitualSchema)
     def patch(self, changes: dict[str, Any], ritual_id: int) -> dict[str, Any]:
         """Change a ritual: schedule, reminder, completion, paused, wording"""
-        ritual = service.update(
-            db.session, couple=current_couple(), ritual_id=ritual_id, changes=changes
-        )
-        return service.to_dict(ritual, moment=now())
+        couple = current_couple()
+        ritual = service.update(db.session, couple=couple, ritual_id=ritual_id, changes=changes)
+        moment = now()
+        timeline = service.timelines_for(db.session, couple, [ritual], moment)[ritual.id]
+        return service.to_dict(ritual, couple=couple, moment=moment, timeline=timeline)
 
     @blp.response(204)
     def delete(self, ritual_id: int) -> None:

@@ -26,12 +26,13 @@ class ScheduleInSchema(Schema):
     )
     time = WallTime(metadata={"description": "Local wall-clock time, HH:MM (24-hour)."})
     timezone = TimeZone(
+        allow_none=True,
         metadata={
             "description": (
-                "An IANA time-zone name of the tz database (e.g. Europe/Berlin; unknown: 422); "
-                "omitted or null: the ritual follows the couple's zone."
+                "An IANA time-zone name of the tz database (e.g. Europe/Berlin; unknown: 422) "
+                "that the ritual keeps; omitted or null: the ritual follows the couple's zone."
             )
-        }
+        },
     )
 
     @validates("days")
@@ -72,7 +73,10 @@ class RitualPatchSchema(Schema):
 class ScheduleSchema(Schema):
     days = fields.List(fields.String(), required=True)
     time = WallTime(required=True)
-    timezone = fields.String(required=True)
+    timezone = fields.String(required=True, metadata={"description": "The zone in force."})
+    follows_couple = fields.Boolean(
+        required=True, metadata={"description": "Whether the zone follows the couple's."}
+    )
 
 
 class TemplateScheduleSchema(Schema):

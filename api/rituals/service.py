@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,8 +16,16 @@ from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.lifecycle import user_erasing
 from api.pairing.models import Couple
 from api.quotas import service as quotas
+from api.rituals.calendar import EPOCH, Timeline, next_reminder
+from api.rituals.history import (
+    RECENT,
+    current_schedule,
+    load_timelines,
+    recent_timeline,
+    refresh_next_fire,
+)
 from api.rituals.models import Ritual, RitualTemplate
-from api.rituals.schedule import WEEKDAYS, next_occurrence
+from api.rituals.schedule import WEEKDAYS
 from api.streaks.days import couple_today, seconds_until_next_day
 
 # A couple's rituals are listed unpaginated: the number a couple can keep is bounded.
@@ -50,34 +58,37 @@ def _canonical_days(days: list[str]) -> list[str]:
     return [d for d in WEEKDAYS if d in wanted]
 
 
-def occurrence_after(ritual: Ritual, after: datetime) -> datetime:
-    """The ritual's first occurrence strictly after ``after`` (ignores paused)."""
-    return next_occurrence(after, days=ritual.days, at=ritual.time, tz=ritual.timezone)
+def occurrence_after(ritual: Ritual, timeline: Timeline, after: datetime) -> datetime:
+    """The ritual's first occurrence strictly after ``after`` (ignores paused and reminders)."""
+    return next_reminder(timeline, after=after, lead=timedelta(0), not_before=date.min)[1]
 
 
-def reminder_after(ritual: Ritual, after: datetime) -> datetime | None:
-    """When the first reminder strictly after ``after`` fires; None when none will."""
-    if ritual.paused or not ritual.reminder_enabled or ritual.deleted_at is not None:
-        return None
-    lead = timedelta(minutes=ritual.reminder_minutes_before)
-    # fire = occurrence - lead > after  <=>  occurrence > after + lead
-    return occurrence_after(ritual, after + lead) - lead
+def timelines_for(
+    session: Session, couple: Couple, rituals: list[Ritual], moment: datetime
+) -> dict[int, Timeline]:
+    """The timelines of several rituals around ``moment``, in one query."""
+    bound = moment.astimezone(UTC).date() - RECENT
+    return load_timelines(session, couple, rituals, {r.id: bound for r in rituals})
 
 
-def refresh_next_fire(ritual: Ritual, *, moment: datetime) -> None:
-    """Recompute next_fire_at after any change: the clock reads only this column."""
-    ritual.next_fire_at = reminder_after(ritual, moment)
-
-
-def to_dict(ritual: Ritual, *, moment: datetime) -> dict[str, Any]:
-    """The API representation of a ritual at ``moment``."""
-    upcoming = None if ritual.paused else occurrence_after(ritual, moment)
+def to_dict(
+    ritual: Ritual, *, couple: Couple, moment: datetime, timeline: Timeline | None = None
+) -> dict[str, Any]:
+    """The API representation of a ritual at ``moment`` (``timeline``: its schedule history)."""
+    if timeline is None:
+        timeline = Timeline.of([(EPOCH, current_schedule(ritual, couple))])
+    upcoming = None if ritual.paused else occurrence_after(ritual, timeline, moment)
     return {
         "id": ritual.id,
         "template_key": ritual.template_key,
         "title": ritual.title,
         "description": ritual.description,
-        "schedule": {"days": ritual.days, "time": ritual.time, "timezone": ritual.timezone},
+        "schedule": {
+            "days": ritual.days,
+            "time": ritual.time,
+            "timezone": ritual.timezone,
+            "follows_couple": ritual.follows_couple,
+        },
         "reminder": {
             "enabled": ritual.reminder_enabled,
             "minutes_before": ritual.reminder_minutes_before,
@@ -178,8 +189,9 @@ def create(
 
     values = _with_template_defaults(session, body)
     schedule = values["schedule"]
-    # Both validated where they came in (the TimeZone field): no second check here.
-    timezone = schedule.get("timezone") or couple.timezone
+    # Validated where it came in (the TimeZone field). None or missing: follow the couple.
+    timezone = schedule.get("timezone")
+    moment = now()
     ritual = Ritual(
         couple_id=couple.id,
         template_key=values.get("template_key"),
@@ -187,7 +199,8 @@ def create(
         description=values.get("description", ""),
         days=_canonical_days(schedule["days"]),
         time=schedule["time"],
-        timezone=timezone,
+        timezone=timezone or couple.timezone,
+        follows_couple=timezone is None,
         reminder_enabled=values["reminder"]["enabled"],
         reminder_minutes_before=values["reminder"]["minutes_before"],
         completion=values.get("completion", DEFAULT_COMPLETION),
@@ -196,7 +209,9 @@ def create(
         created_by_id=user_id,
         created_at=moment,
     )
-    refresh_next_fire(ritual, moment=moment)
+    refresh_next_fire(
+        ritual, Timeline.of([(EPOCH, current_schedule(ritual, couple))]), moment=moment
+    )
     session.add(ritual)
     try:
         session.commit()
@@ -251,7 +266,9 @@ def update(session: Session, *, couple: Couple, ritual_id: int, changes: dict[st
     if "time" in schedule:
         ritual.time = schedule["time"]
     if "timezone" in schedule:
-        ritual.timezone = schedule["timezone"]
+        # null: follow the couple's zone from now on; a name: keep it whatever the couple does
+        ritual.follows_couple = schedule["timezone"] is None
+        ritual.timezone = schedule["timezone"] or couple.timezone
     reminder = changes.get("reminder", {})
     if "enabled" in reminder:
         ritual.reminder_enabled = reminder["enabled"]
@@ -260,7 +277,9 @@ def update(session: Session, *, couple: Couple, ritual_id: int, changes: dict[st
     # Only a change of when it fires moves the reminder: recomputing for a new title between
     # a reminder's time and the clock's next tick would skip a reminder that is due.
     if _timing(ritual) != before:
-        refresh_next_fire(ritual, moment=now())
+        # A change of days, time or zone is recorded (next_fire_at redone) by api.rituals.history.
+        moment = now()
+        refresh_next_fire(ritual, recent_timeline(session, couple, ritual, moment), moment=moment)
     session.commit()
     return ritual
 
@@ -270,6 +289,7 @@ def _timing(ritual: Ritual) -> tuple[Any, ...]:
         tuple(ritual.days),
         ritual.time,
         ritual.timezone,
+        ritual.follows_couple,
         ritual.paused,
         ritual.reminder_enabled,
         ritual.reminder_minutes_before,
@@ -280,7 +300,7 @@ def delete(session: Session, *, couple: Couple, ritual_id: int) -> None:
     """Delete a ritual: gone from the API and the clock at once; its history stays for streaks."""
     ritual = get(session, couple=couple, ritual_id=ritual_id)
     ritual.deleted_at = now()
-    ritual.next_fire_at = None
+    ritual.next_fire_at = ritual.next_fire_day = None
     session.commit()
 
 

@@ -1,38 +1,33 @@
-"""The couple's local day: it begins at day_starts_at in the couple's time zone."""
+"""The couple's local day: it begins at day_starts_at in the couple's time zone.
+
+Thin wrappers over the one calendar function (api.rituals.calendar): a day start in a
+repeated hour is its first instant, one in a DST gap is the jump, and once a day has begun
+it stays begun. Other domains (questions, moods, memories, recaps) call these for the
+couple's day; a ritual's own day comes from its timeline (api.rituals.calendar.Timeline).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from api.pairing.models import Couple
-
-
-def _local(couple: Couple, instant: datetime) -> datetime:
-    return instant.astimezone(ZoneInfo(couple.timezone))
+from api.rituals import calendar
 
 
 def couple_today(couple: Couple, instant: datetime) -> date:
     """The couple's day at ``instant``: a kiss at 01:30 belongs to the evening before."""
-    # Wall-clock arithmetic on the naive local time, so a DST night does not move the boundary.
-    wall = _local(couple, instant).replace(tzinfo=None)
-    start = couple.day_starts_at
-    return (wall - timedelta(hours=start.hour, minutes=start.minute)).date()
+    return calendar.local_day(instant, tz=couple.timezone, starts_at=couple.day_starts_at)
 
 
 def couple_time(couple: Couple, instant: datetime) -> time:
     """The couple's wall-clock time at ``instant``."""
-    return _local(couple, instant).time()
+    return instant.astimezone(ZoneInfo(couple.timezone)).time()
 
 
 def day_start(couple: Couple, day: date) -> datetime:
-    """The UTC instant the couple's ``day`` begins.
-
-    A day_starts_at inside a spring-forward gap is read with the offset before the change
-    (PEP 495, fold=0), i.e. as late as the skipped length; only a retry hint depends on it.
-    """
-    wall = datetime.combine(day, couple.day_starts_at, tzinfo=ZoneInfo(couple.timezone))
-    return wall.astimezone(UTC)
+    """The UTC instant the couple's ``day`` begins (repeated hour: the first; gap: the jump)."""
+    return calendar.day_start(day, tz=couple.timezone, starts_at=couple.day_starts_at)
 
 
 def seconds_until_next_day(couple: Couple, instant: datetime) -> int:

@@ -32,7 +32,7 @@ incomplete is shown as missed (it has fully passed), and is repaired by a late c
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from typing import Literal
@@ -157,35 +157,62 @@ def advance(
     return replace(state, finalized_through=last), events
 
 
+def _pause_at(d: date, spans: Sequence[tuple[date, date | None]]) -> tuple[bool, bool]:
+    """(inside a paused span, on an edge: the day a pause starts or ends) for day ``d``."""
+    inside = any(p <= d and (r is None or d < r) for p, r in spans)
+    edge = any(p == d or r == d for p, r in spans)
+    return inside, edge
+
+
+def paused_day(d: date, spans: Sequence[tuple[date, date | None]], *, complete: bool) -> bool:
+    """Whether ``d`` is neutral because of pauses.
+
+    Days inside a pause are neutral; the day a pause starts or ends counts if it was completed
+    (pausing never takes a completed day away) and is neutral otherwise.
+    """
+    inside, edge = _pause_at(d, spans)
+    if edge:
+        return not complete
+    return inside
+
+
 def counting_days(
     start: date,
     end: date,
     *,
-    weekdays: Collection[int],
+    weekdays: Collection[int] | None = None,
+    scheduled: Callable[[date], bool] | None = None,
     pauses: Sequence[tuple[date, date | None]],
     completed: Collection[date],
 ) -> Iterator[Day]:
     """Yield the counting days in ``[start, end]``, jumping over paused spans.
 
-    ``pauses`` are ``(paused_from, resumed_on)`` spans covering ``paused_from <= d < resumed_on``
+    ``scheduled(d)`` says whether ``d`` is a scheduled day (under the schedule in force on it);
+    ``weekdays`` is the shorthand for a schedule that never changed. ``pauses`` are
+    ``(paused_from, resumed_on)`` spans covering ``paused_from <= d < resumed_on``
     (``resumed_on`` None = still paused); ``completed`` are the complete dates.
     """
-    if not weekdays:
-        return
+    if scheduled is None:
+        days = frozenset(weekdays or ())
+        if not days:
+            return
+
+        def scheduled(d: date) -> bool:
+            return d.weekday() in days
+
     spans = sorted(pauses, key=lambda p: p[0])
     d = start
     while d <= end:
-        jumped = False
-        for paused_from, resumed_on in spans:
-            if paused_from <= d and (resumed_on is None or d < resumed_on):
-                if resumed_on is None:
-                    return
-                d = resumed_on
-                jumped = True
-        if jumped:
+        complete = d in completed
+        if scheduled(d) and not paused_day(d, spans, complete=complete):
+            yield Day(d, scheduled=True, paused=False, complete=complete)
+        if any(p <= d and (r is None or d < r) for p, r in spans):
+            # Inside a pause: nothing counts until the next edge (a pause's start or end).
+            edges = [e for span in spans for e in span if e is not None and e > d]
+            if not edges:
+                return
+            d = min(edges)
             continue
-        if d.weekday() in weekdays:
-            yield Day(d, scheduled=True, paused=False, complete=d in completed)
         d += timedelta(days=1)
 
 
@@ -193,7 +220,8 @@ def catch_up(
     state: StreakState,
     through: date,
     *,
-    weekdays: Collection[int],
+    weekdays: Collection[int] | None = None,
+    scheduled: Callable[[date], bool] | None = None,
     pauses: Sequence[tuple[date, date | None]],
     completed: Collection[date],
 ) -> tuple[StreakState, list[Event]]:
@@ -207,7 +235,9 @@ def catch_up(
     events: list[Event] = []
     start = state.finalized_through + timedelta(days=1)
     later_completions = sorted(c for c in completed if start <= c <= through)
-    for day in counting_days(start, through, weekdays=weekdays, pauses=pauses, completed=completed):
+    for day in counting_days(
+        start, through, weekdays=weekdays, scheduled=scheduled, pauses=pauses, completed=completed
+    ):
         if state.current == 0 and not state.freezes_available:
             nxt = next((c for c in later_completions if c >= day.date), None)
             if nxt is None:
@@ -231,14 +261,23 @@ def is_after(now_local: time, at: time, day_starts_at: time) -> bool:
 
 
 def provisional(
-    state: StreakState, *, pending: Sequence[Day], today: Day
+    state: StreakState, *, pending: Sequence[Day], today: Day, later: Sequence[Day] = ()
 ) -> tuple[StreakState, list[Event]]:
-    """Fold the pending days and today (only if complete) without persisting anything."""
+    """Fold the pending days, today and later days (those only if complete), persisting nothing.
+
+    ``later`` are days after today that already hold check-ins: after a move west "today" is
+    earlier than a day the couple already completed, and that day must not be taken away.
+    """
     if any(d.date >= today.date for d in pending):
         raise ValueError("pending days must be before today")
     days = [d for d in pending if d.date > state.finalized_through]
     if today.counts and today.complete and today.date > state.finalized_through:
         days.append(today)
+    days.extend(
+        d
+        for d in sorted(later, key=lambda d: d.date)
+        if d.date > today.date and d.date > state.finalized_through and d.counts and d.complete
+    )
     return advance(state, days)
 
 
@@ -251,6 +290,7 @@ def view(
     now_local_time: time,
     today_paused: bool = False,
     pending: Sequence[Day] = (),
+    later: Sequence[Day] = (),
     day_starts_at: time = time(4, 0),
     at_risk_after: time = time(20, 0),
 ) -> dict[str, object]:
@@ -259,7 +299,7 @@ def view(
     ``pending`` are the days after ``finalized_through`` and before today (yesterday, usually).
     """
     today_day = Day(today, today_scheduled, today_paused, today_complete)
-    shown, _ = provisional(state, pending=pending, today=today_day)
+    shown, _ = provisional(state, pending=pending, today=today_day, later=later)
     at_risk = (
         today_day.counts
         and not today_complete

@@ -1,4 +1,4 @@
-"""Pause history: every change of Ritual.paused is recorded as a span of couple-days.
+"""Pause history: every change of Ritual.paused is recorded as a span of ritual days.
 
 A listener rather than a call in the rituals service, so that every way a ritual is paused
 (the API, an admin shell, a factory) leaves the history the streak engine needs.
@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.pairing.models import Couple
+from api.rituals.history import last_check_in_day, recent_timeline
 from api.rituals.models import Ritual
-from api.streaks.days import couple_today
 from api.streaks.models import RitualPause
 
 
@@ -36,7 +36,15 @@ def _sync_span(session: Session, ritual: Ritual, *, is_new: bool) -> None:
     couple = session.get(Couple, ritual.couple_id)
     if couple is None:
         return
-    today = couple_today(couple, now())
+    moment = now()
+    # The ritual's own day: a pause is judged on the same calendar as its check-ins.
+    today = recent_timeline(session, couple, ritual, moment).day_of(moment)
+    if ritual.paused and not is_new:
+        # A day already checked in after today (tomorrow's, after an early reminder) is where
+        # the pause starts: the day a pause starts counts if completed, so none is taken away.
+        last = last_check_in_day(session, ritual)
+        if last is not None and last > today:
+            today = last
     open_span = (
         None
         if is_new

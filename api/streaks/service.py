@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -22,6 +22,8 @@ from api.notifications.service import notify
 from api.pagination import Page, paginate_by_day
 from api.pairing.models import Couple
 from api.quotas import service as quotas
+from api.rituals.calendar import Timeline, reminder_day_at
+from api.rituals.history import RECENT, load_timelines, recent_timeline
 from api.rituals.models import Ritual
 from api.streaks import engine
 from api.streaks.days import couple_time, couple_today, seconds_until_next_day
@@ -30,6 +32,8 @@ from api.users.models import User
 
 AT_RISK_AFTER = time(20, 0)
 AT_RISK_MIN_CURRENT = 2
+# A check-in this soon after a ritual's reminder counts for the reminder's day by default.
+CHECK_IN_AFTER_REMINDER = timedelta(hours=1)
 
 
 class RitualNotFound(NotFound):
@@ -89,6 +93,7 @@ class RitualDays:
 
     ritual: Ritual
     partner_ids: Sequence[int]
+    timeline: Timeline
     checkins: dict[date, set[int]] = field(default_factory=lambda: defaultdict(set))
     pauses: list[tuple[date, date | None]] = field(default_factory=list)
 
@@ -100,22 +105,31 @@ class RitualDays:
         )
 
     def day(self, d: date) -> engine.Day:
+        complete = self.complete(d)
         return engine.Day(
             d,
-            scheduled=d.weekday() in engine.weekday_set(self.ritual.days),
-            paused=any(p <= d and (r is None or d < r) for p, r in self.pauses),
-            complete=self.complete(d),
+            scheduled=self.timeline.is_scheduled(d),
+            paused=engine.paused_day(d, self.pauses, complete=complete),
+            complete=complete,
         )
+
+    def later(self, today: date) -> list[engine.Day]:
+        """Days after today that already hold check-ins (possible only after a move west)."""
+        return [self.day(d) for d in sorted(self.checkins) if d > today]
 
     def completed_dates(self) -> set[date]:
         return {d for d in self.checkins if self.complete(d)}
 
 
 def _load_days(
-    session: Session, couple: Couple, rituals: Sequence[Ritual], after: dict[int, date]
+    session: Session,
+    couple: Couple,
+    rituals: Sequence[Ritual],
+    after: dict[int, date],
+    timelines: dict[int, Timeline],
 ) -> dict[int, RitualDays]:
     """Check-ins and pause spans after each ritual's ``after`` date: two queries in all."""
-    out = {r.id: RitualDays(r, couple.partner_ids) for r in rituals}
+    out = {r.id: RitualDays(r, couple.partner_ids, timelines[r.id]) for r in rituals}
     if not rituals:
         return out
     rows = session.execute(
@@ -154,7 +168,7 @@ def _catch_up(
     return engine.catch_up(
         state,
         through,
-        weekdays=engine.weekday_set(days.ritual.days),
+        scheduled=days.timeline.is_scheduled,
         pauses=days.pauses,
         completed=days.completed_dates(),
     )
@@ -173,7 +187,7 @@ def _pending(state: engine.StreakState, days: RitualDays, today: date) -> list[e
 def _streak_view(
     record: StreakRecord | None, days: RitualDays, couple: Couple, instant: datetime
 ) -> dict[str, Any]:
-    today = couple_today(couple, instant)
+    today = days.timeline.day_of(instant)
     state = record.state if record else engine.StreakState.start(today - timedelta(days=2))
     # Not persisted: a read never writes. catch_up stops early once nothing can change.
     state, _ = _catch_up(state, days, today - timedelta(days=2))
@@ -186,6 +200,7 @@ def _streak_view(
         today_paused=t.paused,
         now_local_time=couple_time(couple, instant),
         pending=_pending(state, days, today),
+        later=days.later(today),
         day_starts_at=couple.day_starts_at,
         at_risk_after=AT_RISK_AFTER,
     )
@@ -216,18 +231,29 @@ def streaks(
     if not rituals:
         return []
     instant = now()
-    today = couple_today(couple, instant)
     records = {
         r.ritual_id: r
         for r in session.scalars(
             select(StreakRecord).where(StreakRecord.ritual_id.in_([r.id for r in rituals]))
         )
     }
+    recent = instant.astimezone(UTC).date() - RECENT
+    timelines = load_timelines(
+        session,
+        couple,
+        rituals,
+        {
+            r.id: min(records[r.id].finalized_through, recent) if r.id in records else recent
+            for r in rituals
+        },
+    )
     after = {
-        r.id: records[r.id].finalized_through if r.id in records else today - timedelta(days=2)
+        r.id: records[r.id].finalized_through
+        if r.id in records
+        else timelines[r.id].day_of(instant) - timedelta(days=2)
         for r in rituals
     }
-    days = _load_days(session, couple, rituals, after)
+    days = _load_days(session, couple, rituals, after, timelines)
     return [_streak_view(records.get(r.id), days[r.id], couple, instant) for r in rituals]
 
 
@@ -310,14 +336,23 @@ def check_in(
         return replay, False
 
     instant = now()
-    today = couple_today(couple, instant)
-    day = local_date or today
+    timeline = recent_timeline(session, couple, ritual, instant)
+    today = timeline.day_of(instant)
     yesterday = today - timedelta(days=1)
-    if day not in (today, yesterday):
+    # A check-in in the hour after a reminder counts for that reminder's day, even when the
+    # reminder fired in the day before (minutes_before) or its day has just ended.
+    reminded = reminder_day_at(
+        timeline,
+        instant,
+        lead=timedelta(minutes=ritual.reminder_minutes_before),
+        window=CHECK_IN_AFTER_REMINDER,
+    )
+    day = local_date or reminded or today
+    if day not in (today, yesterday, reminded):
         raise Invalid(
             "local_date", f"Only today ({today}) or yesterday ({yesterday}) can be checked in."
         )
-    if day.weekday() not in engine.weekday_set(ritual.days):
+    if not timeline.is_scheduled(day):
         raise Invalid("local_date", f"{day} is not a scheduled day of this ritual.")
 
     record = _locked_record(session, ritual, today)
@@ -345,13 +380,24 @@ def check_in(
     checkin = session.get(CheckIn, new_id)
     assert checkin is not None
 
-    days = _load_days(session, couple, [ritual], {ritual.id: record.finalized_through})[ritual.id]
+    if record.finalized_through < timeline.entries[0][0]:
+        timeline = load_timelines(session, couple, [ritual], {ritual.id: record.finalized_through})[
+            ritual.id
+        ]
+    days = _load_days(
+        session, couple, [ritual], {ritual.id: record.finalized_through}, {ritual.id: timeline}
+    )[ritual.id]
     state, events = _catch_up(record.state, days, today - timedelta(days=2))
     record.store(state)
     _, provisional = engine.provisional(
-        state, pending=_pending(state, days, today), today=days.day(today)
+        state,
+        pending=_pending(state, days, today),
+        today=days.day(today),
+        later=days.later(today),
     )
-    _notify_partner(session, couple=couple, user=user, ritual=ritual, checkin=checkin, days=days)
+    _notify_partner(
+        session, couple=couple, user=user, ritual=ritual, checkin=checkin, days=days, today=today
+    )
     for event in [*events, *provisional]:
         if event.kind == "milestone":
             _notify_milestone(session, couple=couple, ritual=ritual, event=event)
@@ -376,14 +422,14 @@ def _notify_partner(
     ritual: Ritual,
     checkin: CheckIn,
     days: RitualDays,
+    today: date,
 ) -> None:
     partner_id = couple.partner_of(user.id)
     if partner_id is None:
         return
     what = ritual_phrase(ritual)
-    today = couple_today(couple, checkin.created_at)
     body = f"{_name(user)} logged your {what}"
-    if checkin.local_date != today:
+    if checkin.local_date < today:
         body = f"{_name(user)} logged yesterday's {what}"
     if ritual.completion == "both" and partner_id not in days.checkins.get(checkin.local_date, ()):
         body += ": your turn"
@@ -539,7 +585,8 @@ def send_at_risk_nudges(session: Session) -> int:
 def _notify_at_risk(
     session: Session, couple: Couple, ritual: Ritual, current: int, instant: datetime
 ) -> int:
-    today = couple_today(couple, instant)
+    # The ritual's own day (its zone may not be the couple's), as the streak view used.
+    today = recent_timeline(session, couple, ritual, instant).day_of(instant)
     done = set(
         session.scalars(
             select(CheckIn.user_id).where(

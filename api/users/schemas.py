@@ -8,8 +8,30 @@ from api.fields import Instant, TimeZone, WallTime
 from api.notifications.categories import PREFERENCES
 
 LOCALE = validate.Regexp(
-    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error="Use a BCP 47 tag like en or es-MX."
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$", error="Use a BCP 47 tag like en or es-MX."
 )
+
+
+def canonical_locale(tag: str) -> str:
+    """A BCP 47 tag in its canonical case, ``_`` read as ``-``: es_ES -> es-ES, EN-us -> en-US."""
+    parts = tag.strip().replace("_", "-").split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())  # script: Latn, Hant
+        elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
+            out.append(part.upper())  # region: ES, US, 419
+        else:
+            out.append(part.lower())  # variants and extensions
+    return "-".join(out)
+
+
+class LocaleTag(fields.String):
+    """A BCP 47 language tag, case-insensitive and with ``_`` accepted, stored canonical."""
+
+    def _deserialize(self, value: object, attr: object, data: object, **kwargs: object) -> str:
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        return canonical_locale(raw)
 
 
 class QuietHoursSchema(Schema):
@@ -44,7 +66,9 @@ class MeSchema(Schema):
 class MePatchSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=80))
     timezone = TimeZone()
-    # At most 16 characters: what the column holds (a longer tag was a 500 on PostgreSQL).
-    locale = fields.String(validate=[LOCALE, validate.Length(max=16)])
+    locale = LocaleTag(
+        validate=[validate.Length(max=16), LOCALE],
+        metadata={"description": "BCP 47, any case, _ or -: es_ES is stored as es-ES."},
+    )
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
     notification_preferences = fields.Nested(PreferencesPatchSchema)

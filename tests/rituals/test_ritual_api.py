@@ -90,6 +90,7 @@ def test_create_from_a_template_takes_its_defaults_and_the_couples_zone(client, 
             "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
             "time": "18:30",
             "timezone": "Europe/Berlin",
+            "follows_couple": True,
         },
         "reminder": {"enabled": True, "minutes_before": 5},
         "completion": "either",
@@ -126,6 +127,7 @@ def test_body_fields_override_the_template_field_by_field(client, pair, coffee, 
         "days": ["mon", "tue", "wed", "thu", "fri"],
         "time": "06:45",
         "timezone": "America/New_York",
+        "follows_couple": False,
     }
     assert body["reminder"] == {"enabled": True, "minutes_before": 15}
     assert body["completion"] == "both"
@@ -306,7 +308,12 @@ def test_patch_changes_the_schedule_and_the_next_occurrence(client, pair, create
     )
     assert response.status_code == 200
     body = response.get_json()
-    assert body["schedule"] == {"days": ["tue"], "time": "21:15", "timezone": "Europe/Berlin"}
+    assert body["schedule"] == {
+        "days": ["tue"],
+        "time": "21:15",
+        "timezone": "Europe/Berlin",
+        "follows_couple": True,
+    }
     assert body["next_occurrence_at"] == "2026-03-03T20:15:00Z"
     assert body["next_reminder_at"] == "2026-03-03T20:05:00Z"
     body = client.patch(

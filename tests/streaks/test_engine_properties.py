@@ -113,10 +113,16 @@ class Service:
             self._days[d] = Day(
                 d,
                 scheduled=d.weekday() in self.sc.weekdays,
-                paused=any(p <= d and (r is None or d < r) for p, r in self.sc.pauses),
+                paused=self._paused(d),
                 complete=d in self.complete_dates,
             )
         return self._days[d]
+
+    def _paused(self, d: date) -> bool:
+        # Inside a pause: neutral. The day a pause starts or ends: counts only if completed.
+        if any(d in (p, r) for p, r in self.sc.pauses):
+            return d not in self.complete_dates
+        return any(p <= d and (r is None or d < r) for p, r in self.sc.pauses)
 
     def completed(self) -> set[date]:
         return self.complete_dates

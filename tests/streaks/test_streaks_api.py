@@ -225,9 +225,11 @@ def test_a_ritual_created_paused_does_not_count_until_resumed(pair, clock):
     clock.set(at(BERLIN, 2026, 3, 2, 21, 0))
     assert pair.check_in(pair.alex, kiss).status_code == 201, "recorded in the history"
     streak = pair.streak(kiss)
-    assert (streak["current"], streak["completed_today"], streak["at_risk"]) == (0, True, False)
+    # The day a pause starts counts when it was completed (API.md: never takes a day away).
+    assert (streak["current"], streak["completed_today"], streak["at_risk"]) == (1, True, False)
     clock.set(at(BERLIN, 2026, 3, 4, 9, 0))
-    kiss.paused = False  # the 2nd and 3rd were paused, the 4th counts again
+    kiss.paused = False  # the 3rd was paused (neutral), the 4th counts again
     db.session.commit()
+    assert pair.streak(kiss)["current"] == 1
     days_of_checkins(pair, clock, kiss, 4, 2)
-    assert pair.streak(kiss)["current"] == 2
+    assert pair.streak(kiss)["current"] == 3

@@ -26,6 +26,7 @@ def test_0130_check_in_counts_for_the_evening_before(pair, clock):
 
 def test_day_starts_at_is_the_couples_choice(pair, clock):
     kiss = pair.ritual()
+    clock.set(at(BERLIN, 2026, 3, 2, 12, 0))  # a change applies from the current day on
     pair.couple.day_starts_at = time(0, 0)
     db.session.commit()
     clock.set(at(BERLIN, 2026, 3, 3, 1, 30))
@@ -134,14 +135,33 @@ def test_flying_east_late_in_the_evening_lets_yesterday_be_logged(pair, clock):
 
 def test_a_day_settled_before_a_flight_west_cannot_be_reopened(pair, clock):
     kiss = pair.ritual()
-    clock.set(at(BERLIN, 2026, 3, 11, 19, 0))
+    clock.set(at(BERLIN, 2026, 3, 10, 19, 0))
     pair.check_in(pair.alex, kiss)
     clock.set(at(BERLIN, 2026, 3, 12, 5, 0))  # Thursday 12th: the 10th is now settled
-    pair.check_in(pair.alex, kiss)
+    assert pair.check_in(pair.alex, kiss, local_date="2026-03-11").status_code == 201
     pair.couple.timezone = "America/Los_Angeles"  # 20:00 Wednesday 11th there
     db.session.commit()
     late = pair.check_in(pair.sam, kiss, local_date="2026-03-10")
     assert late.status_code == 422
     assert "settled" in late.get_json()["errors"]["local_date"][0]
     streak = pair.streak(kiss)
-    assert (streak["current"], streak["completed_today"]) == (1, True)
+    assert (streak["current"], streak["completed_today"]) == (2, True)
+
+
+def test_a_flight_west_on_a_day_already_done_keeps_that_day(pair, clock):
+    """The move applies from the day after the last check-in: Thursday stays Thursday."""
+    kiss = pair.ritual()
+    clock.set(at(BERLIN, 2026, 3, 11, 19, 0))
+    pair.check_in(pair.alex, kiss)
+    clock.set(at(BERLIN, 2026, 3, 12, 5, 0))
+    pair.check_in(pair.alex, kiss)
+    pair.couple.timezone = "America/Los_Angeles"  # 20:00 Wednesday 11th there
+    db.session.commit()
+    streak = pair.streak(kiss)
+    assert (streak["current"], streak["completed_today"]) == (2, True)
+    # Thursday lasts until Friday begins in Los Angeles (04:00 there)
+    clock.set(at("America/Los_Angeles", 2026, 3, 13, 3, 59))
+    assert pair.streak(kiss)["completed_today"] is True
+    clock.set(at("America/Los_Angeles", 2026, 3, 13, 4, 0))
+    assert pair.check_in(pair.sam, kiss).get_json()["local_date"] == "2026-03-13"
+    assert pair.streak(kiss)["current"] == 3
