@@ -93,3 +93,16 @@ def test_the_breaker_closes_after_a_few_seconds(app, monkeypatch):
     assert job_queue.enqueue(queue_module.DELIVER_JOB, [4]) is True
     assert calls == ["try", "ok", "ok"]
     assert not job_queue.breaker_open()
+
+
+def test_a_rate_limited_write_goes_on_while_redis_hangs(make_app, hung_redis):
+    from tests.conftest import auth
+
+    app = make_app(REDIS_URL=hung_redis)
+    client = app.test_client()
+    assert client.get("/v1/me", headers=auth("joiner")).status_code == 200
+    start = time.monotonic()
+    # The join endpoint's limiter counts in Redis: it must neither wait 5 s nor answer 500.
+    response = client.post("/v1/couple", json={"code": "ABCD2345"}, headers=auth("joiner"))
+    assert time.monotonic() - start < 2.5
+    assert response.status_code == 404  # the unknown code's answer, as with Redis up
