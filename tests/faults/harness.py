@@ -522,7 +522,11 @@ class Stack:
         wait_start = time.monotonic()
         waited = self.wait_delivered(upto, since, max(1.0, bound - (wait_start - repaired_at)))
         recovered = None if waited is None else max(0.0, wait_start + waited - repaired_at)
-        time.sleep(1.0)  # a late duplicate would show up now
+        # Then until nothing owed is pending any more (a retry, a sweep re-sending a batch
+        # whose answers were lost, a lease running out): a late duplicate shows up by then.
+        left = max(1.0, bound - (time.monotonic() - repaired_at))
+        settled = _wait(lambda: self.pending(since, upto) == 0, left, step=0.5)
+        time.sleep(1.0)
         owed = {p for p in self.owed(since) if p[0] <= upto}
         copies = self.taken(since)
         unknown = {p for p in self.unknown(since) if p[0] <= upto}
@@ -537,7 +541,20 @@ class Stack:
             extra_copies=sum(n - 1 for n in copies.values() if n > 1),
             unknown=len(unknown),
             recovered_after=recovered,
+            notes=[] if settled else [f"{self.pending(since, upto)} still pending at the bound"],
         )
+
+    def pending(self, since: int, upto: int) -> int:
+        """How many of the scenario's notifications are still pending."""
+        assert self.engine is not None
+        with self.engine.connect() as conn:
+            return conn.execute(
+                text(
+                    "SELECT count(*) FROM notifications WHERE id > :s AND id <= :u "
+                    "AND status = 'pending'"
+                ),
+                {"s": since, "u": upto},
+            ).scalar()
 
     def ensure_running(self) -> list[str]:
         """Restart what a scenario left dead (as a platform's restart policy would); notes."""

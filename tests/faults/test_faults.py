@@ -44,7 +44,7 @@ def _check(result: harness.Result, *, may_be_unknown: bool) -> list[str]:
         problems.append(f"{undelivered} owed pairs undelivered, {result.unknown} unknown")
     if result.unknown and not may_be_unknown:
         problems.append(f"{result.unknown} unknown outcomes where no send was cut")
-    if any("exited" in note for note in result.notes):
+    if any("exited" in note or "pending" in note for note in result.notes):
         problems.append("; ".join(result.notes))
     if result.owed == 0:
         problems.append("nothing was owed: the scenario wrote nothing")
