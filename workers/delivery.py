@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import BigInteger, DateTime, and_, bindparam, delete, literal, or_, select, update
+from sqlalchemy import BigInteger, and_, bindparam, delete, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -43,7 +43,7 @@ from api.clock import now
 from api.config import Config
 from api.db_utils import for_update_skip_locked
 from api.devices.models import Device
-from api.extensions import db
+from api.extensions import UTCDateTime, db
 from api.notifications import categories
 from api.notifications.models import (
     FAILED,
@@ -328,7 +328,7 @@ def _insert_attempts(session: Session, pairs: list[tuple[int, int]]) -> dict[tup
             literal(notification_id, BigInteger).label("notification_id"),
             Device.id,
             literal(SENDING).label("status"),
-            literal(created, DateTime).label("created_at"),
+            literal(created, UTCDateTime()).label("created_at"),
         ).where(Device.id.in_(device_ids))
         stmt = (
             dialect.insert(Delivery)
