@@ -158,7 +158,9 @@ def test_killed_inside_a_batch_never_sends_a_device_twice(
 
     counts = fake_google.accepted_tokens()
     assert set(counts.values()) == {1}  # at most once per device
-    # Batch 2's four copies are unknown (two reached FCM, two did not): none is re-sent.
-    assert set(counts) == _tokens(0, BATCH + 2) | _tokens(2 * BATCH, USERS)
+    # Batch 2's four copies are unknown (some reached FCM, the others not): none is re-sent.
+    # Its messages go out in parallel, so which of them FCM took before the kill varies.
+    assert _tokens(0, BATCH) | _tokens(2 * BATCH, USERS) <= set(counts)
+    assert 2 <= len(set(counts) & _tokens(BATCH, 2 * BATCH)) < BATCH
     assert _statuses() == {"sent": USERS - BATCH, "unknown": BATCH}
     assert "push outcome unknown for 4 device copies" in caplog.text
