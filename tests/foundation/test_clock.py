@@ -68,3 +68,45 @@ def test_the_procfile_runs_this_clock_and_the_quick_worker():
     from workers.worker import HearthWorker
 
     assert HearthWorker.max_connection_wait_time <= 2
+
+
+def test_the_worker_starts_its_loop_again_after_a_redis_error(monkeypatch):
+    import redis
+    from rq import SimpleWorker
+    from rq.exceptions import StopRequested
+
+    from workers.worker import HearthWorker
+
+    ends = iter(
+        [
+            lambda: False,  # rq's loop quit on an error mid-job ("unhandled exception, quitting")
+            lambda: (_ for _ in ()).throw(redis.exceptions.ConnectionError("refused")),
+            lambda: True,  # ran again, then stopped on request
+        ]
+    )
+    runs: list[str] = []
+
+    def fake_work(self, burst=False, **kwargs):
+        runs.append("run")
+        result = next(ends)()
+        if runs.count("run") == 3:
+            self._stop_requested = True
+        return result
+
+    monkeypatch.setattr(SimpleWorker, "work", fake_work)
+    monkeypatch.setattr(HearthWorker, "_forget_registration", lambda self: runs.append("forget"))
+    monkeypatch.setattr("workers.worker.time.sleep", lambda s: runs.append(f"wait {s}"))
+    worker = HearthWorker(["hearth"], connection=fakeredis.FakeRedis())
+    assert worker.work() is True
+    assert runs == ["run", "forget", "wait 0.5", "run", "forget", "wait 1.0", "run"]
+
+    # A stop during the wait ends it; burst mode ends as rq's does.
+    def stop(seconds):
+        raise StopRequested()
+
+    monkeypatch.setattr("workers.worker.time.sleep", stop)
+    ends = iter([lambda: False])
+    runs.clear()
+    assert HearthWorker(["hearth"], connection=fakeredis.FakeRedis()).work() is False
+    ends = iter([lambda: False])
+    assert HearthWorker(["hearth"], connection=fakeredis.FakeRedis()).work(burst=True) is False
