@@ -178,6 +178,10 @@ class Config:
             "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",
             "RATELIMIT_ENABLED": self.RATELIMIT_ENABLED,
             "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
+            # A stopped or hung Redis must not hold (5 s) or fail (500) a request: short
+            # timeouts, and the request goes on unlimited, logged, while Redis is away.
+            "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+            "RATELIMIT_SWALLOW_ERRORS": True,
             # "10 per hour" means any 60 minutes, not 20 across a fixed window's edge.
             "RATELIMIT_STRATEGY": "moving-window",
             "RATELIMIT_HEADERS_ENABLED": True,

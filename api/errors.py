@@ -204,8 +204,57 @@ def handle_unexpected(error: Exception) -> Response:
     return problem(500, detail="Something went wrong on our side; it has been logged.")
 
 
+# How long a client waits before retrying when the database is unreachable: a restart or a
+# failover takes seconds, and a retry storm sooner would only slow it down.
+DATABASE_RETRY_AFTER = 5
+_PG_UNAVAILABLE = ("57P01", "57P02", "57P03")  # admin/crash shutdown, cannot connect now
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether error says the database cannot be reached (lost, refused, restarting), not a bug."""
+    from sqlalchemy import exc
+
+    if isinstance(error, exc.TimeoutError):
+        return True  # every pooled connection busy past pool_timeout
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, exc.OperationalError | exc.InterfaceError):
+        return False
+    orig = error.orig
+    if type(orig).__module__.startswith("sqlite3"):
+        return str(orig).lower().startswith(_SQLITE_UNAVAILABLE)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is None:
+        # psycopg: a refused connect or a connection closed under the query has no SQLSTATE.
+        return True
+    return sqlstate.startswith("08") or sqlstate in _PG_UNAVAILABLE
+
+
+def handle_database_error(error: Exception) -> Response:
+    """A database that cannot be reached answers 503 with Retry-After, logged in one line."""
+    if not database_unavailable(error):
+        return handle_unexpected(error)
+    orig = getattr(error, "orig", None) or error
+    # The driver's first line only: SQLAlchemy's own text carries the statement's parameters,
+    # which can be a user's words.
+    reason = (str(orig).strip().splitlines() or [""])[0][:200]
+    log.warning("database unavailable (%s): %s", type(orig).__name__, reason)
+    return problem(
+        503,
+        detail="The service is briefly unavailable; retry after the time in Retry-After.",
+        type_=PROBLEM_BASE + "unavailable",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+    )
+
+
 def register(app: Flask) -> None:
     """Bind the handlers; called after the smorest Api so these replace its own."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(SQLAlchemyError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

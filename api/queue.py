@@ -3,11 +3,17 @@
 With REDIS_URL set the queue is RQ on Redis; without it, RQ on an in-process fakeredis that
 the embedded worker thread (`flask serve`) drains. A Redis outage never fails a request: the
 rows stay pending and the clock's sweep enqueues them later.
+
+An enqueue runs inside the request, after its commit, so a stopped or hung Redis must not
+hold it: the connection's timeouts are short (ENQUEUE_TIMEOUT_SECONDS), and after a failure a
+breaker skips every enqueue for BREAKER_SECONDS instead of paying the timeout again.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 import fakeredis
@@ -21,6 +27,11 @@ log = logging.getLogger(__name__)
 
 DELIVER_JOB = "workers.delivery.deliver"
 
+# Redis answers in well under a millisecond; half a second is an outage, not a slow reply.
+ENQUEUE_TIMEOUT_SECONDS = 0.5
+# After a failed enqueue, skip enqueues this long: the sweep (workers/scheduler.py) covers them.
+BREAKER_SECONDS = 5.0
+
 
 class JobQueue:
     """The app's one queue and its Redis connection."""
@@ -28,29 +39,64 @@ class JobQueue:
     def __init__(self, config: Config) -> None:
         if config.REDIS_URL:
             self.connection: redis.Redis = redis.Redis.from_url(
-                config.REDIS_URL, socket_timeout=5, socket_connect_timeout=2
+                config.REDIS_URL,
+                socket_timeout=ENQUEUE_TIMEOUT_SECONDS,
+                socket_connect_timeout=ENQUEUE_TIMEOUT_SECONDS,
             )
         else:
             # One fake server per app: the app, its worker thread and its clock share it.
             self.connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
         self.queue = Queue(config.QUEUE_NAME, connection=self.connection)
+        self._lock = threading.Lock()
+        self._open_until = 0.0  # time.monotonic() before which enqueues are skipped
 
     def enqueue(self, job_name: str, *args: Any, **options: Any) -> bool:
-        """Enqueue a job; False (logged) when Redis is unreachable."""
+        """Enqueue a job; False (logged once per outage) when Redis is unreachable."""
+        if self.breaker_open():
+            return False
         try:
             self.queue.enqueue(job_name, *args, result_ttl=300, **options)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
-            log.warning("queue unreachable, %s left for the sweep: %s", job_name, exc)
+            self._trip(f"{job_name} left for the sweep: {exc}")
             return False
+        self._close()
         return True
 
     def ping(self) -> bool:
-        """Whether Redis answers."""
+        """Whether Redis answers (within the short timeout)."""
         try:
-            return bool(self.connection.ping())
+            ok = bool(self.connection.ping())
         except (redis.exceptions.RedisError, OSError):
             # Any Redis error (down, loading, misconfigured, wrong password) is "not ready".
             return False
+        if ok:
+            self._close()
+        return ok
+
+    def breaker_open(self) -> bool:
+        """Whether enqueues are skipped because Redis failed moments ago."""
+        return time.monotonic() < self._open_until
+
+    def reset_breaker(self) -> None:
+        """Close the breaker (tests that faked an outage end with it)."""
+        with self._lock:
+            self._open_until = 0.0
+
+    def _trip(self, reason: str) -> None:
+        with self._lock:
+            first = self._open_until == 0.0
+            self._open_until = time.monotonic() + BREAKER_SECONDS
+        if first:
+            # Once per outage: the breaker keeps the next ones from even trying.
+            log.warning(
+                "queue unreachable, enqueues skipped for %ss at a time: %s", BREAKER_SECONDS, reason
+            )
+
+    def _close(self) -> None:
+        if self._open_until:
+            with self._lock:
+                self._open_until = 0.0
+            log.info("queue reachable again")
 
 
 def get_queue() -> JobQueue:

@@ -6,10 +6,11 @@ from flask import Flask, Response
 
 
 def finish_response(response: Response) -> Response:
-    """Retry-After only on a 429; a 204 carries neither a body nor a content type."""
-    if response.status_code != 429:
+    """Retry-After only on a 429 or 503; a 204 carries neither a body nor a content type."""
+    if response.status_code not in (429, 503):
         # Flask-Limiter adds Retry-After (with its X-RateLimit-* headers) to every answer of a
-        # rate-limited route, a 201 included; API.md keeps it for the 429 that means "wait".
+        # rate-limited route, a 201 included; it belongs to the answers that mean "wait": a
+        # rate limit (429) and a database briefly out of reach (503, the fault-tolerance rule).
         response.headers.pop("Retry-After", None)
     if response.status_code == 204:
         # flask-smorest serialises the view's None as JSON; a 204 has no content to type.

@@ -170,6 +170,8 @@ def _empty_queue(app: Flask) -> None:
     # A test that took Redis down restores it itself.
     with contextlib.suppress(redis.exceptions.RedisError):
         app.extensions["hearth_queue"].connection.flushdb()
+    # ... and a faked outage leaves no open breaker behind for the next test's enqueues.
+    app.extensions["hearth_queue"].reset_breaker()
 
 
 @pytest.fixture

@@ -8,17 +8,23 @@ What each FCM answer does (issue 7, after FCM's error reference):
   (failed, unless a device already took it) and logged as an error.
 - THIRD_PARTY_AUTH_ERROR: the APNs / Web Push credentials in the Firebase console are wrong.
   That device's copy fails for good, logged loudly; other devices still get theirs.
-- QUOTA_EXCEEDED, UNAVAILABLE, INTERNAL (and timeouts, a refused OAuth token, anything
-  unknown): transient. Only the devices that failed are retried, after an exponential backoff
-  with jitter that is never shorter than FCM's Retry-After, at most MAX_ATTEMPTS runs.
+- QUOTA_EXCEEDED, UNAVAILABLE, INTERNAL (and a failed connect, a refused OAuth token, any
+  other answer): transient. Only the devices that failed are retried, after an exponential
+  backoff with jitter that is never shorter than FCM's Retry-After, at most MAX_ATTEMPTS runs.
+- No answer although the request may have reached FCM (a read timeout, a connection cut
+  mid-answer): the outcome is unknown, and that device is never sent it again.
 
 The retry state lives in the notification row (status pending, attempts, deliver_after,
 last_error), not in Redis, so it survives a lost queue or a killed worker; the clock's
 `enqueue_due` job (workers/maintenance.py) enqueues it when it is due.
 
-A notification ends `sent` when at least one device took it, else `failed` with the reason
-kept. A Delivery row per (notification, device) is written in the same commit as the batch's
-outcome, and a device with a Delivery row is never sent that notification again.
+At most once per device (issue 16; docs/push.md): FCM has no idempotency key, so a copy whose
+fate is unknown is never re-sent. A `sending` Delivery row per (notification, device) is
+committed BEFORE the send, and its answer (sent, failed, unknown; or the row deleted for a
+transient error, to be retried) right after; a device with any Delivery row is never sent
+that notification again. A run killed in between leaves `sending` rows, which the next run
+marks `unknown` (logged, counted) instead of sending them again. A notification ends `sent`
+when at least one device took it (or may have), else `failed` with the reason kept.
 """
 
 from __future__ import annotations
@@ -28,14 +34,16 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select
+from flask import current_app
+from sqlalchemy import BigInteger, and_, bindparam, delete, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.config import Config
 from api.db_utils import for_update_skip_locked
 from api.devices.models import Device
-from api.extensions import db
+from api.extensions import UTCDateTime, db
 from api.notifications import categories
 from api.notifications.models import (
     FAILED,
@@ -72,6 +80,12 @@ BACKOFF_CAP = timedelta(minutes=30)
 
 DROP_TOKEN_CODES = frozenset({UNREGISTERED, SENDER_ID_MISMATCH})
 
+# Delivery.status values of the at-most-once rule (besides sent and failed):
+# the attempt is committed before the send ...
+SENDING = "sending"
+# ... and it ends `unknown` when its answer was never learned (timeout, or the run died).
+UNKNOWN = "unknown"
+
 
 def deliver(notification_ids: list[int]) -> None:
     """Deliver each pending, due notification once; safe to run twice, or concurrently."""
@@ -107,17 +121,83 @@ class _Outcome:
     """What one run did for one notification."""
 
     took: int = 0
+    unknown: int = 0
     transient: list[PushResult] = field(default_factory=list)
     fatal: str | None = None
     reasons: list[str] = field(default_factory=list)
 
 
-def deliver_batch(session: Session, sender: PushSender, notification_ids: list[int]) -> None:
-    """Lock the batch's pending rows, send what is due, record every answer, commit once.
+@dataclass
+class _Attempt:
+    """One (notification, device) copy whose attempt is recorded before it is sent."""
 
-    The rows stay locked (FOR UPDATE SKIP LOCKED on PostgreSQL) until the commit, so two
-    workers never send the same notification at once; rows another worker holds are skipped.
+    delivery_id: int
+    notification_id: int
+    device: Device
+    message: PushMessage
+
+
+@dataclass
+class _Claim:
+    """What phase 1 committed: the attempts to send, and what each notification had before."""
+
+    attempts: list[_Attempt] = field(default_factory=list)
+    # notification id -> (its deliver_after before the lease, device id -> earlier status)
+    before: dict[int, tuple[datetime, dict[int, str]]] = field(default_factory=dict)
+
+
+def send_lease(config: Config) -> timedelta:
+    """How long a run may take to send a batch and record it before its rows are due again.
+
+    A send is bounded by the HTTP timeout: a connect try, one connect retry, the read, and as
+    much again for the OAuth token. Only a dead (or hung past this) run lets it run out.
     """
+    return timedelta(seconds=6 * config.FCM_TIMEOUT_SECONDS + 10)
+
+
+def deliver_batch(
+    session: Session,
+    sender: PushSender,
+    notification_ids: list[int],
+    lease: timedelta | None = None,
+) -> None:
+    """Deliver what is due of the batch, in three steps: claim, send, record.
+
+    1. Lock the batch's pending rows (FOR UPDATE SKIP LOCKED), settle what needs no send
+       (switched off, held for quiet hours, no device left), write one `sending` Delivery per
+       device about to be sent, push the rows' deliver_after past a lease, and COMMIT.
+    2. Send, holding no lock and no transaction.
+    3. Lock the rows again, record each device's answer, settle each notification, COMMIT.
+
+    A run that dies between 1 and 3 (SIGKILL, a failed COMMIT) leaves `sending` rows: when
+    the lease is over the next run marks them `unknown` and never sends those devices that
+    notification again (at most once per device, docs/push.md).
+    """
+    if lease is None:
+        lease = send_lease(current_app.extensions["hearth_config"])
+    claim = _claim(session, notification_ids, lease)
+    if not claim.attempts:
+        return
+    try:
+        results = sender.send([a.message for a in claim.attempts])
+        if len(results) != len(claim.attempts):
+            raise RuntimeError(
+                f"sender answered {len(results)} results for {len(claim.attempts)} messages"
+            )
+    except Exception:
+        # Whatever reached FCM is unknown: the `sending` rows stay, the lease settles them.
+        log.exception("push batch of %d messages failed mid-send", len(claim.attempts))
+        raise
+    try:
+        _record(session, claim, results)
+    except Exception:
+        session.rollback()
+        raise
+
+
+def _claim(session: Session, notification_ids: list[int], lease: timedelta) -> _Claim:
+    """Step 1: settle what needs no send, record the attempts about to be made, commit."""
+    claim = _Claim()
     rows = list(
         session.scalars(
             select(Notification)
@@ -130,7 +210,7 @@ def deliver_batch(session: Session, sender: PushSender, notification_ids: list[i
     due = [n for n in rows if n.deliver_after <= moment]
     if not due:
         session.rollback()  # nothing due: the clock enqueues the rest when it is
-        return
+        return claim
     users = {
         u.id: u
         for u in session.scalars(select(User).where(User.id.in_({n.recipient_id for n in due})))
@@ -140,7 +220,7 @@ def deliver_batch(session: Session, sender: PushSender, notification_ids: list[i
         recipient = users.get(notification.recipient_id)
         category = categories.get(notification.category)
         if recipient is None:
-            continue
+            continue  # erased meanwhile: its notifications go with it
         if not getattr(recipient, f"notify_{category.preference}"):
             _finish(notification, SUPPRESSED, f"{category.preference} switched off", moment)
             continue
@@ -150,42 +230,9 @@ def deliver_batch(session: Session, sender: PushSender, notification_ids: list[i
             continue
         sendable.append((notification, category))
     if sendable:
-        _push(session, sender, sendable, moment)
-        _forget_what_vanished(session)
+        _plan(session, sendable, moment, lease, claim)
     session.commit()
-
-
-def _forget_what_vanished(session: Session) -> None:
-    """Drop the records of devices and notifications deleted while FCM was answering.
-
-    A device signed out, or an account erased, during the send: its Delivery row would break a
-    foreign key and the notification's update would hit no row, failing the whole batch (and
-    retrying pushes that were already sent). What vanished needs no record; the rest commits.
-    """
-    with session.no_autoflush:  # the check must run before our own writes are flushed
-        deliveries = [o for o in session.new if isinstance(o, Delivery)]
-        notifications = [o for o in session.dirty if isinstance(o, Notification)]
-        device_ids = {d.device_id for d in deliveries}
-        notification_ids = {n.id for n in notifications} | {d.notification_id for d in deliveries}
-        live_devices = set(
-            session.scalars(select(Device.id).where(Device.id.in_(device_ids)))
-            if device_ids
-            else ()
-        )
-        live_notifications = set(
-            session.scalars(select(Notification.id).where(Notification.id.in_(notification_ids)))
-            if notification_ids
-            else ()
-        )
-    for delivery in deliveries:
-        if delivery.device_id not in live_devices or (
-            delivery.notification_id not in live_notifications
-        ):
-            session.expunge(delivery)
-    for notification in notifications:
-        if notification.id not in live_notifications:
-            log.info("notification %s vanished during delivery (account erased)", notification.id)
-            session.expunge(notification)
+    return claim
 
 
 def _quiet_hours_end(
@@ -200,12 +247,14 @@ def _quiet_hours_end(
     )
 
 
-def _push(
+def _plan(
     session: Session,
-    sender: PushSender,
     sendable: list[tuple[Notification, categories.Category]],
     moment: datetime,
+    lease: timedelta,
+    claim: _Claim,
 ) -> None:
+    """Write a `sending` Delivery for every device each notification still owes; lease them."""
     ids = [n.id for n, _ in sendable]
     devices: dict[int, list[Device]] = {}
     recipient_ids = {n.recipient_id for n, _ in sendable}
@@ -213,38 +262,122 @@ def _push(
         select(Device).where(Device.user_id.in_(recipient_ids)).order_by(Device.id)
     ):
         devices.setdefault(device.user_id, []).append(device)
-    # Every device that already has this notification's answer: never sent it again.
+    # Every device that already has this notification's answer, or an attempt: never sent again.
     done: dict[int, dict[int, str]] = {}
-    for notification_id, device_id, status in session.execute(
-        select(Delivery.notification_id, Delivery.device_id, Delivery.status).where(
+    abandoned: list[int] = []
+    for delivery_id, notification_id, device_id, status in session.execute(
+        select(Delivery.id, Delivery.notification_id, Delivery.device_id, Delivery.status).where(
             Delivery.notification_id.in_(ids)
         )
     ):
+        if status == SENDING:
+            # A run claimed it and never recorded the answer (it died, or its COMMIT failed):
+            # its lease is over, as the row is due again. FCM may have taken it.
+            abandoned.append(delivery_id)
+            status = UNKNOWN
         done.setdefault(notification_id, {})[device_id] = status
+    if abandoned:
+        session.execute(update(Delivery).where(Delivery.id.in_(abandoned)).values(status=UNKNOWN))
+        count_unknown(len(abandoned), "the run that sent them ended before recording the answer")
 
-    plan: list[tuple[Notification, Device]] = []
-    messages: list[PushMessage] = []
+    wanted: list[tuple[Notification, categories.Category, Device]] = []
     for notification, category in sendable:
         answered = done.get(notification.id, {})
         remaining = [d for d in devices.get(notification.recipient_id, []) if d.id not in answered]
         if not remaining:
             _finish_without_sending(notification, answered, moment)
             continue
-        for device in remaining:
-            plan.append((notification, device))
-            messages.append(_message(notification, category, device))
-    if not messages:
+        wanted.extend((notification, category, device) for device in remaining)
+    if not wanted:
         return
+    delivery_ids = _insert_attempts(session, [(n.id, d.id) for n, _, d in wanted])
+    leased: set[int] = set()
+    for notification, category, device in wanted:
+        delivery_id = delivery_ids.get((notification.id, device.id))
+        if delivery_id is None:
+            continue  # the device was deleted meanwhile (or another run holds its attempt)
+        claim.attempts.append(
+            _Attempt(delivery_id, notification.id, device, _message(notification, category, device))
+        )
+        if notification.id not in leased:
+            leased.add(notification.id)
+            claim.before[notification.id] = (
+                notification.deliver_after,
+                done.get(notification.id, {}),
+            )
+            # Not due again (sweep, enqueue_due, a duplicate job) until the lease is over.
+            notification.deliver_after = moment + lease
+    for notification, _ in sendable:
+        if notification.id not in leased and notification.status == PENDING:
+            _finish_without_sending(notification, done.get(notification.id, {}), moment)
 
-    results = sender.send(messages)
-    if len(results) != len(messages):
-        raise RuntimeError(f"sender answered {len(results)} results for {len(messages)} messages")
 
+def _insert_attempts(session: Session, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Insert a `sending` Delivery per (notification, device) pair; their ids by pair.
+
+    INSERT ... SELECT from devices: a device deleted since it was read is simply left out,
+    and ON CONFLICT DO NOTHING leaves out a pair that already has a row.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    created = now()
+    ids: dict[tuple[int, int], int] = {}
+    by_notification: dict[int, list[int]] = {}
+    for notification_id, device_id in pairs:
+        by_notification.setdefault(notification_id, []).append(device_id)
+    for notification_id, device_ids in by_notification.items():
+        source = select(
+            literal(notification_id, BigInteger).label("notification_id"),
+            Device.id,
+            literal(SENDING).label("status"),
+            literal(created, UTCDateTime()).label("created_at"),
+        ).where(Device.id.in_(device_ids))
+        stmt = (
+            dialect.insert(Delivery)
+            .from_select(["notification_id", "device_id", "status", "created_at"], source)
+            .on_conflict_do_nothing(index_elements=["notification_id", "device_id"])
+            .returning(Delivery.id, Delivery.device_id)
+        )
+        for delivery_id, device_id in session.execute(stmt):
+            ids[(notification_id, device_id)] = delivery_id
+    return ids
+
+
+def _record(session: Session, claim: _Claim, results: list[PushResult]) -> None:
+    """Step 3: lock the rows again, record each device's answer, settle each notification."""
+    moment = now()
+    rows = {
+        n.id: n
+        for n in session.scalars(
+            select(Notification)
+            .where(Notification.id.in_(claim.before))
+            .order_by(Notification.id)
+            .with_for_update()
+        )
+    }
     outcomes: dict[int, _Outcome] = {}
+    updates: list[dict[str, object]] = []
+    forget: list[int] = []
     dropped: list[tuple[int, str]] = []
-    for (notification, device), result in zip(plan, results, strict=True):
-        outcome = outcomes.setdefault(notification.id, _Outcome())
-        _apply(session, notification, device, result, outcome, dropped)
+    for attempt, result in zip(claim.attempts, results, strict=True):
+        outcome = outcomes.setdefault(attempt.notification_id, _Outcome())
+        _apply(attempt, result, outcome, updates, forget, dropped)
+    if updates:
+        table = Delivery.__table__
+        # One statement per answer, by id: a row deleted meanwhile (its device or its
+        # notification is gone) matches nothing and is skipped.
+        session.execute(
+            table.update()
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                status=bindparam("b_status"),
+                fcm_message_id=bindparam("b_message_id"),
+                error=bindparam("b_error"),
+            ),
+            updates,
+        )
+    if forget:
+        # Transient failures: FCM did not take it, so the retry may send that device again.
+        session.execute(delete(Delivery).where(Delivery.id.in_(forget)))
     if dropped:
         # Match the token too: a phone that re-registered meanwhile keeps its new token.
         session.execute(
@@ -252,46 +385,74 @@ def _push(
                 or_(*(and_(Device.id == i, Device.token == t) for i, t in dropped))
             )
         )
-    for notification, _ in sendable:
-        outcome = outcomes.get(notification.id)
-        if outcome is not None:
-            _settle(notification, done.get(notification.id, {}), outcome, moment)
+    unknown = sum(o.unknown for o in outcomes.values())
+    if unknown:
+        count_unknown(unknown, "FCM did not answer in time")
+    for notification_id, outcome in outcomes.items():
+        notification = rows.get(notification_id)
+        if notification is None or notification.status != PENDING:
+            continue  # deleted meanwhile, or settled by a run that came after the lease
+        deliver_after, answered = claim.before[notification_id]
+        notification.deliver_after = deliver_after
+        _settle(notification, answered, outcome, moment)
+    session.commit()
+
+
+def count_unknown(count: int, why: str) -> None:
+    """Count pushes whose outcome is unknown: logged here, and kept as `unknown` deliveries."""
+    log.warning(
+        "push outcome unknown for %d device copies (%s); not re-sent (at most once per device)",
+        count,
+        why,
+    )
 
 
 def _apply(
-    session: Session,
-    notification: Notification,
-    device: Device,
+    attempt: _Attempt,
     result: PushResult,
     outcome: _Outcome,
+    updates: list[dict[str, object]],
+    forget: list[int],
     dropped: list[tuple[int, str]],
 ) -> None:
     """Record one device's answer."""
     code = result.error_code or "UNKNOWN"
+    device = attempt.device
+
+    def record(status: str, message_id: str | None = None, error: str | None = None) -> None:
+        updates.append(
+            {
+                "b_id": attempt.delivery_id,
+                "b_status": status,
+                "b_message_id": (message_id or "")[:200] or None,
+                "b_error": error[:200] if error else None,
+            }
+        )
+
     if result.ok:
         outcome.took += 1
-        session.add(
-            Delivery(
-                notification_id=notification.id,
-                device_id=device.id,
-                status=SENT,
-                fcm_message_id=(result.message_id or "")[:200] or None,
-            )
-        )
+        record(SENT, message_id=result.message_id)
+    elif result.outcome_unknown:
+        # The request may have reached FCM (a read timeout, a connection cut mid-answer):
+        # resending could double it on the phone, so this device is not sent it again.
+        outcome.unknown += 1
+        outcome.reasons.append(code)
+        record(UNKNOWN, error=result.detail or code)
     elif code in DROP_TOKEN_CODES or (code == INVALID_ARGUMENT and result.invalid_token):
         log.info("device %s dropped: FCM said %s", device.id, code)
         dropped.append((device.id, device.token))
         outcome.reasons.append(code)
+        forget.append(attempt.delivery_id)
     elif code == INVALID_ARGUMENT:
         # The same payload goes to every device: FCM refusing it is our bug, not theirs.
         log.error(
             "BUG: FCM refused notification %s (%s) as INVALID_ARGUMENT: %s",
-            notification.id,
-            notification.category,
+            attempt.notification_id,
+            attempt.message.category,
             result.detail,
         )
         outcome.fatal = result.detail or code
-        session.add(_failed_delivery(notification, device, result))
+        record(FAILED, error=result.detail or code)
     elif code == THIRD_PARTY_AUTH_ERROR:
         log.critical(
             "FCM THIRD_PARTY_AUTH_ERROR for device %s (%s): the APNs key / Web Push "
@@ -301,19 +462,11 @@ def _apply(
             result.detail,
         )
         outcome.reasons.append(code)
-        session.add(_failed_delivery(notification, device, result))
+        record(FAILED, error=result.detail or code)
     else:
         outcome.transient.append(result)
         outcome.reasons.append(code)
-
-
-def _failed_delivery(notification: Notification, device: Device, result: PushResult) -> Delivery:
-    return Delivery(
-        notification_id=notification.id,
-        device_id=device.id,
-        status=FAILED,
-        error=(result.detail or result.error_code or "UNKNOWN")[:200],
-    )
+        forget.append(attempt.delivery_id)
 
 
 def _settle(
@@ -321,9 +474,11 @@ def _settle(
 ) -> None:
     """The notification's status after this run: sent, failed, or pending a retry."""
     notification.attempts += 1
-    took_before = any(status == SENT for status in answered.values())
-    took = took_before or outcome.took > 0
-    if outcome.took and notification.sent_at is None:
+    # A copy whose outcome is unknown most likely reached the phone (FCM took it, the
+    # answer was lost): it counts as taken, and is never sent again.
+    took_before = any(status in (SENT, UNKNOWN) for status in answered.values())
+    took = took_before or outcome.took > 0 or outcome.unknown > 0
+    if (outcome.took or outcome.unknown) and notification.sent_at is None:
         notification.sent_at = moment
     reason = ", ".join(sorted(set(outcome.reasons))) or None
     if outcome.fatal is not None:
@@ -357,6 +512,8 @@ def _finish_without_sending(
 ) -> None:
     if any(status == SENT for status in answered.values()):
         _finish(notification, SENT, notification.last_error, moment)
+    elif UNKNOWN in answered.values():
+        _finish(notification, SENT, "outcome unknown: the answer from FCM was lost", moment)
     elif answered:
         _finish(notification, FAILED, notification.last_error or "no device took it", moment)
     elif notification.attempts:

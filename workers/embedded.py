@@ -17,11 +17,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import SimpleWorker
-from rq.cron import CronScheduler
 from rq.timeouts import TimerDeathPenalty
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from api.queue import JobQueue
+from workers import clock
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +73,8 @@ def _work(app: Flask, job_queue: JobQueue, stop: threading.Event) -> None:
 
 
 def _clock(job_queue: JobQueue, stop: threading.Event) -> None:
-    scheduler = CronScheduler(connection=job_queue.connection, logging_level="WARNING")
-    scheduler.load_config_from_file("workers.cron")
-    while not stop.is_set():
-        try:
-            scheduler.enqueue_jobs()
-        except Exception:
-            log.exception("embedded clock failed to enqueue")
-        stop.wait(max(0.5, min(scheduler.calculate_sleep_interval(), 5.0)))
+    # The same outage-proof loop as the production clock (python -m workers.clock).
+    clock.run(job_queue.connection, stop)
 
 
 @click.command("serve")

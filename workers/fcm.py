@@ -25,6 +25,7 @@ from workers.push import (
     THIRD_PARTY_AUTH_ERROR,
     UNAUTHENTICATED,
     UNAVAILABLE,
+    UNKNOWN_OUTCOME,
     UNREGISTERED,
     PushMessage,
     PushResult,
@@ -72,13 +73,28 @@ class FirebaseSender:
             fcm_messages = [to_fcm_message(m, moment) for m in chunk]
             try:
                 self._fresh_credential(app)
-                batch = messaging.send_each(fcm_messages, app=app)
             except Exception as error:
-                # Nothing reached FCM (e.g. the OAuth token could not be fetched): every
+                # Nothing reached FCM (the OAuth token could not be fetched): every
                 # message of the batch is retried later like any transient failure.
                 log.exception("FCM batch of %d failed before sending", len(chunk))
                 results.extend(
                     PushResult(m.device_id, ok=False, error_code=UNAVAILABLE, detail=str(error))
+                    for m in chunk
+                )
+                continue
+            try:
+                batch = messaging.send_each(fcm_messages, app=app)
+            except Exception as error:
+                # send_each answers per message; failing whole, some may have gone out.
+                log.exception("FCM send_each of %d messages failed", len(chunk))
+                results.extend(
+                    PushResult(
+                        m.device_id,
+                        ok=False,
+                        error_code=UNKNOWN_OUTCOME,
+                        detail=f"send_each failed: {type(error).__name__}",
+                        outcome_unknown=True,
+                    )
                     for m in chunk
                 )
                 continue
@@ -207,7 +223,31 @@ def to_push_result(m: PushMessage, response: Any, moment: datetime) -> PushResul
         retry_after=retry_after(error, moment),
         detail=f"{code}: {error}"[:300],
         invalid_token=code == INVALID_ARGUMENT and _blames_token(error),
+        outcome_unknown=outcome_unknown(error),
     )
+
+
+def outcome_unknown(error: BaseException) -> bool:
+    """Whether FCM may have taken the message although no answer came back.
+
+    An HTTP answer is a known outcome, and so is a failed connect (nothing was sent). A read
+    timeout, or a connection reset or closed after the request went out, is not: FCM may
+    have delivered it, so it must not be sent again.
+    """
+    import requests
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+    if getattr(error, "http_response", None) is not None:
+        return False
+    cause = getattr(error, "cause", None) or error.__cause__
+    if cause is None:
+        return False  # raised by firebase-admin itself, before any request
+    if isinstance(cause, requests.exceptions.ConnectTimeout):
+        return False
+    if isinstance(cause, requests.exceptions.ConnectionError):
+        reason = getattr(cause.args[0], "reason", None) if cause.args else None
+        return not isinstance(reason, NewConnectionError | ConnectTimeoutError)
+    return isinstance(cause, requests.exceptions.RequestException)
 
 
 def error_code(error: BaseException) -> str:

@@ -29,7 +29,7 @@ def enqueue_due() -> int:
 
     These are retries (the delivery job set deliver_after after a transient FCM error) and
     pushes held for quiet hours or written for later. Nothing else enqueues them when they
-    fall due; once they are a minute overdue, sweep_pending takes over.
+    fall due; once they are SWEEP_AFTER overdue, sweep_pending takes over.
     """
     return enqueue_pending(
         lambda moment: [

@@ -21,6 +21,7 @@ UNAVAILABLE = "UNAVAILABLE"
 INTERNAL = "INTERNAL"
 THIRD_PARTY_AUTH_ERROR = "THIRD_PARTY_AUTH_ERROR"
 UNAUTHENTICATED = "UNAUTHENTICATED"  # FCM refused our own OAuth access token
+UNKNOWN_OUTCOME = "UNKNOWN_OUTCOME"  # no answer, and the request may have reached FCM
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ class PushResult:
     detail: str | None = None
     # INVALID_ARGUMENT blamed on the registration token (delete it), not on the message.
     invalid_token: bool = False
+    # No answer, yet the request may have reached FCM (read timeout, connection cut after
+    # sending): FCM may have taken it, so it is never sent again (at most once per device).
+    outcome_unknown: bool = False
 
 
 class PushSender(Protocol):

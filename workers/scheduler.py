@@ -17,12 +17,14 @@ from workers.app import job_app
 
 log = logging.getLogger(__name__)
 
-SWEEP_AFTER = timedelta(minutes=1)
+# Overdue this long, a pending row lost its enqueue (Redis was down, or a worker died): short,
+# so delivery resumes within seconds of Redis coming back; a duplicate enqueue is harmless.
+SWEEP_AFTER = timedelta(seconds=10)
 SWEEP_BATCH = 500
 
 
 def sweep_pending() -> int:
-    """Re-enqueue notifications still pending a minute after they became due; returns how many.
+    """Re-enqueue notifications still pending SWEEP_AFTER after they became due; returns how many.
 
     They are rows whose enqueue was lost (Redis down at commit) or whose worker died. The
     delivery job skips anything already sent, so a duplicate enqueue is harmless.

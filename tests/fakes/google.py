@@ -38,6 +38,9 @@ from cryptography.x509.oid import NameOID
 
 PROJECT_ID = "hearth-test"
 CERT_PATH = "/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
+# The fake's own remote control (GET: recorded sends; POST: scripts), for a fake in its own
+# process; not a Google endpoint.
+CONTROL_PATH = "/_fake/control"
 ID_TOKEN_ISSUER_PREFIX = "https://securetoken.google.com/"
 FCM_SCOPES = {
     "https://www.googleapis.com/auth/firebase.messaging",
@@ -166,6 +169,7 @@ class FcmRequest:
     status: int
     error_code: str | None
     message_id: str | None
+    at: float = field(default_factory=time.time)  # when it was answered (recorded)
 
     @property
     def message(self) -> dict[str, Any]:
@@ -234,6 +238,7 @@ class FakeGoogle:
             self._next_calls: list[Answer] = []
             self._access_tokens: set[str] = getattr(self, "_access_tokens", set())
             self.fail_token_endpoint: str | None = None
+            self.in_flight = 0
             # Called with the number of messages taken so far, as each send arrives.
             self.on_send: Callable[[int], None] | None = None
             self.hold: threading.Event | None = None
@@ -374,6 +379,37 @@ class FakeGoogle:
                         return answer
                     queue.pop(0)
         return None
+
+    # ---- remote control (the fake in its own process: bench/, tests/faults/) ------------------
+
+    def control(self, command: dict[str, Any]) -> None:
+        """Apply a command posted to CONTROL_PATH: reset, latency_seconds, answer_next_calls."""
+        if command.get("reset"):
+            self.reset()
+        if "latency_seconds" in command:
+            self.latency_seconds = float(command["latency_seconds"])
+        script = command.get("answer_next_calls")
+        if script:
+            self.answer_next_calls(
+                script["code"], times=int(script["times"]), retry_after=script.get("retry_after")
+            )
+
+    def control_state(self) -> dict[str, Any]:
+        """What GET CONTROL_PATH answers: sends in flight and every recorded send, in short."""
+        with self._lock:
+            return {
+                "in_flight": self.in_flight,
+                "requests": [
+                    {
+                        "token": r.token,
+                        "status": r.status,
+                        "error_code": r.error_code,
+                        "notification_id": r.data.get("notification_id"),
+                        "at": r.at,
+                    }
+                    for r in self.requests
+                ],
+            }
 
     # ---- what was received -------------------------------------------------------------------
 
@@ -578,6 +614,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length)
 
     def do_GET(self) -> None:
+        if self.path.split("?")[0] == CONTROL_PATH:
+            self._reply(200, self.fake.control_state())
+            return
         if self.path.split("?")[0] == CERT_PATH:
             with self.fake._lock:
                 self.fake.cert_fetches += 1
@@ -594,6 +633,10 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._body()
         if path == "/token":
             self._token(raw)
+            return
+        if path == CONTROL_PATH:
+            self.fake.control(json.loads(raw or b"{}"))
+            self._reply(200, {"ok": True})
             return
         match = re.fullmatch(r"/v1/projects/([^/]+)/messages:send", path)
         if match:
@@ -665,6 +708,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(200, {"access_token": access_token, "expires_in": 3599, "token_type": "Bearer"})
 
     def _send(self, project: str, raw: bytes) -> None:
+        fake = self.fake
+        with fake._lock:
+            fake.in_flight += 1
+        try:
+            self._send_counted(project, raw)
+        finally:
+            with fake._lock:
+                fake.in_flight -= 1
+
+    def _send_counted(self, project: str, raw: bytes) -> None:
         fake = self.fake
         if fake.on_send is not None:
             fake.on_send(fake.accepted_count)

@@ -397,7 +397,7 @@ def test_quiet_hours_hold_partner_pushes_until_they_end_but_not_reminders(
 
     clock.set(datetime(2026, 3, 11, 5, 59, tzinfo=UTC))
     assert maintenance.enqueue_due() == 0
-    clock.set(datetime(2026, 3, 11, 6, 0, 10, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 11, 6, 0, 5, tzinfo=UTC))
     assert maintenance.enqueue_due() == 1
     run_firebase_jobs()
     assert row(checkin).status == "sent"
@@ -422,12 +422,13 @@ def test_redis_down_at_enqueue_is_delivered_later_by_the_sweep(
     monkeypatch.setattr(job_queue.queue, "enqueue", down)
     notification_id = write(alex.id)  # the user's action commits although Redis is down
     monkeypatch.undo()
+    job_queue.reset_breaker()  # Redis is back, and the breaker's few seconds are over
     assert run_firebase_jobs() == 0
     assert row(notification_id).status == "pending" and fake_google.requests == []
 
-    clock.advance(seconds=30)
-    assert sweep_pending() == 0  # not yet a minute overdue
-    clock.advance(seconds=31)
+    clock.advance(seconds=5)
+    assert sweep_pending() == 0  # not yet SWEEP_AFTER (10 s) overdue
+    clock.advance(seconds=6)
     assert sweep_pending() == 1
     run_firebase_jobs()
 
@@ -470,7 +471,8 @@ def test_clock_registers_the_delivery_jobs() -> None:
     jobs = {f"{j.func.__module__}.{j.func.__name__}": j for j in scheduler.get_jobs()}
     assert jobs["workers.maintenance.enqueue_due"].interval == 15
     assert jobs["workers.maintenance.prune_stale_devices"].cron == "17 3 * * *"
-    assert "workers.scheduler.sweep_pending" in jobs
+    # Every 10 s, for rows 10 s overdue: delivered within 30 s of Redis coming back.
+    assert jobs["workers.scheduler.sweep_pending"].interval == 10
 
 
 # ---- backoff ---------------------------------------------------------------------------------
