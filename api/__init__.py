@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from flask import Flask, request
@@ -19,11 +18,11 @@ def create_app(config: Config | None = None) -> Flask:
     """The app factory: config validated, extensions bound, blueprints registered."""
     config = config or Config.from_env()
     config.validate()
-    logging.basicConfig(
-        level=config.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Alembic announces each of its plugins at INFO on every `flask` command: noise.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from api.observability.logs import configure_logging
+    from api.observability.sentry import init_sentry
+
+    configure_logging(level=config.LOG_LEVEL, log_format=config.log_format, process_kind="web")
+    init_sentry(dsn=config.SENTRY_DSN, environment=config.APP_ENV, process_kind="web")
 
     app = Flask(__name__, instance_path=str(_instance_path()))
     app.config.update(config.flask_settings())
@@ -46,6 +45,7 @@ def create_app(config: Config | None = None) -> Flask:
     from api.extensions import db, limiter, migrate
     from api.fields import WallTime
     from api.ids import RowIdConverter
+    from api.observability import web as observability
     from api.queue import JobQueue
 
     # Before any blueprint: every `<int:...>` of every route is a bounded row id.
@@ -57,6 +57,8 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
     errors.register(app)
     app.extensions["hearth_queue"] = JobQueue(config)
+    # Before the blueprints' hooks: the request id exists before auth logs anything.
+    observability.init_app(app)
 
     with app.app_context():
         if config.is_sqlite:
@@ -78,6 +80,7 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
     from api.content.cli import content_cli
     from api.devices.routes import blp as devices
     from api.notifications.routes import blp as notifications
+    from api.observability.web import skip_preflight_auth
     from api.pairing.routes import couple, invites
     from api.rituals.routes import blp as rituals
     from api.rituals.routes import templates_blp as ritual_templates
@@ -104,6 +107,8 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
     @app.before_request
     def _guard() -> None:
         if request.path.startswith("/v1"):
+            if app.extensions["hearth_config"].cors_origins and skip_preflight_auth():
+                return  # a browser's CORS preflight carries no token; flask-cors answers it
             _require_json_body()
             authenticate()
 

@@ -197,10 +197,22 @@ def handle_http_exception(error: HTTPException) -> Response:
     )
 
 
+def record_unhandled(error: Exception) -> None:
+    """Hand an unhandled error to the request's log line and to Sentry (when configured)."""
+    import sentry_sdk
+
+    from api.observability.web import record_unhandled as keep_for_log_line
+
+    keep_for_log_line(error)
+    sentry_sdk.capture_exception(error)
+
+
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
-    log.exception("unhandled error")
+    # One log line with the request's context and the traceback (the access line), and Sentry;
+    # the client gets no detail of it.
+    record_unhandled(error)
     return problem(500, detail="Something went wrong on our side; it has been logged.")
 
 
