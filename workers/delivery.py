@@ -46,6 +46,7 @@ from api.notifications.models import (
     Notification,
 )
 from api.notifications.quiet_hours import quiet_until
+from api.observability.metrics import PUSH_DELIVERIES
 from api.users.models import User
 from workers.app import job_app
 from workers.push import (
@@ -79,6 +80,7 @@ def deliver(notification_ids: list[int]) -> None:
         config: Config = app.extensions["hearth_config"]
         sender = get_sender(config)
         ids = sorted(set(notification_ids))
+        log.info("delivering %d notification(s): %s", len(ids), ids[:20])
         try:
             for start in range(0, len(ids), BATCH_SIZE):
                 deliver_batch(db.session, sender, ids[start : start + BATCH_SIZE])
@@ -141,6 +143,7 @@ def deliver_batch(session: Session, sender: PushSender, notification_ids: list[i
         if recipient is None:
             continue
         if not getattr(recipient, f"notify_{category.preference}"):
+            PUSH_DELIVERIES.labels(notification.category, "suppressed").inc()
             _finish(notification, SUPPRESSED, f"{category.preference} switched off", moment)
             continue
         held_until = _quiet_hours_end(recipient, category, moment)
@@ -233,6 +236,7 @@ def _apply(
 ) -> None:
     """Record one device's answer."""
     code = result.error_code or "UNKNOWN"
+    PUSH_DELIVERIES.labels(notification.category, _outcome_label(result, code)).inc()
     if result.ok:
         outcome.took += 1
         session.add(
@@ -270,6 +274,19 @@ def _apply(
     else:
         outcome.transient.append(result)
         outcome.reasons.append(code)
+
+
+def _outcome_label(result: PushResult, code: str) -> str:
+    """The hearth_push_deliveries_total outcome of one device's answer."""
+    if result.ok:
+        return "sent"
+    if code in DROP_TOKEN_CODES or (code == INVALID_ARGUMENT and result.invalid_token):
+        return "token_dropped"
+    if code == INVALID_ARGUMENT:
+        return "rejected"
+    if code == THIRD_PARTY_AUTH_ERROR:
+        return "auth_error"
+    return "transient"
 
 
 def _failed_delivery(notification: Notification, device: Device, result: PushResult) -> Delivery:
@@ -328,6 +345,7 @@ def _finish_without_sending(
         # Every device it was tried on has since been dropped (e.g. unregistered).
         _finish(notification, FAILED, notification.last_error or "no device left", moment)
     else:
+        PUSH_DELIVERIES.labels(notification.category, "suppressed").inc()
         _finish(notification, SUPPRESSED, "no registered device", moment)
 
 
@@ -347,6 +365,8 @@ def _message(
         collapse_key=notification.collapse_key if category.collapsible else None,
         ttl_seconds=notification.ttl_seconds if category.collapsible else None,
         priority=category.priority,
+        notification_id=notification.id,
+        recipient_id=notification.recipient_id,
     )
 
 

@@ -121,20 +121,39 @@ class _DropWerkzeugAccessLines(logging.Filter):
         return not (isinstance(message, str) and message.endswith('"%s" %s %s\n'))
 
 
-class _ClockRoutineAtDebug(logging.Filter):
-    """`rq cron` announces every enqueue (every 15-30 s) at INFO: routine, so DEBUG."""
+class RoutineAtDebug(logging.Filter):
+    """Demote a logger's routine INFO lines (matched by their format string) to DEBUG.
+
+    `rq cron` announces every enqueue and `rq worker` writes three lines per job, every 15-30 s
+    for the clock's jobs: routine. Hearth's jobs log at INFO what they did, with their job id.
+    """
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.prefixes = prefixes
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.INFO and str(record.msg).startswith("Enqueued job"):
+        if record.levelno == logging.INFO and str(record.msg).startswith(self.prefixes):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
             return logging.getLogger().isEnabledFor(logging.DEBUG)
         return True
 
 
+ROUTINE_LINES = {
+    "rq.cron": ("Enqueued job",),
+    "rq.worker": (
+        "Worker %s: %s: %s",  # job started (with or without its description), "Job OK"
+        "Successfully completed ",
+        "Worker %s: job %s result ",
+    ),
+}
+
+
 def configure_logging(*, level: str, log_format: str, process_kind: str) -> None:
     """Route every logger through one stderr handler in log_format; idempotent per process."""
     global _process_kind
-    _process_kind = process_kind
+    # The first caller names the process: a worker's jobs build the app (create_app says "web").
+    _process_kind = _process_kind or process_kind
     root = logging.getLogger()
     root.setLevel(level)
     handler = next((h for h in root.handlers if h.get_name() == _HANDLER_NAME), None)
@@ -151,8 +170,9 @@ def configure_logging(*, level: str, log_format: str, process_kind: str) -> None
         for own in list(logger.handlers):
             logger.removeHandler(own)
         logger.propagate = True
-    if not _has_filter("rq.cron", _ClockRoutineAtDebug):
-        logging.getLogger("rq.cron").addFilter(_ClockRoutineAtDebug())
+    for name, prefixes in ROUTINE_LINES.items():
+        if not _has_filter(name, RoutineAtDebug):
+            logging.getLogger(name).addFilter(RoutineAtDebug(prefixes))
     if not _has_filter("werkzeug", _DropWerkzeugAccessLines):
         logging.getLogger("werkzeug").addFilter(_DropWerkzeugAccessLines())
     # Alembic announces each of its plugins at INFO on every `flask` command: noise.

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from api.db_utils import for_update_skip_locked
 from api.notifications.service import notify
+from api.observability.metrics import REMINDER_LAG
 from api.pairing.models import Couple
 from api.rituals.models import Ritual
 from api.rituals.schedule import occurrence_local_date, zone
@@ -113,6 +114,7 @@ def _remind_or_skip(
     moment: datetime,
     result: TickResult,
 ) -> None:
+    REMINDER_LAG.observe(max(0.0, (moment - fire_at).total_seconds()))
     if moment - fire_at > LATE_LIMIT:
         result.skipped_late += 1
         log.info("reminder for ritual %s at %s dropped: too late", ritual.id, fire_at.isoformat())

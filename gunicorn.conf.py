@@ -1,0 +1,35 @@
+"""gunicorn's settings for the Procfile's `web`: the app's log format, one metrics folder.
+
+- Logs: gunicorn's own lines (start, worker boots, timeouts) go through the app's formatter
+  (LOG_FORMAT: JSON in production); gunicorn's access log is off because the app writes one
+  line per request itself, with its request id, user id and duration.
+- Metrics: every gunicorn worker is a process of its own, so prometheus-client writes samples
+  to PROMETHEUS_MULTIPROC_DIR and /metrics sums the folder. Unless the operator set one (to
+  share it with a worker or clock on the same host; empty it before starting them), a fresh
+  temporary folder is made here, before any worker imports prometheus-client.
+"""
+
+import os
+import tempfile
+
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hearth-metrics-")
+
+# (imported after the folder is set: see above)
+from api.config import Config
+from api.observability.logs import gunicorn_logconfig
+
+_config = Config.from_env()
+
+wsgi_app = "api:create_app()"
+bind = f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
+workers = int(os.environ.get("WEB_CONCURRENCY") or "2")
+accesslog = None
+logconfig_dict = gunicorn_logconfig(level=_config.LOG_LEVEL, log_format=_config.log_format)
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A dead worker's live gauges leave the sum (its counters stay, as Prometheus expects)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
