@@ -103,7 +103,7 @@ def init_sentry(*, dsn: str | None, environment: str, process_kind: str) -> bool
         dsn=dsn,
         environment=environment,
         integrations=[FlaskIntegration(), RqIntegration()],
-        send_default_pii=False,
+        # PII stays off (the SDK's default); the scrubber removes what defaults still send.
         include_local_variables=False,
         max_request_body_size="never",
         before_send=scrub_event,  # type: ignore[arg-type]
