@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Flask, request
+from flask import Flask, g, request
 from sqlalchemy import event
 
 from api.config import Config
 from api.errors import DomainError
+from api.i18n import N_
 
 if TYPE_CHECKING:
     from api.errors import ProblemApi
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask, api: ProblemApi) -> None:
                 return  # a browser's CORS preflight carries no token; flask-cors answers it
             _require_json_body()
             authenticate()
+            g.locale = g.user.locale  # errors answer in the sender's language
 
 
 def _require_json_body() -> None:
@@ -128,20 +130,20 @@ def _require_json_body() -> None:
     if not has_body:
         return
     if not request.is_json:
-        raise UnsupportedMediaType("Send the body as application/json.")
+        raise UnsupportedMediaType(N_("Send the body as application/json."))
     try:
         body = request.get_json()
     except (BadRequest, RecursionError) as exc:
         # RecursionError: nesting deeper than the parser goes (a 64 KiB body of "[[[[...").
-        raise BadRequest("The request body is not valid JSON.") from exc
+        raise BadRequest(N_("The request body is not valid JSON.")) from exc
     field = _unstorable_text_at(body)
     if field is not None:
         # PostgreSQL stores no NUL character, and no database a lone surrogate (not UTF-8).
-        raise Invalid(field, "Text may not contain NUL characters or unpaired surrogates.")
+        raise Invalid(field, N_("Text may not contain NUL characters or unpaired surrogates."))
     if body not in (None, {}) and not _takes_json_body():
         # An endpoint without a body schema would silently ignore these: unknown fields, 422.
         fields = list(body) if isinstance(body, dict) else ["_body"]
-        raise BodyNotTaken(errors={name: ["Unknown field."] for name in fields})
+        raise BodyNotTaken(errors={name: [N_("Unknown field.")] for name in fields})
 
 
 def _takes_json_body() -> bool:
@@ -157,10 +159,10 @@ def _takes_json_body() -> bool:
 
 class BodyNotTaken(DomainError):
     status = 422
-    title = "Validation failed"
+    title = N_("Validation failed")
 
     def __init__(self, *, errors: dict[str, list[str]]) -> None:
-        super().__init__("This endpoint takes no request body; see errors.", errors=errors)
+        super().__init__(N_("This endpoint takes no request body; see errors."), errors=errors)
 
 
 def _unstorable_text_at(body: object) -> str | None:

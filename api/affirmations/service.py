@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from api import i18n
 from api.affirmations.models import (
     Affirmation,
     AffirmationMessage,
@@ -20,6 +21,7 @@ from api.affirmations.models import (
 from api.clock import now
 from api.content.loader import FALLBACK_LOCALE, LOCALES
 from api.errors import DomainError, Invalid, NotFound
+from api.i18n import N_
 from api.notifications.service import notify
 from api.pagination import Page, decode_cursor, encode_cursor, paginate
 from api.pairing.models import Couple
@@ -27,22 +29,22 @@ from api.users.models import User
 
 
 class EmptyLibrary(NotFound):
-    title = "No affirmations"
+    title = N_("No affirmations")
 
 
 class ClientIdTaken(DomainError):
     status = 409
-    title = "client_id already used"
+    title = N_("client_id already used")
 
 
 class RecipientOnly(DomainError):
     status = 403
-    title = "Only the recipient can do this"
+    title = N_("Only the recipient can do this")
 
 
 class AuthorOnly(DomainError):
     status = 403
-    title = "Only the author can delete this entry"
+    title = N_("Only the author can delete this entry")
 
 
 def library_locale(user_locale: str | None) -> str:
@@ -133,7 +135,7 @@ def _pick(
         if total == 0:  # a library of one
             candidates, total = library, _count(session, library)
     if total == 0:
-        raise EmptyLibrary("The affirmation library is empty.")
+        raise EmptyLibrary(N_("The affirmation library is empty."))
     # Seeded by user and day: the same pick whichever process computes it.
     index = random.Random(f"{user_id}:{today.isoformat()}:{cycle}").randrange(total)
     item = session.scalars(candidates.order_by(Affirmation.slug).offset(index).limit(1)).one()
@@ -151,7 +153,7 @@ def _message_in_couple(session: Session, *, couple: Couple, message_id: int) -> 
         )
     )
     if message is None:
-        raise NotFound("No such affirmation.")
+        raise NotFound(N_("No such affirmation."))
     return message
 
 
@@ -169,7 +171,7 @@ def _replayed(
         select(model).where(model.couple_id == couple.id, model.client_id == client_id)
     )
     if existing is not None and getattr(existing, owner.key) != user.id:
-        raise ClientIdTaken("This client_id belongs to something your partner wrote.")
+        raise ClientIdTaken(N_("This client_id belongs to something your partner wrote."))
     return existing
 
 
@@ -190,15 +192,15 @@ def send(
         return existing, False
     recipient_id = couple.partner_of(sender.id)
     if recipient_id is None:
-        raise NotFound("Your partner is no longer here.")
+        raise NotFound(N_("Your partner is no longer here."))
     affirmation = None
     if affirmation_id is not None:
         affirmation = session.get(Affirmation, affirmation_id)
         if affirmation is None or affirmation.retired_at is not None:
-            raise Invalid("affirmation_id", "No such affirmation in the library.")
+            raise Invalid("affirmation_id", N_("No such affirmation in the library."))
         text = affirmation.text
     if text is None:
-        raise Invalid("text", "Send either affirmation_id or text.")
+        raise Invalid("text", N_("Send either affirmation_id or text."))
     message = AffirmationMessage(
         couple_id=couple.id,
         sender_id=sender.id,
@@ -216,14 +218,18 @@ def send(
         # The same client_id raced in from a retry: answer with the message that won.
         session.rollback()
         return send(session, couple=couple, sender=sender, client_id=client_id, text=text)
-    name = sender.display_name or "Your partner"
     notify(
         session,
         recipient_id=recipient_id,
         category="affirmation",
-        title=f"{name} sent you an affirmation",
+        title=i18n.text(
+            N_("%(name)s sent you an affirmation"),
+            name=sender.display_name or i18n.text(N_("Your partner")),
+        ),
         # Own words stay off the lock screen and out of push logs; library texts are not private.
-        body=affirmation.text if affirmation else "Open Hearth to read what they wrote.",
+        body=i18n.verbatim(affirmation.text)
+        if affirmation
+        else i18n.text(N_("Open Hearth to read what they wrote.")),
         data={"event": "affirmation", "message_id": str(message.id)},
         dedupe_key=f"affirmation:{message.id}",
     )
@@ -248,7 +254,7 @@ def mark_read(session: Session, *, couple: Couple, user: User, message_id: int) 
     """The recipient has read the message (the first read time is kept)."""
     message = _message_in_couple(session, couple=couple, message_id=message_id)
     if message.recipient_id != user.id:
-        raise RecipientOnly("Only the recipient can mark a message read.")
+        raise RecipientOnly(N_("Only the recipient can mark a message read."))
     if message.read_at is None:
         message.read_at = now()
         session.commit()
@@ -260,7 +266,7 @@ def react(
     """The recipient answers with one emoji (replacing an earlier one); reacting reads it."""
     message = _message_in_couple(session, couple=couple, message_id=message_id)
     if message.recipient_id != user.id:
-        raise RecipientOnly("Only the recipient can react to a message.")
+        raise RecipientOnly(N_("Only the recipient can react to a message."))
     message.reaction = emoji
     if message.read_at is None:
         message.read_at = now()
@@ -303,8 +309,8 @@ def delete_gratitude(session: Session, *, couple: Couple, user: User, entry_id: 
         )
     )
     if entry is None:
-        raise NotFound("No such gratitude entry.")
+        raise NotFound(N_("No such gratitude entry."))
     if entry.author_id != user.id:
-        raise AuthorOnly("Only the author can delete this entry.")
+        raise AuthorOnly(N_("Only the author can delete this entry."))
     session.delete(entry)
     session.commit()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from api.clock import now
 from api.db_utils import insert_ignore
 from api.errors import Conflict, DomainError, NotFound
+from api.i18n import N_, text
 from api.lifecycle import couple_unpaired, couples_purging
 from api.notifications.models import PENDING, SUPPRESSED, Notification
 from api.notifications.service import notify
@@ -39,21 +40,21 @@ _SEPARATORS = re.compile(r"[\s-]")
 
 
 class AlreadyPaired(Conflict):
-    title = "Already paired"
+    title = N_("Already paired")
 
 
 class InviteNotFound(NotFound):
     """Unknown, expired, used and revoked codes alike: the answer never says which."""
 
-    title = "Invite not found"
+    title = N_("Invite not found")
 
 
 class OwnInvite(DomainError):
     status = 422
-    title = "Own invite"
+    title = N_("Own invite")
 
     def __init__(self) -> None:
-        message = "That is your own invite code; send it to your partner instead."
+        message = N_("That is your own invite code; send it to your partner instead.")
         super().__init__(message, errors={"code": [message]})
 
 
@@ -97,7 +98,7 @@ def create_invite(session: Session, *, user: User) -> NewInvite:
 
 def _create_invite(session: Session, *, user: User) -> NewInvite:
     if _couple_id_of(session, user.id) is not None:
-        raise AlreadyPaired("You are already paired; unpair first to invite someone new.")
+        raise AlreadyPaired(N_("You are already paired; unpair first to invite someone new."))
     moment = now()
     # Lock order everywhere: invite rows, then user rows (join and unpair do the same).
     _revoke_live_invites(session, [user.id], moment)
@@ -116,7 +117,7 @@ def _create_invite(session: Session, *, user: User) -> NewInvite:
     # join paired us meanwhile, we are paired now and get no live invite.
     if _couple_id_of(session, user.id) is not None:
         session.rollback()
-        raise AlreadyPaired("You are already paired; unpair first to invite someone new.")
+        raise AlreadyPaired(N_("You are already paired; unpair first to invite someone new."))
     session.commit()
     return NewInvite(code=display_code(code), expires_at=expires_at)
 
@@ -137,17 +138,17 @@ def join(session: Session, *, user: User, raw_code: str) -> Couple:
     except IntegrityError as exc:
         # The partial unique indexes caught what the checks above them should have: a race.
         session.rollback()
-        raise AlreadyPaired("One of you was paired at the same moment.") from exc
+        raise AlreadyPaired(N_("One of you was paired at the same moment.")) from exc
 
 
 def _join(session: Session, *, user: User, raw_code: str) -> Couple:
     moment = now()
     if user.couple_id is not None:
-        raise AlreadyPaired("You are already paired; unpair first to join someone else.")
+        raise AlreadyPaired(N_("You are already paired; unpair first to join someone else."))
     code = normalise_code(raw_code)
     invite = session.scalar(select(Invite).where(Invite.code == code)) if code else None
     if invite is None or not _is_live(invite, moment):
-        raise InviteNotFound("No live invite has that code.")
+        raise InviteNotFound(N_("No live invite has that code."))
     if invite.inviter_id == user.id:
         raise OwnInvite()
 
@@ -165,18 +166,18 @@ def _join(session: Session, *, user: User, raw_code: str) -> Couple:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        raise InviteNotFound("No live invite has that code.")
+        raise InviteNotFound(N_("No live invite has that code."))
 
     # Both people, locked in id order (no deadlock when A joins B while B joins A), and read
     # again under the lock: whoever paired meanwhile is seen here.
     people = _lock_users(session, [invite.inviter_id, user.id])
     inviter, joiner = people.get(invite.inviter_id), people.get(user.id)
     if inviter is None or joiner is None:
-        raise InviteNotFound("No live invite has that code.")
+        raise InviteNotFound(N_("No live invite has that code."))
     if joiner.couple_id is not None:
-        raise AlreadyPaired("You are already paired; unpair first to join someone else.")
+        raise AlreadyPaired(N_("You are already paired; unpair first to join someone else."))
     if inviter.couple_id is not None:
-        raise AlreadyPaired("The person who invited you is already paired.")
+        raise AlreadyPaired(N_("The person who invited you is already paired."))
 
     couple = Couple(
         user_a_id=inviter.id,
@@ -194,17 +195,19 @@ def _join(session: Session, *, user: User, raw_code: str) -> Couple:
         .execution_options(synchronize_session=False)
     )
     if linked.rowcount != 2:  # cannot happen under the locks; SQLite has none, so check
-        raise AlreadyPaired("One of you was paired at the same moment.")
+        raise AlreadyPaired(N_("One of you was paired at the same moment."))
     session.expire(inviter, ["couple_id"])
     session.expire(joiner, ["couple_id"])
 
-    name = joiner.display_name or "Your partner"
     notify(
         session,
         recipient_id=inviter.id,
         category="pairing",
-        title="Hearth",
-        body=f"{name} accepted your invite. You are now paired.",
+        title=text(N_("Hearth")),
+        body=text(
+            N_("%(name)s accepted your invite. You are now paired."),
+            name=joiner.display_name or text(N_("Your partner")),
+        ),
         data={"event": "paired", "couple_id": str(couple.id)},
         dedupe_key=f"paired:{couple.id}:{inviter.id}",
     )
@@ -279,15 +282,17 @@ def unpair(session: Session, *, user: User, commit: bool = True, erasing: bool =
     )
     partner_id = couple.partner_of(user.id)
     if partner_id is not None:
-        name = user.display_name or "Your partner"
-        body = f"{name} has unpaired. Your shared rituals are closed."
+        body = text(
+            N_("%(name)s has unpaired. Your shared rituals are closed."),
+            name=user.display_name or text(N_("Your partner")),
+        )
         if erasing:
-            body = "Your partner deleted their account. Your shared rituals are closed."
+            body = text(N_("Your partner deleted their account. Your shared rituals are closed."))
         notify(
             session,
             recipient_id=partner_id,
             category="pairing",
-            title="Hearth",
+            title=text(N_("Hearth")),
             body=body,
             data={"event": "unpaired", "couple_id": str(couple.id)},
             dedupe_key=f"unpaired:{couple.id}:{partner_id}",

@@ -19,6 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.db_utils import for_update_skip_locked
+from api.i18n import N_, text, verbatim
 from api.notifications.service import notify
 from api.observability.metrics import REMINDER_LAG
 from api.pairing.models import Couple
@@ -139,9 +140,13 @@ def _remind(
         local_date = occurrence.astimezone(zone(ritual.timezone)).date()
     at = wall_time(ritual.time)
     if ritual.reminder_minutes_before:
-        body = f"In {ritual.reminder_minutes_before} min, at {at}."
+        body = text(
+            N_("In %(minutes)s min, at %(time)s."),
+            minutes=ritual.reminder_minutes_before,
+            time=at,
+        )
     else:
-        body = f"It's {at}: time for this one together."
+        body = text(N_("It's %(time)s: time for this one together."), time=at)
     ttl = int((occurrence + RELEVANCE_AFTER_OCCURRENCE - moment).total_seconds())
     written = 0
     for user_id in couple.partner_ids:
@@ -149,7 +154,7 @@ def _remind(
             session,
             recipient_id=user_id,
             category="ritual_reminder",
-            title=ritual.title,
+            title=verbatim(ritual.title),
             body=body,
             data={
                 "ritual_id": str(ritual.id),

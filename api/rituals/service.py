@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.errors import Conflict, Invalid, NotFound
+from api.i18n import N_
 from api.pairing.models import Couple
 from api.rituals.models import Ritual, RitualTemplate
 from api.rituals.schedule import WEEKDAYS, next_occurrence
@@ -24,11 +25,11 @@ DEFAULT_COMPLETION = "either"
 
 
 class RitualNotFound(NotFound):
-    title = "Ritual not found"
+    title = N_("Ritual not found")
 
 
 class TooManyRituals(Conflict):
-    title = "Too many rituals"
+    title = N_("Too many rituals")
 
 
 # --------------------------------------------------------------------------- schedule
@@ -126,7 +127,7 @@ def get(session: Session, *, couple: Couple, ritual_id: int) -> Ritual:
     """One of the couple's rituals; anyone else's, or a deleted one, is a 404."""
     ritual = session.scalar(_live(couple).where(Ritual.id == ritual_id))
     if ritual is None:
-        raise RitualNotFound("No such ritual.")
+        raise RitualNotFound(N_("No such ritual."))
     return ritual
 
 
@@ -150,7 +151,9 @@ def create(
         .where(Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None))
     )
     if (count or 0) >= MAX_RITUALS_PER_COUPLE:
-        raise TooManyRituals(f"A couple can keep at most {MAX_RITUALS_PER_COUPLE} rituals.")
+        raise TooManyRituals(
+            N_("A couple can keep at most %(limit)s rituals."), limit=MAX_RITUALS_PER_COUPLE
+        )
 
     values = _with_template_defaults(session, body)
     schedule = values["schedule"]
@@ -198,7 +201,7 @@ def _with_template_defaults(session: Session, body: dict[str, Any]) -> dict[str,
             )
         )
         if template is None:
-            raise Invalid("template_key", "No such template.")
+            raise Invalid("template_key", N_("No such template."))
     base: dict[str, Any] = {"reminder": dict(DEFAULT_REMINDER), "schedule": {}}
     if template is not None:
         base = template_to_dict(template)
@@ -208,10 +211,10 @@ def _with_template_defaults(session: Session, body: dict[str, Any]) -> dict[str,
     merged["schedule"] = {**base["schedule"], **body.get("schedule", {})}
     merged["reminder"] = {**base["reminder"], **body.get("reminder", {})}
     if not merged.get("title"):
-        raise Invalid("title", "Required (no template gives it).")
+        raise Invalid("title", N_("Required (no template gives it)."))
     for name in ("days", "time"):
         if name not in merged["schedule"]:
-            raise Invalid(f"schedule.{name}", "Required (no template gives it).")
+            raise Invalid(f"schedule.{name}", N_("Required (no template gives it)."))
     return merged
 
 
