@@ -40,9 +40,13 @@ class DomainError(Exception):
     ) -> None:
         self.detail = detail or self.title
         self.params = params
-        super().__init__(self.detail % params if params else self.detail)
         self.errors = errors
         self.retry_after = retry_after
+        super().__init__(self.render_detail(None))  # English, for logs and tracebacks
+
+    def render_detail(self, locale: str | None) -> str:
+        """The detail in locale's language, its placeholders filled."""
+        return translate(locale, self.detail, **self.params)
 
     @property
     def slug(self) -> str:
@@ -62,8 +66,8 @@ class Invalid(DomainError):
     title = N_("Validation failed")
 
     def __init__(self, field: str, message: str, **params: object) -> None:
-        super().__init__(N_("%(field)s: %(message)s"), errors={field: [message]}, **params)
         self.field, self.message = field, message
+        super().__init__(N_("%(field)s: %(message)s"), errors={field: [message]}, **params)
 
     def render_detail(self, locale: str | None) -> str:
         """'field: message' with the message in locale's language."""
@@ -173,10 +177,7 @@ def _flatten_webargs_messages(messages: Any) -> dict[str, Any]:
 def handle_domain_error(error: DomainError) -> Response:
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
     locale = request_locale()
-    if isinstance(error, Invalid):
-        detail = error.render_detail(locale)
-    else:
-        detail = translate(locale, error.detail, **error.params)
+    detail = error.render_detail(locale)
     errors = error.errors and {
         field: [translate(locale, message, **error.params) for message in messages]
         for field, messages in error.errors.items()
