@@ -3,6 +3,7 @@
 from api.affirmations.models import (
     Affirmation,
     AffirmationMessage,
+    AffirmationText,
     DailySuggestion,
     GratitudeEntry,
 )
@@ -17,6 +18,7 @@ from api.users.models import User
 __all__ = [
     "Affirmation",
     "AffirmationMessage",
+    "AffirmationText",
     "CheckIn",
     "Couple",
     "DailySuggestion",

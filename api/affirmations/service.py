@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import random
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from api import i18n
 from api.affirmations.models import (
     Affirmation,
     AffirmationMessage,
+    AffirmationText,
     DailySuggestion,
     GratitudeEntry,
 )
@@ -22,8 +27,9 @@ from api.clock import now
 from api.content.loader import FALLBACK_LOCALE, LOCALES
 from api.errors import DomainError, Invalid, NotFound
 from api.i18n import N_
+from api.ids import is_row_id, max_id
 from api.notifications.service import notify
-from api.pagination import Page, decode_cursor, encode_cursor, paginate
+from api.pagination import Page, paginate
 from api.pairing.models import Couple
 from api.users.models import User
 
@@ -53,41 +59,117 @@ def library_locale(user_locale: str | None) -> str:
     return language if language in LOCALES else FALLBACK_LOCALE
 
 
-def _library(locale: str) -> Select[tuple[Affirmation]]:
-    """The live library in locale: its own texts, and the en text for every slug it lacks."""
-    live = Affirmation.retired_at.is_(None)
-    if locale == FALLBACK_LOCALE:
-        return select(Affirmation).where(live, Affirmation.locale == locale)
-    translated = select(Affirmation.slug).where(live, Affirmation.locale == locale)
-    return select(Affirmation).where(
-        live,
-        or_(
-            Affirmation.locale == locale,
-            and_(Affirmation.locale == FALLBACK_LOCALE, Affirmation.slug.not_in(translated)),
-        ),
+@dataclass(frozen=True)
+class LibraryItem:
+    """An affirmation as one reader sees it: its one id, and its words in their locale."""
+
+    id: int
+    slug: str
+    category: str
+    locale: str
+    text: str
+
+
+def _live_text(alias: type[AffirmationText], locale: str) -> ColumnElement[bool]:
+    return and_(
+        alias.affirmation_id == Affirmation.id,
+        alias.locale == locale,
+        alias.retired_at.is_(None),
     )
+
+
+def _library(locale: str) -> tuple[Select[Any], ColumnElement[int]]:
+    """The live library in locale (en words where it has none) and its rank: 0 translated."""
+    own = aliased(AffirmationText)
+    columns = (Affirmation.id, Affirmation.slug, Affirmation.category)
+    if locale == FALLBACK_LOCALE:
+        rank: ColumnElement[int] = literal(0)
+        stmt = select(*columns, own.locale, own.text).join(own, _live_text(own, locale))
+    else:
+        fallback = aliased(AffirmationText)
+        rank = case((own.id.is_(None), 1), else_=0)
+        stmt = (
+            select(
+                *columns,
+                func.coalesce(own.locale, fallback.locale).label("locale"),
+                func.coalesce(own.text, fallback.text).label("text"),
+            )
+            .outerjoin(own, _live_text(own, locale))
+            .outerjoin(fallback, _live_text(fallback, FALLBACK_LOCALE))
+            .where(or_(own.id.is_not(None), fallback.id.is_not(None)))
+        )
+    return stmt.where(Affirmation.retired_at.is_(None)), rank
+
+
+def _item(row: Any) -> LibraryItem:
+    return LibraryItem(id=row[0], slug=row[1], category=row[2], locale=row[3], text=row[4])
 
 
 def list_library(
     session: Session, *, user: User, category: str | None, limit: int, cursor: str | None
 ) -> Page:
-    """One page of the library in the user's locale (en fallback), optionally one category."""
-    stmt = _library(library_locale(user.locale))
+    """One page of the library in the user's locale: translated items first, then en ones."""
+    stmt, rank = _library(library_locale(user.locale))
     if category is not None:
         stmt = stmt.where(Affirmation.category == category)
-    # Oldest first, unlike the feeds: the library reads in the order its files were written.
+    # Within each group oldest first, unlike the feeds: the library reads in its files' order.
     if cursor is not None:
-        stmt = stmt.where(Affirmation.id > decode_cursor(cursor, key=Affirmation.id))
-    rows = list(session.scalars(stmt.order_by(Affirmation.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=rows, next_cursor=encode_cursor(rows[-1].id) if more else None)
+        after_rank, after_id = _decode_library_cursor(cursor)
+        stmt = stmt.where(
+            or_(rank > after_rank, and_(rank == after_rank, Affirmation.id > after_id))
+        )
+    rows = session.execute(stmt.add_columns(rank).order_by(rank, Affirmation.id).limit(limit + 1))
+    page = list(rows)
+    more = len(page) > limit
+    page = page[:limit]
+    next_cursor = _encode_library_cursor(page[-1][5], page[-1][0]) if more else None
+    return Page(items=[_item(row) for row in page], next_cursor=next_cursor)
 
 
-def daily(session: Session, *, user: User) -> Affirmation:
+def _encode_library_cursor(rank: int, last_id: int) -> str:
+    raw = json.dumps({"after": last_id, "rank": int(rank)}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_library_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        rank, after = data["rank"], data["after"]
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise Invalid("cursor", N_("Not a cursor this API gave out.")) from exc
+    if rank not in (0, 1) or not is_row_id(after, maximum=max_id(Affirmation.id)):
+        raise Invalid("cursor", N_("Not a cursor this API gave out."))
+    return rank, after
+
+
+def in_locale(session: Session, *, affirmation: Affirmation, locale: str | None) -> LibraryItem:
+    """The affirmation with its words in locale's language (en when not translated)."""
+    stmt, _rank = _library(library_locale(locale))
+    row = session.execute(stmt.where(Affirmation.id == affirmation.id)).first()
+    if row is None:  # retired meanwhile: its words still exist, whatever their state
+        text = session.scalars(
+            select(AffirmationText)
+            .where(AffirmationText.affirmation_id == affirmation.id)
+            .order_by((AffirmationText.locale != FALLBACK_LOCALE), AffirmationText.id)
+        ).first()
+        words, where = (text.text, text.locale) if text else ("", FALLBACK_LOCALE)
+        return LibraryItem(affirmation.id, affirmation.slug, affirmation.category, where, words)
+    return _item(row)
+
+
+def _slugs(locale: str) -> Select[tuple[Affirmation]]:
+    """The live affirmations a reader of locale has words for (their own, or en)."""
+    readable = select(AffirmationText.affirmation_id).where(
+        AffirmationText.retired_at.is_(None),
+        AffirmationText.locale.in_({locale, FALLBACK_LOCALE}),
+    )
+    return select(Affirmation).where(Affirmation.retired_at.is_(None), Affirmation.id.in_(readable))
+
+
+def daily(session: Session, *, user: User) -> LibraryItem:
     """Today's suggestion: stable for the user's local day, no repeat until the library is done."""
     today = now().astimezone(ZoneInfo(user.timezone)).date()
-    library = _library(library_locale(user.locale))
+    library = _slugs(library_locale(user.locale))
     chosen = session.scalar(
         select(DailySuggestion).where(
             DailySuggestion.user_id == user.id, DailySuggestion.local_date == today
@@ -96,7 +178,7 @@ def daily(session: Session, *, user: User) -> Affirmation:
     if chosen is not None:
         item = session.scalar(library.where(Affirmation.slug == chosen.slug))
         if item is not None:
-            return item
+            return in_locale(session, affirmation=item, locale=user.locale)
         # Retired since this morning: today gets a fresh pick below.
     item, cycle = _pick(session, user_id=user.id, today=today, library=library)
     if chosen is None:
@@ -109,7 +191,7 @@ def daily(session: Session, *, user: User) -> Affirmation:
         # A parallel request of the same user picked first; its choice is the day's.
         session.rollback()
         return daily(session, user=user)
-    return item
+    return in_locale(session, affirmation=item, locale=user.locale)
 
 
 def _pick(
@@ -198,7 +280,10 @@ def send(
         affirmation = session.get(Affirmation, affirmation_id)
         if affirmation is None or affirmation.retired_at is not None:
             raise Invalid("affirmation_id", N_("No such affirmation in the library."))
-        text = affirmation.text
+        # The words as the recipient reads them: the same affirmation, in their language.
+        recipient = session.get(User, recipient_id)
+        locale = recipient.locale if recipient is not None else None
+        text = in_locale(session, affirmation=affirmation, locale=locale).text
     if text is None:
         raise Invalid("text", N_("Send either affirmation_id or text."))
     message = AffirmationMessage(
@@ -227,7 +312,7 @@ def send(
             name=sender.display_name or i18n.text(N_("Your partner")),
         ),
         # Own words stay off the lock screen and out of push logs; library texts are not private.
-        body=i18n.verbatim(affirmation.text)
+        body=i18n.verbatim(text)
         if affirmation
         else i18n.text(N_("Open Hearth to read what they wrote.")),
         data={"event": "affirmation", "message_id": str(message.id)},

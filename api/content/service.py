@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.affirmations.models import Affirmation
+from api.affirmations.models import Affirmation, AffirmationText
 from api.clock import now
 from api.content.loader import (
     AFFIRMATION_CATEGORIES,
@@ -62,42 +62,65 @@ def import_content(session: Session, content: ContentSet, *, dry_run: bool = Fal
 def _sync_affirmations(
     session: Session, items: Iterable[AffirmationItem], locales: frozenset[str]
 ) -> Counts:
+    """Upsert one affirmation per slug and its words per locale; counts are per (slug, locale)."""
     counts = Counts()
     if not locales:
         return counts
     stamp = now()
-    existing = {
-        (row.slug, row.locale): row
-        for row in session.scalars(select(Affirmation).where(Affirmation.locale.in_(locales)))
+    affirmations = {row.slug: row for row in session.scalars(select(Affirmation))}
+    texts = {
+        (slug, row.locale): row
+        for row, slug in session.execute(
+            select(AffirmationText, Affirmation.slug)
+            .join(Affirmation, Affirmation.id == AffirmationText.affirmation_id)
+            .where(AffirmationText.locale.in_(locales))
+        )
     }
     for item in items:
-        row = existing.pop((item.slug, item.locale), None)
+        affirmation = affirmations.get(item.slug)
+        if affirmation is None:
+            affirmation = Affirmation(
+                slug=item.slug, category=item.category, created_at=stamp, updated_at=stamp
+            )
+            session.add(affirmation)
+            session.flush()  # its id, for the texts
+            affirmations[item.slug] = affirmation
+        elif (affirmation.category, affirmation.retired_at) != (item.category, None):
+            # A retired slug that is back in the files returns to the library.
+            affirmation.category, affirmation.retired_at = item.category, None
+            affirmation.updated_at = stamp
+        row = texts.pop((item.slug, item.locale), None)
         if row is None:
             session.add(
-                Affirmation(
-                    slug=item.slug,
+                AffirmationText(
+                    affirmation_id=affirmation.id,
                     locale=item.locale,
-                    category=item.category,
                     text=item.text,
                     created_at=stamp,
                     updated_at=stamp,
                 )
             )
             counts.created += 1
-        elif (row.category, row.text, row.retired_at) != (item.category, item.text, None):
-            # A retired slug that is back in the file returns to the library.
-            row.category, row.text, row.retired_at, row.updated_at = (
-                item.category,
-                item.text,
-                None,
-                stamp,
-            )
+        elif (row.text, row.retired_at) != (item.text, None) or affirmation.updated_at == stamp:
+            row.text, row.retired_at, row.updated_at = item.text, None, stamp
             counts.updated += 1
     # Only locales the file set covers reach here, so importing es.yaml alone never retires en.
-    for row in existing.values():
+    for row in texts.values():
         if row.retired_at is None:
             row.retired_at = stamp
             counts.retired += 1
+    session.flush()
+    # An affirmation with no live words left in any locale leaves the library.
+    for affirmation in affirmations.values():
+        if affirmation.retired_at is None and not session.scalar(
+            select(AffirmationText.id)
+            .where(
+                AffirmationText.affirmation_id == affirmation.id,
+                AffirmationText.retired_at.is_(None),
+            )
+            .limit(1)
+        ):
+            affirmation.retired_at = stamp
     return counts
 
 
@@ -139,15 +162,18 @@ def _sync_templates(session: Session, items: Iterable[RitualTemplateItem]) -> Co
 
 def export_content(session: Session, directory: Path) -> list[Path]:
     """Write the live library and templates as content files under directory; return their paths."""
-    rows = session.scalars(
-        select(Affirmation).where(Affirmation.retired_at.is_(None)).order_by(Affirmation.id)
+    rows = session.execute(
+        select(Affirmation.slug, Affirmation.category, AffirmationText.locale, AffirmationText.text)
+        .join(AffirmationText, AffirmationText.affirmation_id == Affirmation.id)
+        .where(Affirmation.retired_at.is_(None), AffirmationText.retired_at.is_(None))
+        .order_by(AffirmationText.id)
     ).all()
     order = {name: index for index, name in enumerate(AFFIRMATION_CATEGORIES)}
     # Grouped by category, then in import order: the same shape the hand-written files have.
     items = sorted(
         (
-            AffirmationItem(slug=r.slug, locale=r.locale, category=r.category, text=r.text)
-            for r in rows
+            AffirmationItem(slug=slug, locale=locale, category=category, text=text)
+            for slug, category, locale, text in rows
         ),
         key=lambda a: order.get(a.category, len(order)),
     )

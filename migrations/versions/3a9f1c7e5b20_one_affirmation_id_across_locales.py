@@ -1,0 +1,100 @@
+"""one affirmation id across locales: texts per locale move to affirmation_texts
+
+Revision ID: 3a9f1c7e5b20
+Revises: 0b7e1c2d3f40
+Create Date: 2026-11-30 13:30:00
+
+Each slug keeps one affirmations row (its English row's id when it has one, else its oldest),
+so the id a client holds is the same in every language; the words of every locale move to
+affirmation_texts. Messages that pointed at a translated row now point at the slug's row.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import api.extensions
+
+revision = '3a9f1c7e5b20'
+down_revision = '0b7e1c2d3f40'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('affirmation_texts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('affirmation_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sa.String(length=16), nullable=False),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('created_at', api.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', api.extensions.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', api.extensions.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['affirmation_id'], ['affirmations.id'], name=op.f('fk_affirmation_texts_affirmation_id_affirmations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_affirmation_texts')),
+    sa.UniqueConstraint('affirmation_id', 'locale', name=op.f('uq_affirmation_texts_affirmation_id_locale'))
+    )
+    with op.batch_alter_table('affirmation_texts', schema=None) as batch_op:
+        batch_op.create_index('ix_affirmation_texts_library', ['locale', 'retired_at', 'affirmation_id'], unique=False)
+
+    # The canonical row of each slug: its en row, else its oldest.
+    op.execute("""
+        CREATE TEMPORARY TABLE affirmation_canon AS
+        SELECT a.id AS id, COALESCE(
+            (SELECT e.id FROM affirmations e WHERE e.slug = a.slug AND e.locale = 'en'),
+            (SELECT MIN(o.id) FROM affirmations o WHERE o.slug = a.slug)
+        ) AS canon_id
+        FROM affirmations a
+    """)
+    op.execute("""
+        INSERT INTO affirmation_texts (affirmation_id, locale, text, created_at, updated_at, retired_at)
+        SELECT c.canon_id, a.locale, a.text, a.created_at, a.updated_at, a.retired_at
+        FROM affirmations a JOIN affirmation_canon c ON c.id = a.id
+        ORDER BY a.id
+    """)
+    op.execute("""
+        UPDATE affirmation_messages SET affirmation_id = (
+            SELECT c.canon_id FROM affirmation_canon c WHERE c.id = affirmation_messages.affirmation_id
+        ) WHERE affirmation_id IS NOT NULL
+    """)
+    # The slug's row stays live while any of its texts is.
+    op.execute("""
+        UPDATE affirmations SET retired_at = NULL WHERE id IN (
+            SELECT affirmation_id FROM affirmation_texts WHERE retired_at IS NULL
+        )
+    """)
+    op.execute("DELETE FROM affirmations WHERE id NOT IN (SELECT canon_id FROM affirmation_canon)")
+    op.execute("DROP TABLE affirmation_canon")
+
+    with op.batch_alter_table('affirmations', schema=None) as batch_op:
+        batch_op.drop_index('ix_affirmations_library')
+        batch_op.drop_constraint('uq_affirmations_slug_locale', type_='unique')
+        batch_op.drop_column('locale')
+        batch_op.drop_column('text')
+        batch_op.create_unique_constraint(batch_op.f('uq_affirmations_slug'), ['slug'])
+
+
+def downgrade():
+    with op.batch_alter_table('affirmations', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_affirmations_slug'), type_='unique')
+        batch_op.add_column(sa.Column('text', sa.String(length=500), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('locale', sa.String(length=16), nullable=False, server_default='en'))
+    # The en text (else any) goes back into the slug's row; other locales get rows of their own.
+    op.execute("""
+        UPDATE affirmations SET
+            locale = (SELECT t.locale FROM affirmation_texts t WHERE t.affirmation_id = affirmations.id
+                      ORDER BY CASE WHEN t.locale = 'en' THEN 0 ELSE 1 END, t.id LIMIT 1),
+            text = (SELECT t.text FROM affirmation_texts t WHERE t.affirmation_id = affirmations.id
+                    ORDER BY CASE WHEN t.locale = 'en' THEN 0 ELSE 1 END, t.id LIMIT 1)
+    """)
+    op.execute("""
+        INSERT INTO affirmations (slug, locale, category, text, created_at, updated_at, retired_at)
+        SELECT a.slug, t.locale, a.category, t.text, t.created_at, t.updated_at, t.retired_at
+        FROM affirmation_texts t JOIN affirmations a ON a.id = t.affirmation_id
+        WHERE t.locale <> a.locale
+        ORDER BY t.id
+    """)
+    with op.batch_alter_table('affirmations', schema=None) as batch_op:
+        batch_op.create_unique_constraint(batch_op.f('uq_affirmations_slug_locale'), ['slug', 'locale'])
+        batch_op.create_index('ix_affirmations_library', ['locale', 'retired_at', 'slug'], unique=False)
+    with op.batch_alter_table('affirmation_texts', schema=None) as batch_op:
+        batch_op.drop_index('ix_affirmation_texts_library')
+    op.drop_table('affirmation_texts')
