@@ -16,7 +16,9 @@ from api.content.loader import (
     AffirmationItem,
     ContentSet,
     RitualTemplateItem,
+    RitualTemplateText,
     render_affirmations,
+    render_template_texts,
     render_templates,
 )
 from api.rituals.models import RitualTemplate
@@ -42,6 +44,8 @@ class ImportReport:
 
     affirmations: Counts = field(default_factory=Counts)
     templates: Counts = field(default_factory=Counts)
+    # Templates whose translated words changed (content/ritual_templates/<locale>.yaml).
+    template_texts: Counts = field(default_factory=Counts)
 
 
 def import_content(session: Session, content: ContentSet, *, dry_run: bool = False) -> ImportReport:
@@ -52,6 +56,9 @@ def import_content(session: Session, content: ContentSet, *, dry_run: bool = Fal
             _sync_templates(session, content.templates) if content.has_templates else Counts()
         ),
     )
+    if content.template_text_locales:
+        session.flush()  # templates created above get their translations too
+        report.template_texts.updated = _sync_template_texts(session, content)
     if dry_run:
         session.rollback()
     else:
@@ -160,6 +167,29 @@ def _sync_templates(session: Session, items: Iterable[RitualTemplateItem]) -> Co
     return counts
 
 
+def _sync_template_texts(session: Session, content: ContentSet) -> int:
+    """Set each template's translations for the locales the files cover; returns how many changed.
+
+    A locale the files cover replaces what the row had for it (a key missing from es.yaml loses
+    its Spanish words); other locales are left as they are.
+    """
+    covered = content.template_text_locales
+    by_key: dict[str, dict[str, dict[str, str]]] = {}
+    for text in content.template_texts:
+        by_key.setdefault(text.key, {})[text.locale] = {
+            "title": text.title,
+            "description": text.description,
+        }
+    changed = 0
+    for row in session.scalars(select(RitualTemplate)):
+        kept = {k: v for k, v in (row.translations or {}).items() if k not in covered}
+        wanted = {**kept, **by_key.get(row.key, {})}
+        if wanted != (row.translations or {}):
+            row.translations = wanted
+            changed += 1
+    return changed
+
+
 def export_content(session: Session, directory: Path) -> list[Path]:
     """Write the live library and templates as content files under directory; return their paths."""
     rows = session.execute(
@@ -207,4 +237,14 @@ def export_content(session: Session, directory: Path) -> list[Path]:
         encoding="utf-8",
     )
     written.append(path)
+    texts = [
+        RitualTemplateText(t.key, locale, words["title"], words["description"])
+        for t in templates
+        for locale, words in sorted((t.translations or {}).items())
+    ]
+    for locale in sorted({t.locale for t in texts}):
+        path = directory / "ritual_templates" / f"{locale}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_template_texts(locale, texts), encoding="utf-8")
+        written.append(path)
     return written

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.errors import Conflict, Invalid, NotFound
-from api.i18n import N_
+from api.i18n import N_, language_of
 from api.pairing.models import Couple
 from api.rituals.models import Ritual, RitualTemplate
 from api.rituals.schedule import WEEKDAYS, next_occurrence
+from api.users.models import User
 
 # A couple's rituals are listed unpaginated: the number a couple can keep is bounded.
 MAX_RITUALS_PER_COUPLE = 50
@@ -96,12 +97,13 @@ def list_templates(session: Session) -> list[RitualTemplate]:
     )
 
 
-def template_to_dict(template: RitualTemplate) -> dict[str, Any]:
-    """The API representation of a template."""
+def template_to_dict(template: RitualTemplate, locale: str | None = None) -> dict[str, Any]:
+    """The API representation of a template, its words in locale's language (else English)."""
+    words = (template.translations or {}).get(language_of(locale), {})
     return {
         "key": template.key,
-        "title": template.title,
-        "description": template.description,
+        "title": words.get("title", template.title),
+        "description": words.get("description", template.description),
         "schedule": {"days": template.schedule_days, "time": template.schedule_time},
         "completion": template.completion,
         "reminder": {
@@ -155,7 +157,9 @@ def create(
             N_("A couple can keep at most %(limit)s rituals."), limit=MAX_RITUALS_PER_COUPLE
         )
 
-    values = _with_template_defaults(session, body)
+    creator = session.get(User, user_id)
+    # A ritual made from a template is titled in its creator's language.
+    values = _with_template_defaults(session, body, creator.locale if creator else None)
     schedule = values["schedule"]
     # Both validated where they came in (the TimeZone field): no second check here.
     timezone = schedule.get("timezone") or couple.timezone
@@ -190,7 +194,9 @@ def create(
     return ritual, True
 
 
-def _with_template_defaults(session: Session, body: dict[str, Any]) -> dict[str, Any]:
+def _with_template_defaults(
+    session: Session, body: dict[str, Any], locale: str | None = None
+) -> dict[str, Any]:
     """The body with every missing field filled from its template (or the defaults)."""
     template: RitualTemplate | None = None
     key = body.get("template_key")
@@ -204,7 +210,7 @@ def _with_template_defaults(session: Session, body: dict[str, Any]) -> dict[str,
             raise Invalid("template_key", N_("No such template."))
     base: dict[str, Any] = {"reminder": dict(DEFAULT_REMINDER), "schedule": {}}
     if template is not None:
-        base = template_to_dict(template)
+        base = template_to_dict(template, locale)
         base["template_key"] = template.key
         base["schedule"] = dict(base["schedule"])
     merged = {**base, **{k: v for k, v in body.items() if k not in ("schedule", "reminder")}}

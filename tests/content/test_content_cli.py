@@ -56,7 +56,7 @@ def test_validate_reports_what_the_files_hold(cli):
     en = len(load(CONTENT / "affirmations/en.yaml").affirmations)
     es = len(load(CONTENT / "affirmations/es.yaml").affirmations)
     assert result.stdout == (
-        f"valid: {en + es} affirmations (en, es), 7 ritual templates, in 3 file(s)\n"
+        f"valid: {en + es} affirmations (en, es), 7 ritual templates, in 4 file(s)\n"
     )
     assert rows(Affirmation) == 0
 
@@ -206,6 +206,7 @@ def test_export_writes_files_that_reimport_as_no_change(cli, tmp_path, content_c
         f"wrote {out / 'affirmations/en.yaml'}",
         f"wrote {out / 'affirmations/es.yaml'}",
         f"wrote {out / 'ritual_templates.yaml'}",
+        f"wrote {out / 'ritual_templates/es.yaml'}",
     ]
     assert cli("validate", str(out)).exit_code == 0
     again = cli("import", str(out))
@@ -216,3 +217,4 @@ def test_export_writes_files_that_reimport_as_no_change(cli, tmp_path, content_c
     exported, source = load(out), load(content_copy)
     assert sorted(exported.affirmations, key=repr) == sorted(source.affirmations, key=repr)
     assert exported.templates == source.templates
+    assert exported.template_texts == source.template_texts
