@@ -26,6 +26,7 @@ from api.pairing.models import Couple
 from api.rituals.models import Ritual
 from api.rituals.schedule import occurrence_local_date, zone
 from api.rituals.service import reminder_after, wall_time
+from api.users.models import User
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,11 @@ def run_due(session: Session, *, moment: datetime, batch_size: int = BATCH_SIZE)
         if not rows:
             session.commit()  # end the (empty) claiming transaction
             return result
+        # The partners, in one query: each push is rendered in its recipient's locale, and
+        # notify() finds them in the session instead of asking once per reminder.
+        partner_ids = {uid for _, couple in rows for uid in couple.partner_ids}
+        # (Held in a local: the session's identity map keeps only weak references.)
+        _partners = list(session.scalars(select(User).where(User.id.in_(partner_ids))))
         for ritual, couple in rows:
             _handle(session, ritual, couple, moment, result)
         session.commit()

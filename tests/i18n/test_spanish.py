@@ -112,3 +112,45 @@ def test_a_500_answers_in_spanish_without_detail(make_app):
     assert response.status_code == 500
     assert response.get_json()["title"] == "Error interno del servidor"
     assert response.get_json()["detail"] == "Algo falló por nuestra parte; ha quedado registrado."
+
+
+def test_reminders_speak_each_partners_language_at_one_user_query_per_batch(client, app, clock):
+    from sqlalchemy import event
+
+    from api.extensions import db
+    from api.rituals import reminders
+    from tests.factories import CoupleFactory
+
+    clock.set(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    for n in range(3):
+        CoupleFactory(a__uid=f"es{n}", a__locale="es", b__uid=f"en{n}", b__locale="en")
+        client.post(
+            "/v1/couple/rituals",
+            headers=auth(f"es{n}"),
+            json={
+                "client_id": f"00000000-0000-4000-8000-00000000000{n}",
+                "title": "Paseo",
+                "schedule": {"days": ["mon"], "time": "18:00"},
+                "reminder": {"enabled": True, "minutes_before": 10},
+            },
+        )
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    clock.set(datetime(2026, 3, 2, 16, 50, 5, tzinfo=UTC))  # 17:50 in Berlin
+    db.session.remove()
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        result = reminders.run_due(db.session, moment=clock.current)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert result.notifications == 6
+    user_reads = [s for s in statements if "FROM users" in s]
+    assert len(user_reads) == 1, user_reads
+    bodies = {i["body"] for i in feed(client, auth("es0"))} | {
+        i["body"] for i in feed(client, auth("en0"))
+    }
+    assert bodies == {"En 10 min, a las 18:00.", "In 10 min, at 18:00."}
