@@ -45,6 +45,7 @@ class MeSchema(Schema):
 class MePatchSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=80))
     timezone = TimeZone()
-    locale = fields.String(validate=LOCALE)
+    # At most 16 characters: the users.locale column (PostgreSQL refuses longer, with a 500).
+    locale = fields.String(validate=[validate.Length(max=16), LOCALE])
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
     notification_preferences = fields.Nested(PreferencesPatchSchema)

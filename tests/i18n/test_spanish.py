@@ -154,3 +154,10 @@ def test_reminders_speak_each_partners_language_at_one_user_query_per_batch(clie
         i["body"] for i in feed(client, auth("en0"))
     }
     assert bodies == {"En 10 min, a las 18:00.", "In 10 min, at 18:00."}
+
+
+def test_a_locale_longer_than_its_column_is_a_422_not_a_500(client):
+    response = client.patch("/v1/me", headers=ES, json={"locale": "dm-j51-E4QlDuMq-ZUL0l4"})
+
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["locale"]
