@@ -10,6 +10,7 @@ RQ's, gunicorn's and the libraries' all share the one format.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
@@ -80,6 +81,22 @@ def _add_job_context(record: logging.LogRecord) -> None:
         return
     record.job_id = job.id
     record.job = job.func_name
+
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class NoColour(logging.Filter):
+    """Strips the ANSI colour codes some libraries put in messages (werkzeug's banner, RQ's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "\x1b" in record.msg:
+            record.msg = ANSI_ESCAPE.sub("", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                ANSI_ESCAPE.sub("", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
 
 
 class TextFormatter(logging.Formatter):
@@ -163,6 +180,12 @@ def configure_logging(*, level: str, log_format: str, process_kind: str) -> None
         handler.addFilter(ContextFilter())
         root.addHandler(handler)
     handler.setFormatter(make_formatter(log_format))
+    # Colour only for a person at a terminal; never in JSON, a file or a pipe.
+    colour = log_format == "text" and handler.stream.isatty()
+    for old in [f for f in handler.filters if isinstance(f, NoColour)]:
+        handler.removeFilter(old)
+    if not colour:
+        handler.addFilter(NoColour())
     # RQ and gunicorn install coloured handlers of their own unless one exists up the tree;
     # whatever they installed before us gives way to the shared one.
     for name in ("rq.worker", "rq.cron", "rq.scheduler", "gunicorn.error"):

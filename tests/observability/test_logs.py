@@ -118,3 +118,22 @@ def test_the_clocks_and_workers_routine_lines_are_debug(app, log_lines):
     cron.info("Enqueued job %s to queue %s", "sweep_pending", "hearth")
     [line] = [p for p in log_lines("rq.cron") if "Enqueued" in str(p["message"])]
     assert line["level"] == "DEBUG"
+
+
+def test_colour_codes_are_stripped_when_not_writing_to_a_terminal(app):
+    [handler] = [h for h in logging.getLogger().handlers if h.get_name() == "hearth"]
+    assert not handler.stream.isatty()  # pytest's capture, like a file or a pipe
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        "\x1b[31m\x1b[1mWARNING: This is a development server.\x1b[0m %s",
+        ("\x1b[33mPress CTRL+C to quit\x1b[0m",),
+        None,
+    )
+    assert all(f.filter(record) for f in handler.filters)
+
+    line = handler.format(record)
+    assert "\x1b" not in line
+    assert line.endswith("WARNING: This is a development server. Press CTRL+C to quit")
