@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
-from flask import Flask, request
+from flask import Flask, g, request
 from sqlalchemy import event
 
 from api import hardening, redaction
 from api.config import Config
 from api.errors import DomainError
+from api.i18n import N_
 
 if TYPE_CHECKING:
     from api.openapi import HearthApi
@@ -26,11 +26,11 @@ def create_app(config: Config | None = None) -> Flask:
         hardening.check_production_credentials(config)
     # Before the first log line: no token or query-string secret is ever written.
     redaction.install()
-    logging.basicConfig(
-        level=config.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Alembic announces each of its plugins at INFO on every `flask` command: noise.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from api.observability.logs import configure_logging
+    from api.observability.sentry import init_sentry
+
+    configure_logging(level=config.LOG_LEVEL, log_format=config.log_format, process_kind="web")
+    init_sentry(dsn=config.SENTRY_DSN, environment=config.APP_ENV, process_kind="web")
 
     app = Flask(__name__, instance_path=str(_instance_path()))
     app.config.update(config.flask_settings())
@@ -56,6 +56,7 @@ def create_app(config: Config | None = None) -> Flask:
     from api.extensions import db, limiter, migrate
     from api.fields import WallTime
     from api.ids import RowIdConverter
+    from api.observability import web as observability
     from api.openapi import HearthApi
     from api.queue import JobQueue
     from api.responses import register_response_finisher
@@ -71,6 +72,8 @@ def create_app(config: Config | None = None) -> Flask:
     hardening.install(app, config)
     app.extensions["hearth_queue"] = JobQueue(config)
     storage.init_app(app, config)
+    # Before the blueprints' hooks: the request id exists before auth logs anything.
+    observability.init_app(app)
 
     with app.app_context():
         if config.is_sqlite:
@@ -98,6 +101,7 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
     from api.memories.routes import blp as memories
     from api.moods.routes import moods_blp, needs_blp
     from api.notifications.routes import blp as notifications
+    from api.observability.web import skip_preflight_auth
     from api.pairing.routes import couple, invites
     from api.questions.routes import blp as questions
     from api.recaps.routes import IsoWeekConverter
@@ -140,8 +144,11 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
     @app.before_request
     def _guard() -> None:
         if request.path.startswith("/v1"):
+            if app.extensions["hearth_config"].cors_origins and skip_preflight_auth():
+                return  # a browser's CORS preflight carries no token; flask-cors answers it
             _require_json_body()
             authenticate()
+            g.locale = g.user.locale  # errors answer in the sender's language
 
 
 def _require_json_body() -> None:
@@ -168,20 +175,20 @@ def _require_json_body() -> None:
             )
         return
     if not request.is_json:
-        raise UnsupportedMediaType("Send the body as application/json.")
+        raise UnsupportedMediaType(N_("Send the body as application/json."))
     try:
         body = request.get_json()
     except (BadRequest, RecursionError) as exc:
         # RecursionError: nesting deeper than the parser goes (a 64 KiB body of "[[[[...").
-        raise BadRequest("The request body is not valid JSON.") from exc
+        raise BadRequest(N_("The request body is not valid JSON.")) from exc
     field = _unstorable_text_at(body)
     if field is not None:
         # PostgreSQL stores no NUL character, and no database a lone surrogate (not UTF-8).
-        raise Invalid(field, "Text may not contain NUL characters or unpaired surrogates.")
+        raise Invalid(field, N_("Text may not contain NUL characters or unpaired surrogates."))
     if body not in (None, {}) and not _takes_json_body():
         # An endpoint without a body schema would silently ignore these: unknown fields, 422.
         fields = list(body) if isinstance(body, dict) else ["_body"]
-        raise BodyNotTaken(errors={name: ["Unknown field."] for name in fields})
+        raise BodyNotTaken(errors={name: [N_("Unknown field.")] for name in fields})
 
 
 def _refuse_truncated_chunked_body(read: int) -> None:
@@ -214,11 +221,11 @@ def _takes_json_body() -> bool:
 
 class BodyNotTaken(DomainError):
     status = 422
-    title = "Validation failed"
+    title = N_("Validation failed")
 
     def __init__(self, *, errors: dict[str, list[str]], detail: str | None = None) -> None:
         super().__init__(
-            detail or "This endpoint takes no request body; see errors.", errors=errors
+            detail or N_("This endpoint takes no request body; see errors."), errors=errors
         )
 
 

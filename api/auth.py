@@ -22,6 +22,7 @@ from api.config import Config
 from api.db_utils import insert_ignore
 from api.errors import DomainError, NotFound
 from api.extensions import db
+from api.i18n import N_
 from api.pairing.models import Couple
 from api.redaction import redact
 from api.users.models import User
@@ -35,16 +36,16 @@ REVOCATION_CACHE_SIZE = 10_000
 
 class Unauthenticated(DomainError):
     status = 401
-    title = "Unauthenticated"
+    title = N_("Unauthenticated")
 
 
 class AuthUnavailable(DomainError):
     status = 503
-    title = "Sign-in unavailable"
+    title = N_("Sign-in unavailable")
 
 
 class NotPaired(NotFound):
-    title = "Not paired"
+    title = N_("Not paired")
 
 
 def uid_from_token(token: str, config: Config) -> str:
@@ -52,7 +53,7 @@ def uid_from_token(token: str, config: Config) -> str:
     if config.AUTH_MODE == "dev":
         match = DEV_TOKEN.fullmatch(token)
         if not match:
-            raise Unauthenticated("Dev tokens look like dev:<uid>, uid of 1-128 [A-Za-z0-9_-].")
+            raise Unauthenticated(N_("Dev tokens look like dev:<uid>, uid of 1-128 [A-Za-z0-9_-]."))
         return match.group(1)
     if token.count(".") != 2 or not all(token.split(".")):
         # Not even shaped like a JWT (a dev:<uid> token, junk): no need to ask Google.
@@ -65,7 +66,9 @@ def uid_from_token(token: str, config: Config) -> str:
     except firebase_auth.CertificateFetchError as exc:
         # Google's keys could not be fetched: our outage, not a bad token. The app retries.
         log.error("could not fetch Firebase signing certificates: %s", exc)
-        raise AuthUnavailable("Sign-in cannot be checked right now; try again shortly.") from exc
+        raise AuthUnavailable(
+            N_("Sign-in cannot be checked right now; try again shortly.")
+        ) from exc
     except (
         ValueError,
         firebase_auth.InvalidIdTokenError,  # RevokedIdTokenError too
@@ -75,12 +78,14 @@ def uid_from_token(token: str, config: Config) -> str:
         # The reason goes to the log only: it can say which check failed. Some reasons quote
         # the token itself ("Wrong number of segments in token: b'...'"): cut it short.
         log.info("rejected ID token: %s: %s", type(exc).__name__, redact(str(exc)))
-        raise Unauthenticated("The ID token is not valid.") from exc
+        raise Unauthenticated(N_("The ID token is not valid.")) from exc
     except (FirebaseError, GoogleAuthError) as exc:
         # The account lookup of the revocation check failed (Google, or our access token to
         # it, down): our outage.
         log.error("could not check ID token revocation: %s", type(exc).__name__)
-        raise AuthUnavailable("Sign-in cannot be checked right now; try again shortly.") from exc
+        raise AuthUnavailable(
+            N_("Sign-in cannot be checked right now; try again shortly.")
+        ) from exc
     return str(claims["uid"])
 
 
@@ -128,7 +133,7 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("Send Authorization: Bearer <token>.")
+        raise Unauthenticated(N_("Send Authorization: Bearer <token>."))
     g.user = provision(uid_from_token(token.strip(), current_app.extensions["hearth_config"]))
 
 
@@ -142,5 +147,5 @@ def current_couple() -> Couple:
     user = current_user()
     couple = db.session.get(Couple, user.couple_id) if user.couple_id else None
     if couple is None or couple.unpaired_at is not None:
-        raise NotPaired("You are not paired.")
+        raise NotPaired(N_("You are not paired."))
     return couple

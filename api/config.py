@@ -76,6 +76,14 @@ class Config:
     # socket's address is the client's). Only that many hops are believed.
     TRUSTED_PROXIES: int = 0
 
+    # `json` (one object per line) or `text`; empty means json in production, text elsewhere.
+    LOG_FORMAT: str = ""
+    SENTRY_DSN: str | None = None
+    # Comma-separated browser origins allowed on /v1 (the `web` platform); none by default.
+    CORS_ORIGINS: str = ""
+    # A worker or clock serves its own /metrics on this port when set (0: off).
+    METRICS_PORT: int = 0
+
     def __post_init__(self) -> None:
         if not self.AUTH_MODE:
             mode = "dev" if self.APP_ENV in DEV_AUTH_ENVS else "firebase"
@@ -117,8 +125,22 @@ class Config:
     def is_sqlite(self) -> bool:
         return self.DATABASE_URL.startswith("sqlite")
 
+    @property
+    def log_format(self) -> str:
+        """The effective LOG_FORMAT: json in production unless told otherwise."""
+        return self.LOG_FORMAT or ("json" if self.is_production else "text")
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """The origins CORS_ORIGINS names, without blanks."""
+        return tuple(o.strip() for o in self.CORS_ORIGINS.split(",") if o.strip())
+
     def validate(self) -> None:
         """Refuse unknown values and the dangerous mixes, with a one-line reason."""
+        if self.LOG_FORMAT not in ("", "json", "text"):
+            raise ConfigError(f"LOG_FORMAT must be json or text, not {self.LOG_FORMAT!r}")
+        if "*" in self.cors_origins:
+            raise ConfigError("CORS_ORIGINS must name origins; '*' would let any site call the API")
         if self.APP_ENV and self.APP_ENV not in APP_ENVS:
             raise ConfigError(f"APP_ENV must be one of {', '.join(APP_ENVS)}, not {self.APP_ENV!r}")
         if self.AUTH_MODE not in AUTH_MODES:

@@ -12,6 +12,8 @@ from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
+from api.i18n import N_, request_locale, translate
+
 log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://hearth.app/problems/"
@@ -19,10 +21,14 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class DomainError(Exception):
-    """A rule of the domain said no; subclasses set status and title, raised by services."""
+    """A rule of the domain said no; subclasses set status and title, raised by services.
+
+    title, detail and each message of errors are msgids marked with N_ (detail's %(name)s
+    placeholders filled from params), answered in the sender's language.
+    """
 
     status: int = 400
-    title: str = "Bad request"
+    title: str = N_("Bad request")
 
     def __init__(
         self,
@@ -30,11 +36,17 @@ class DomainError(Exception):
         *,
         errors: dict[str, list[str]] | None = None,
         retry_after: int | None = None,
+        **params: object,
     ) -> None:
-        super().__init__(detail or self.title)
         self.detail = detail or self.title
+        self.params = params
         self.errors = errors
         self.retry_after = retry_after
+        super().__init__(self.render_detail(None))  # English, for logs and tracebacks
+
+    def render_detail(self, locale: str | None) -> str:
+        """The detail in locale's language, its placeholders filled."""
+        return translate(locale, self.detail, **self.params)
 
     @property
     def slug(self) -> str:
@@ -44,29 +56,35 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
 
 
 class Invalid(DomainError):
     """A 422 with per-field messages, for rules a schema cannot express."""
 
     status = 422
-    title = "Validation failed"
+    title = N_("Validation failed")
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}", errors={field: [message]})
+    def __init__(self, field: str, message: str, **params: object) -> None:
+        self.field, self.message = field, message
+        super().__init__(N_("%(field)s: %(message)s"), errors={field: [message]}, **params)
+
+    def render_detail(self, locale: str | None) -> str:
+        """'field: message' with the message in locale's language."""
+        message = translate(locale, self.message, **self.params)
+        return translate(locale, self.detail, field=self.field, message=message)
 
 
 class Conflict(DomainError):
     status = 409
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class RateLimited(DomainError):
     """A 429, which always says when to try again: API.md promises Retry-After on every one."""
 
     status = 429
-    title = "Too many requests"
+    title = N_("Too many requests")
 
     def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
         super().__init__(detail, retry_after=max(1, retry_after))
@@ -158,26 +176,87 @@ def _flatten_webargs_messages(messages: Any) -> dict[str, Any]:
 
 def handle_domain_error(error: DomainError) -> Response:
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+    locale = request_locale()
+    detail = error.render_detail(locale)
+    errors = error.errors and {
+        field: [translate(locale, message, **error.params) for message in messages]
+        for field, messages in error.errors.items()
+    }
     return problem(
         error.status,
-        title=error.title,
-        detail=error.detail,
+        title=translate(locale, error.title),
+        detail=detail,
         type_=PROBLEM_BASE + error.slug,
-        errors=error.errors,
+        errors=errors,
         headers=headers,
     )
+
+
+# The titles of the statuses Hearth answers, and the details werkzeug would give in English.
+STATUS_TITLES = {
+    400: N_("Bad Request"),
+    401: N_("Unauthorized"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    409: N_("Conflict"),
+    413: N_("Content Too Large"),
+    415: N_("Unsupported Media Type"),
+    422: N_("Unprocessable Entity"),
+    429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"),
+    503: N_("Service Unavailable"),
+}
+DEFAULT_DETAILS = {
+    400: N_("The request could not be understood."),
+    404: N_("There is nothing at this address."),
+    405: N_("This method is not allowed at this address."),
+    413: N_("The request body is too large."),
+    415: N_("This media type is not supported."),
+    429: N_("Too many requests; try again later."),
+}
+
+
+# marshmallow's own messages that the apps meet most; the rest stay in English.
+SCHEMA_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Unknown field."),
+    N_("Field may not be null."),
+    N_("Not a valid string."),
+    N_("Not a valid integer."),
+    N_("Not a valid boolean."),
+    N_("Not a valid date."),
+    N_("Not a valid datetime."),
+    N_("Not a valid list."),
+    N_("Invalid value."),
+)
+
+
+def _translate_messages(locale: str | None, messages: Any) -> Any:
+    """Each message string of a (nested) webargs error dict, in locale's language."""
+    if isinstance(messages, dict):
+        return {key: _translate_messages(locale, value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [_translate_messages(locale, value) for value in messages]
+    if isinstance(messages, str):
+        return translate(locale, messages)
+    return messages
 
 
 def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     errors = None
+    # Our own raises pass a marked msgid; werkzeug's English defaults get ours instead.
     detail = error.description
+    if detail == type(error).description and status in DEFAULT_DETAILS:
+        detail = DEFAULT_DETAILS[status]
     data = getattr(error, "data", None)
+    locale = request_locale()
     if status == 422 and data and "messages" in data:
-        errors = _flatten_webargs_messages(data["messages"])
-        detail = "The request body or query has invalid fields; see errors."
+        errors = _translate_messages(locale, _flatten_webargs_messages(data["messages"]))
+        detail = N_("The request body or query has invalid fields; see errors.")
     elif status == 400 and data and "messages" in data:
-        detail = "The request body is not valid JSON."
+        detail = N_("The request body is not valid JSON.")
     # What the exception itself says in headers: Allow on a 405 (RFC 9110 requires it).
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     if error.response is not None:
@@ -189,19 +268,36 @@ def handle_http_exception(error: HTTPException) -> Response:
         )
     return problem(
         status,
-        title=HTTPStatus(status).phrase,
-        detail=detail,
+        title=translate(locale, STATUS_TITLES.get(status, HTTPStatus(status).phrase)),
+        detail=translate(locale, detail or HTTPStatus(status).phrase),
         type_=PROBLEM_BASE + "validation" if status == 422 else None,
         errors=errors,
         headers=headers or None,
     )
 
 
+def record_unhandled(error: Exception) -> None:
+    """Hand an unhandled error to the request's log line and to Sentry (when configured)."""
+    import sentry_sdk
+
+    from api.observability.web import record_unhandled as keep_for_log_line
+
+    keep_for_log_line(error)
+    sentry_sdk.capture_exception(error)
+
+
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
-    log.exception("unhandled error")
-    return problem(500, detail="Something went wrong on our side; it has been logged.")
+    # One log line with the request's context and the traceback (the access line), and Sentry;
+    # the client gets no detail of it.
+    record_unhandled(error)
+    locale = request_locale()
+    return problem(
+        500,
+        title=translate(locale, STATUS_TITLES[500]),
+        detail=translate(locale, N_("Something went wrong on our side; it has been logged.")),
+    )
 
 
 # How long a client waits before retrying when the database is unreachable: a restart or a

@@ -10,6 +10,8 @@ from zoneinfo import available_timezones
 
 from marshmallow import ValidationError, fields
 
+from api.i18n import N_
+
 HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 # The same rules as JSON Schema patterns, so the spec says what the code enforces (and a
 # fuzzer's "valid" example is valid).
@@ -52,14 +54,14 @@ class Instant(fields.DateTime):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         parsed = super()._deserialize(value, attr, data, **kwargs)
         if parsed.tzinfo is None:
-            raise ValidationError("Give an instant with a zone, e.g. 2026-03-29T06:30:00Z.")
+            raise ValidationError(N_("Give an instant with a zone, e.g. 2026-03-29T06:30:00Z."))
         return parsed.astimezone(UTC)
 
 
 class WallTime(fields.Field):
     """A wall-clock time, HH:MM."""
 
-    default_error_messages = {"invalid": "Use HH:MM, 24-hour (e.g. 07:30)."}
+    default_error_messages = {"invalid": N_("Use HH:MM, 24-hour (e.g. 07:30).")}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
@@ -84,7 +86,9 @@ class WallTime(fields.Field):
 class TimeZone(fields.String):
     """An IANA time-zone name, checked against the tz database."""
 
-    default_error_messages = {"unknown": "Unknown time zone; use an IANA name like Europe/Berlin."}
+    default_error_messages = {
+        "unknown": N_("Unknown time zone; use an IANA name like Europe/Berlin.")
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(

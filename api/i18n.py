@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -25,6 +27,17 @@ SOURCE_LANGUAGE = "en"
 def N_(message: str) -> str:
     """Mark message for extraction; it is translated later, for its reader."""
     return message
+
+
+def request_locale() -> str | None:
+    """The language an error is answered in: the signed-in sender's locale, else Accept-Language."""
+    from flask import g, has_request_context, request
+
+    if not has_request_context():
+        return None
+    if g.get("locale"):
+        return str(g.locale)
+    return request.accept_languages.best_match(available_languages())
 
 
 def available_languages() -> tuple[str, ...]:
@@ -74,3 +87,38 @@ def _catalog(language: str) -> NullTranslations:
         translations = Translations(compiled)
         merged = translations if merged is None else merged.merge(translations)
     return merged
+
+
+@dataclass(frozen=True)
+class Text:
+    """A user-facing text rendered later, for its reader: a marked msgid and its parameters.
+
+    Build it with ``text(N_("%(name)s logged %(ritual)s"), name=..., ritual=...)``; a parameter
+    that is itself a Text is rendered in the same language (e.g. "Your partner" for a missing
+    name). notify() takes only Text, so no push or feed line can skip the catalogs.
+    """
+
+    msgid: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    # False for words that are data, not Hearth's (a ritual's title): shown as they are.
+    translatable: bool = True
+
+    def render(self, locale: str | None) -> str:
+        """The text in locale's language (English where the catalog lacks it)."""
+        if not self.translatable:
+            return self.msgid
+        params = {
+            key: value.render(locale) if isinstance(value, Text) else value
+            for key, value in self.params.items()
+        }
+        return translate(locale, self.msgid, **params)
+
+
+def text(message: str, /, **params: object) -> Text:
+    """A Text of message (marked with N_ where it is written) and its parameters."""
+    return Text(message, params)
+
+
+def verbatim(words: str) -> Text:
+    """Words that are data rather than Hearth's text (a ritual's title): never translated."""
+    return Text(words, translatable=False)

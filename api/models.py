@@ -3,6 +3,7 @@
 from api.affirmations.models import (
     Affirmation,
     AffirmationMessage,
+    AffirmationText,
     DailySuggestion,
     GratitudeEntry,
 )
@@ -26,6 +27,7 @@ from api.users.models import User
 __all__ = [
     "Affirmation",
     "AffirmationMessage",
+    "AffirmationText",
     "CheckIn",
     "Couple",
     "CoupleQuestion",

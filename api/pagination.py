@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.errors import Invalid
+from api.i18n import N_
 from api.ids import is_row_id, max_id
 
 DEFAULT_LIMIT = 20
@@ -49,10 +50,10 @@ def decode_cursor(cursor: str, *, key: InstrumentedAttribute[int]) -> int:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise Invalid("cursor", "Not a cursor this API gave out.") from exc
+        raise Invalid("cursor", N_("Not a cursor this API gave out.")) from exc
     # Bounded by the key's column: a larger number would reach the database and fail there.
     if not is_row_id(value, maximum=max_id(key)):
-        raise Invalid("cursor", "Not a cursor this API gave out.")
+        raise Invalid("cursor", N_("Not a cursor this API gave out."))
     return value
 
 

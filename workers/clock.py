@@ -1,4 +1,4 @@
-"""The clock process: `python -m workers.clock` (Procfile `clock`), and the embedded clock thread.
+"""The clock loop: the Procfile's `clock` (`python -m workers.process clock`), embedded too.
 
 It enqueues the jobs of workers/cron.py on their schedule with rq's CronScheduler, in a loop
 that outlives outages: `rq cron` itself exits on the first Redis error, after which nothing
@@ -10,9 +10,7 @@ enqueued once when Redis is back.
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import signal
 import threading
 import time
@@ -51,10 +49,11 @@ def run(
     config: str = CRON_CONFIG,
     logging_level: str = "WARNING",
     sleep: Callable[[float], object] | None = None,
+    scheduler_class: type[CronScheduler] = CronScheduler,
 ) -> None:
     """Enqueue the schedule's jobs as they fall due until `stop` is set, surviving any error."""
     wait = sleep or stop.wait
-    scheduler = CronScheduler(connection=connection, logging_level=logging_level)
+    scheduler = scheduler_class(connection=connection, logging_level=logging_level)
     scheduler.load_config_from_file(config)
     registered = False
     outage_since: float | None = None
@@ -93,18 +92,14 @@ def run(
                 log.info("clock could not unregister on exit", exc_info=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the clock until SIGTERM or SIGINT."""
-    parser = argparse.ArgumentParser(prog="python -m workers.clock", description=__doc__)
-    parser.add_argument("--url", default=os.environ.get("REDIS_URL"), help="default: $REDIS_URL")
-    parser.add_argument("--config", default=CRON_CONFIG, help="the schedule's module")
-    args = parser.parse_args(argv)
-    if not args.url:
-        parser.error("set REDIS_URL or pass --url")
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def serve(
+    url: str,
+    *,
+    config: str = CRON_CONFIG,
+    logging_level: str = "WARNING",
+    scheduler_class: type[CronScheduler] = CronScheduler,
+) -> None:
+    """Run the clock on the Redis at url until SIGTERM or SIGINT (the Procfile's `clock`)."""
     stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:
@@ -114,8 +109,10 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     log.info("clock started")
-    run(connect(args.url), stop, config=args.config)
-
-
-if __name__ == "__main__":
-    main()
+    run(
+        connect(url),
+        stop,
+        config=config,
+        logging_level=logging_level,
+        scheduler_class=scheduler_class,
+    )

@@ -55,6 +55,7 @@ from api.notifications.models import (
 )
 from api.notifications.payload import push_data
 from api.notifications.quiet_hours import quiet_until
+from api.observability.metrics import PUSH_DELIVERIES
 from api.users.models import User
 from workers.app import job_app
 from workers.push import (
@@ -94,6 +95,7 @@ def deliver(notification_ids: list[int]) -> None:
         config: Config = app.extensions["hearth_config"]
         sender = get_sender(config)
         ids = sorted(set(notification_ids))
+        log.info("delivering %d notification(s): %s", len(ids), ids[:20])
         try:
             for start in range(0, len(ids), BATCH_SIZE):
                 deliver_batch(db.session, sender, ids[start : start + BATCH_SIZE])
@@ -222,6 +224,7 @@ def _claim(session: Session, notification_ids: list[int], lease: timedelta) -> _
         if recipient is None:
             continue  # erased meanwhile: its notifications go with it
         if not getattr(recipient, f"notify_{category.preference}"):
+            PUSH_DELIVERIES.labels(notification.category, "suppressed").inc()
             _finish(notification, SUPPRESSED, f"{category.preference} switched off", moment)
             continue
         held_until = _quiet_hours_end(recipient, category, moment)
@@ -418,6 +421,7 @@ def _apply(
     """Record one device's answer."""
     code = result.error_code or "UNKNOWN"
     device = attempt.device
+    PUSH_DELIVERIES.labels(attempt.message.category, _outcome_label(result, code)).inc()
 
     def record(status: str, message_id: str | None = None, error: str | None = None) -> None:
         updates.append(
@@ -467,6 +471,21 @@ def _apply(
         outcome.transient.append(result)
         outcome.reasons.append(code)
         forget.append(attempt.delivery_id)
+
+
+def _outcome_label(result: PushResult, code: str) -> str:
+    """The hearth_push_deliveries_total outcome of one device's answer."""
+    if result.ok:
+        return "sent"
+    if result.outcome_unknown:
+        return "unknown"  # may have reached the phone; never sent again (docs/push.md)
+    if code in DROP_TOKEN_CODES or (code == INVALID_ARGUMENT and result.invalid_token):
+        return "token_dropped"
+    if code == INVALID_ARGUMENT:
+        return "rejected"
+    if code == THIRD_PARTY_AUTH_ERROR:
+        return "auth_error"
+    return "transient"
 
 
 def _settle(
@@ -520,6 +539,7 @@ def _finish_without_sending(
         # Every device it was tried on has since been dropped (e.g. unregistered).
         _finish(notification, FAILED, notification.last_error or "no device left", moment)
     else:
+        PUSH_DELIVERIES.labels(notification.category, "suppressed").inc()
         _finish(notification, SUPPRESSED, "no registered device", moment)
 
 
@@ -540,6 +560,8 @@ def _message(
         collapse_key=notification.collapse_key if category.collapsible else None,
         ttl_seconds=notification.ttl_seconds if category.collapsible else None,
         priority=category.priority,
+        notification_id=notification.id,
+        recipient_id=notification.recipient_id,
     )
 
 

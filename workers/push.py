@@ -38,6 +38,9 @@ class PushMessage:
     collapse_key: str | None = None
     ttl_seconds: int | None = None
     priority: str = "normal"
+    # The outbox row it comes from (also in data); 0 when a caller builds one by hand.
+    notification_id: int = 0
+    recipient_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,23 @@ class LogSender:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, messages: list[PushMessage]) -> list[PushResult]:
-        """Log each message (never its body: it can be a partner's private words)."""
+        """Log each message by notification and recipient (never its text: it can be private)."""
         results = []
         with self._lock:
             for message in messages:
                 self.sent.append(message)
                 log.info(
-                    "push (log backend) device=%s category=%s", message.device_id, message.category
+                    "push (log backend) notification=%s recipient=%s device=%s category=%s",
+                    message.notification_id,
+                    message.recipient_id,
+                    message.device_id,
+                    message.category,
+                    extra={
+                        "notification_id": message.notification_id,
+                        "recipient_id": message.recipient_id,
+                        "device_id": message.device_id,
+                        "category": message.category,
+                    },
                 )
                 results.append(
                     PushResult(message.device_id, ok=True, message_id=f"log-{next(self._ids)}")

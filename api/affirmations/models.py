@@ -14,22 +14,35 @@ TEXT_MAX = 500
 
 
 class Affirmation(db.Model):
-    """One library affirmation in one locale; written by `flask content import`, never deleted."""
+    """One library affirmation, one id in every language; written by `content import`, kept."""
 
     __tablename__ = "affirmations"
-    __table_args__ = (
-        UniqueConstraint("slug", "locale"),
-        Index("ix_affirmations_library", "locale", "retired_at", "slug"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(80))
-    locale: Mapped[str] = mapped_column(String(16))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
     category: Mapped[str] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(String(TEXT_MAX))
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now)
     # Retired items leave the library but stay for the messages that used them.
+    retired_at: Mapped[datetime | None]
+
+
+class AffirmationText(db.Model):
+    """An affirmation's words in one locale (en is the fallback for every slug)."""
+
+    __tablename__ = "affirmation_texts"
+    __table_args__ = (
+        UniqueConstraint("affirmation_id", "locale"),
+        Index("ix_affirmation_texts_library", "locale", "retired_at", "affirmation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    affirmation_id: Mapped[int] = mapped_column(ForeignKey("affirmations.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(String(TEXT_MAX))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now)
+    # A translation removed from its file is retired; the affirmation falls back to en.
     retired_at: Mapped[datetime | None]
 
 

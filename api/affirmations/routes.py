@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.affirmations import service
-from api.affirmations.models import Affirmation, AffirmationMessage, GratitudeEntry
+from api.affirmations.models import AffirmationMessage, GratitudeEntry
 from api.affirmations.schemas import (
     AffirmationPageSchema,
     AffirmationSchema,
@@ -63,7 +63,7 @@ class Library(MethodView):
 class Daily(MethodView):
     @library.response(200, AffirmationSchema)
     @library.alt_response(404, **problem_doc("The library is empty"))
-    def get(self) -> Affirmation:
+    def get(self) -> service.LibraryItem:
         """Today's suggestion for me: the same all day, no repeat until the library is done"""
         return service.daily(db.session, user=current_user())
 

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from api.affirmations.models import TEXT_MAX
 from api.content.loader import AFFIRMATION_CATEGORIES
 from api.fields import Instant
+from api.i18n import N_
 from api.ids import row_id_field
 from api.pagination import PageArgs, page_schema
 
@@ -47,7 +48,7 @@ class SendSchema(Schema):
     @validates_schema
     def _one_source(self, data: dict[str, Any], **kwargs: Any) -> None:
         if ("affirmation_id" in data) == ("text" in data):
-            raise ValidationError("Send either affirmation_id or text, not both.", "_schema")
+            raise ValidationError(N_("Send either affirmation_id or text, not both."), "_schema")
 
 
 class LibraryRefSchema(Schema):
@@ -92,7 +93,7 @@ class ReactionSchema(Schema):
     def _one_emoji(self, value: str, **kwargs: Any) -> None:
         # The emoji package knows every sequence (skin tones, ZWJ families, flags, keycaps).
         if not emoji.is_emoji(value):
-            raise ValidationError("Send exactly one emoji.")
+            raise ValidationError(N_("Send exactly one emoji."))
 
 
 class GratitudeCreateSchema(Schema):

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import random
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, delete, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
+from api import i18n
 from api.affirmations.models import (
     Affirmation,
     AffirmationMessage,
+    AffirmationText,
     DailySuggestion,
     GratitudeEntry,
 )
 from api.clock import now
 from api.content.loader import FALLBACK_LOCALE, LOCALES
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited
+from api.i18n import N_
+from api.ids import is_row_id, max_id
 from api.lifecycle import user_erasing
 from api.notifications.service import notify
-from api.pagination import Page, decode_cursor, encode_cursor, paginate
+from api.pagination import Page, paginate
 from api.pairing.models import Couple
 from api.quotas import service as quotas
 from api.streaks.days import couple_today, seconds_until_next_day
@@ -30,22 +38,22 @@ from api.users.models import User
 
 
 class EmptyLibrary(NotFound):
-    title = "No affirmations"
+    title = N_("No affirmations")
 
 
 class ClientIdTaken(DomainError):
     status = 409
-    title = "client_id already used"
+    title = N_("client_id already used")
 
 
 class RecipientOnly(DomainError):
     status = 403
-    title = "Only the recipient can do this"
+    title = N_("Only the recipient can do this")
 
 
 class AuthorOnly(DomainError):
     status = 403
-    title = "Only the author can delete this entry"
+    title = N_("Only the author can delete this entry")
 
 
 class DailyLimit(RateLimited):
@@ -70,41 +78,117 @@ def library_locale(user_locale: str | None) -> str:
     return language if language in LOCALES else FALLBACK_LOCALE
 
 
-def _library(locale: str) -> Select[tuple[Affirmation]]:
-    """The live library in locale: its own texts, and the en text for every slug it lacks."""
-    live = Affirmation.retired_at.is_(None)
-    if locale == FALLBACK_LOCALE:
-        return select(Affirmation).where(live, Affirmation.locale == locale)
-    translated = select(Affirmation.slug).where(live, Affirmation.locale == locale)
-    return select(Affirmation).where(
-        live,
-        or_(
-            Affirmation.locale == locale,
-            and_(Affirmation.locale == FALLBACK_LOCALE, Affirmation.slug.not_in(translated)),
-        ),
+@dataclass(frozen=True)
+class LibraryItem:
+    """An affirmation as one reader sees it: its one id, and its words in their locale."""
+
+    id: int
+    slug: str
+    category: str
+    locale: str
+    text: str
+
+
+def _live_text(alias: type[AffirmationText], locale: str) -> ColumnElement[bool]:
+    return and_(
+        alias.affirmation_id == Affirmation.id,
+        alias.locale == locale,
+        alias.retired_at.is_(None),
     )
+
+
+def _library(locale: str) -> tuple[Select[Any], ColumnElement[int]]:
+    """The live library in locale (en words where it has none) and its rank: 0 translated."""
+    own = aliased(AffirmationText)
+    columns = (Affirmation.id, Affirmation.slug, Affirmation.category)
+    if locale == FALLBACK_LOCALE:
+        rank: ColumnElement[int] = literal(0)
+        stmt = select(*columns, own.locale, own.text).join(own, _live_text(own, locale))
+    else:
+        fallback = aliased(AffirmationText)
+        rank = case((own.id.is_(None), 1), else_=0)
+        stmt = (
+            select(
+                *columns,
+                func.coalesce(own.locale, fallback.locale).label("locale"),
+                func.coalesce(own.text, fallback.text).label("text"),
+            )
+            .outerjoin(own, _live_text(own, locale))
+            .outerjoin(fallback, _live_text(fallback, FALLBACK_LOCALE))
+            .where(or_(own.id.is_not(None), fallback.id.is_not(None)))
+        )
+    return stmt.where(Affirmation.retired_at.is_(None)), rank
+
+
+def _item(row: Any) -> LibraryItem:
+    return LibraryItem(id=row[0], slug=row[1], category=row[2], locale=row[3], text=row[4])
 
 
 def list_library(
     session: Session, *, user: User, category: str | None, limit: int, cursor: str | None
 ) -> Page:
-    """One page of the library in the user's locale (en fallback), optionally one category."""
-    stmt = _library(library_locale(user.locale))
+    """One page of the library in the user's locale: translated items first, then en ones."""
+    stmt, rank = _library(library_locale(user.locale))
     if category is not None:
         stmt = stmt.where(Affirmation.category == category)
-    # Oldest first, unlike the feeds: the library reads in the order its files were written.
+    # Within each group oldest first, unlike the feeds: the library reads in its files' order.
     if cursor is not None:
-        stmt = stmt.where(Affirmation.id > decode_cursor(cursor, key=Affirmation.id))
-    rows = list(session.scalars(stmt.order_by(Affirmation.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=rows, next_cursor=encode_cursor(rows[-1].id) if more else None)
+        after_rank, after_id = _decode_library_cursor(cursor)
+        stmt = stmt.where(
+            or_(rank > after_rank, and_(rank == after_rank, Affirmation.id > after_id))
+        )
+    rows = session.execute(stmt.add_columns(rank).order_by(rank, Affirmation.id).limit(limit + 1))
+    page = list(rows)
+    more = len(page) > limit
+    page = page[:limit]
+    next_cursor = _encode_library_cursor(page[-1][5], page[-1][0]) if more else None
+    return Page(items=[_item(row) for row in page], next_cursor=next_cursor)
 
 
-def daily(session: Session, *, user: User) -> Affirmation:
+def _encode_library_cursor(rank: int, last_id: int) -> str:
+    raw = json.dumps({"after": last_id, "rank": int(rank)}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_library_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        rank, after = data["rank"], data["after"]
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise Invalid("cursor", N_("Not a cursor this API gave out.")) from exc
+    if rank not in (0, 1) or not is_row_id(after, maximum=max_id(Affirmation.id)):
+        raise Invalid("cursor", N_("Not a cursor this API gave out."))
+    return rank, after
+
+
+def in_locale(session: Session, *, affirmation: Affirmation, locale: str | None) -> LibraryItem:
+    """The affirmation with its words in locale's language (en when not translated)."""
+    stmt, _rank = _library(library_locale(locale))
+    row = session.execute(stmt.where(Affirmation.id == affirmation.id)).first()
+    if row is None:  # retired meanwhile: its words still exist, whatever their state
+        text = session.scalars(
+            select(AffirmationText)
+            .where(AffirmationText.affirmation_id == affirmation.id)
+            .order_by((AffirmationText.locale != FALLBACK_LOCALE), AffirmationText.id)
+        ).first()
+        words, where = (text.text, text.locale) if text else ("", FALLBACK_LOCALE)
+        return LibraryItem(affirmation.id, affirmation.slug, affirmation.category, where, words)
+    return _item(row)
+
+
+def _slugs(locale: str) -> Select[tuple[Affirmation]]:
+    """The live affirmations a reader of locale has words for (their own, or en)."""
+    readable = select(AffirmationText.affirmation_id).where(
+        AffirmationText.retired_at.is_(None),
+        AffirmationText.locale.in_({locale, FALLBACK_LOCALE}),
+    )
+    return select(Affirmation).where(Affirmation.retired_at.is_(None), Affirmation.id.in_(readable))
+
+
+def daily(session: Session, *, user: User) -> LibraryItem:
     """Today's suggestion: stable for the user's local day, no repeat until the library is done."""
     today = now().astimezone(ZoneInfo(user.timezone)).date()
-    library = _library(library_locale(user.locale))
+    library = _slugs(library_locale(user.locale))
     chosen = session.scalar(
         select(DailySuggestion).where(
             DailySuggestion.user_id == user.id, DailySuggestion.local_date == today
@@ -113,7 +197,7 @@ def daily(session: Session, *, user: User) -> Affirmation:
     if chosen is not None:
         item = session.scalar(library.where(Affirmation.slug == chosen.slug))
         if item is not None:
-            return item
+            return in_locale(session, affirmation=item, locale=user.locale)
         # Retired since this morning: today gets a fresh pick below.
     item, cycle = _pick(session, user_id=user.id, today=today, library=library)
     if chosen is None:
@@ -126,7 +210,7 @@ def daily(session: Session, *, user: User) -> Affirmation:
         # A parallel request of the same user picked first; its choice is the day's.
         session.rollback()
         return daily(session, user=user)
-    return item
+    return in_locale(session, affirmation=item, locale=user.locale)
 
 
 def _pick(
@@ -152,7 +236,7 @@ def _pick(
         if total == 0:  # a library of one
             candidates, total = library, _count(session, library)
     if total == 0:
-        raise EmptyLibrary("The affirmation library is empty.")
+        raise EmptyLibrary(N_("The affirmation library is empty."))
     # Seeded by user and day: the same pick whichever process computes it.
     index = random.Random(f"{user_id}:{today.isoformat()}:{cycle}").randrange(total)
     item = session.scalars(candidates.order_by(Affirmation.slug).offset(index).limit(1)).one()
@@ -170,7 +254,7 @@ def _message_in_couple(session: Session, *, couple: Couple, message_id: int) -> 
         )
     )
     if message is None:
-        raise NotFound("No such affirmation.")
+        raise NotFound(N_("No such affirmation."))
     return message
 
 
@@ -188,7 +272,7 @@ def _replayed(
         select(model).where(model.couple_id == couple.id, model.client_id == client_id)
     )
     if existing is not None and getattr(existing, owner.key) != user.id:
-        raise ClientIdTaken("This client_id belongs to something your partner wrote.")
+        raise ClientIdTaken(N_("This client_id belongs to something your partner wrote."))
     return existing
 
 
@@ -209,15 +293,18 @@ def send(
         return existing, False
     recipient_id = couple.partner_of(sender.id)
     if recipient_id is None:
-        raise NotFound("Your partner is no longer here.")
+        raise NotFound(N_("Your partner is no longer here."))
     affirmation = None
     if affirmation_id is not None:
         affirmation = session.get(Affirmation, affirmation_id)
         if affirmation is None or affirmation.retired_at is not None:
-            raise Invalid("affirmation_id", "No such affirmation in the library.")
-        text = affirmation.text
+            raise Invalid("affirmation_id", N_("No such affirmation in the library."))
+        # The words as the recipient reads them: the same affirmation, in their language.
+        recipient = session.get(User, recipient_id)
+        locale = recipient.locale if recipient is not None else None
+        text = in_locale(session, affirmation=affirmation, locale=locale).text
     if text is None:
-        raise Invalid("text", "Send either affirmation_id or text.")
+        raise Invalid("text", N_("Send either affirmation_id or text."))
     moment = now()
     today = couple_today(couple, moment)
     if not quotas.take(
@@ -229,7 +316,8 @@ def send(
     ):
         session.rollback()
         raise DailyLimit(
-            f"At most {AFFIRMATIONS_PER_DAY} affirmations a day.",
+            N_("At most %(limit)s affirmations a day."),
+            limit=AFFIRMATIONS_PER_DAY,
             retry_after=seconds_until_next_day(couple, moment),
         )
     # Past the push limit a message still reaches the inbox and the feed, without a push.
@@ -257,14 +345,18 @@ def send(
         # The same client_id raced in from a retry: answer with the message that won.
         session.rollback()
         return send(session, couple=couple, sender=sender, client_id=client_id, text=text)
-    name = sender.display_name or "Your partner"
     notify(
         session,
         recipient_id=recipient_id,
         category="affirmation",
-        title=f"{name} sent you an affirmation",
+        title=i18n.text(
+            N_("%(name)s sent you an affirmation"),
+            name=sender.display_name or i18n.text(N_("Your partner")),
+        ),
         # Own words stay off the lock screen and out of push logs; library texts are not private.
-        body=affirmation.text if affirmation else "Open Hearth to read what they wrote.",
+        body=i18n.verbatim(text)
+        if affirmation
+        else i18n.text(N_("Open Hearth to read what they wrote.")),
         data={"event": "affirmation", "message_id": str(message.id)},
         dedupe_key=f"affirmation:{message.id}",
         push=pushed,
@@ -290,7 +382,7 @@ def mark_read(session: Session, *, couple: Couple, user: User, message_id: int) 
     """The recipient has read the message (the first read time is kept)."""
     message = _message_in_couple(session, couple=couple, message_id=message_id)
     if message.recipient_id != user.id:
-        raise RecipientOnly("Only the recipient can mark a message read.")
+        raise RecipientOnly(N_("Only the recipient can mark a message read."))
     if message.read_at is None:
         message.read_at = now()
         session.commit()
@@ -302,7 +394,7 @@ def react(
     """The recipient answers with one emoji (replacing an earlier one); reacting reads it."""
     message = _message_in_couple(session, couple=couple, message_id=message_id)
     if message.recipient_id != user.id:
-        raise RecipientOnly("Only the recipient can react to a message.")
+        raise RecipientOnly(N_("Only the recipient can react to a message."))
     message.reaction = emoji
     if message.read_at is None:
         message.read_at = now()
@@ -367,9 +459,9 @@ def delete_gratitude(session: Session, *, couple: Couple, user: User, entry_id: 
         )
     )
     if entry is None:
-        raise NotFound("No such gratitude entry.")
+        raise NotFound(N_("No such gratitude entry."))
     if entry.author_id != user.id:
-        raise AuthorOnly("Only the author can delete this entry.")
+        raise AuthorOnly(N_("Only the author can delete this entry."))
     session.delete(entry)
     session.commit()
 

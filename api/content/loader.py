@@ -40,6 +40,8 @@ _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 AFFIRMATIONS_KEY = "affirmations"
 TEMPLATES_KEY = "ritual_templates"
+# A translation of the templates' words: content/ritual_templates/<locale>.yaml.
+TEMPLATE_TEXTS_KEY = "ritual_template_texts"
 
 # The daily questions (content/questions/<locale>.yaml).
 QUESTIONS_KEY = "questions"
@@ -95,6 +97,16 @@ class RitualTemplateItem:
 
 
 @dataclass(frozen=True)
+class RitualTemplateText:
+    """A template's title and description in one locale other than en."""
+
+    key: str
+    locale: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
 class ContentSet:
     """Everything a file set holds, and what it covers (for retiring what is missing)."""
 
@@ -110,6 +122,9 @@ class ContentSet:
     questions: tuple[QuestionItem, ...] = ()
     # Like locales, for the question files: what an import may retire.
     question_locales: frozenset[str] = frozenset()
+    template_texts: tuple[RitualTemplateText, ...] = ()
+    # The locales the template translation files cover (their retirement is scoped likewise).
+    template_text_locales: frozenset[str] = frozenset()
 
 
 class ContentError(Exception):
@@ -173,6 +188,8 @@ def load_files(files: Iterable[Path]) -> ContentSet:
     files = tuple(files)
     affirmations: list[tuple[Path, AffirmationItem]] = []
     templates: list[tuple[Path, RitualTemplateItem]] = []
+    template_texts: list[tuple[Path, RitualTemplateText]] = []
+    text_locales: set[str] = set()
     locales: set[str] = set()
     english: set[str] = set()
     has_templates = False
@@ -215,11 +232,17 @@ def load_files(files: Iterable[Path]) -> ContentSet:
                 templates.append((file, tpl))
         elif _is_needs_file(data):
             _read_needs(file, data, needs, need_locales, problems)
+        elif TEMPLATE_TEXTS_KEY in data:
+            locale = _check_template_texts_file(file, data, problems)
+            if locale is not None:
+                text_locales.add(locale)
+                for text in _template_texts(file, data.get(TEMPLATE_TEXTS_KEY), locale, problems):
+                    template_texts.append((file, text))
         else:
             problems.add(
                 file,
-                f"the file needs a top-level '{AFFIRMATIONS_KEY}', '{QUESTIONS_KEY}'"
-                f" or '{TEMPLATES_KEY}' list",
+                f"the file needs a top-level '{AFFIRMATIONS_KEY}', '{QUESTIONS_KEY}',"
+                f" '{TEMPLATES_KEY}' or '{TEMPLATE_TEXTS_KEY}' list",
                 field=None,
             )
 
@@ -228,6 +251,7 @@ def load_files(files: Iterable[Path]) -> ContentSet:
     _check_template_set(templates, problems)
     _check_needs(needs, need_locales, problems)
     questions.check_set(problems)
+    _check_template_texts(template_texts, {t.key for _, t in templates}, problems)
     if problems.items:
         raise ContentError(problems.items)
     return ContentSet(
@@ -240,6 +264,8 @@ def load_files(files: Iterable[Path]) -> ContentSet:
         need_locales=frozenset(need_locales),
         questions=tuple(item for _, item in questions.items),
         question_locales=frozenset(questions.locales),
+        template_texts=tuple(text for _, text in template_texts),
+        template_text_locales=frozenset(text_locales),
     )
 
 
@@ -273,6 +299,73 @@ def _check_needs(
     from api.content.needs import check_needs_set
 
     check_needs_set(needs, need_locales, problems)
+
+
+def _check_template_texts_file(file: Path, data: dict[Any, Any], problems: _Problems) -> str | None:
+    for key in sorted(str(k) for k in data if k not in ("locale", TEMPLATE_TEXTS_KEY)):
+        problems.add(file, "unknown field", field=key)
+    locale = data.get("locale")
+    if locale is None:
+        problems.add(file, "required", field="locale")
+        return None
+    if locale not in LOCALES or locale == FALLBACK_LOCALE:
+        others = ", ".join(x for x in LOCALES if x != FALLBACK_LOCALE)
+        problems.add(file, f"must be one of {others} (en is ritual_templates.yaml)", field="locale")
+        return None
+    return str(locale)
+
+
+def _template_texts(
+    file: Path, raw_items: Any, locale: str, problems: _Problems
+) -> Iterable[RitualTemplateText]:
+    seen: set[str] = set()
+    for label, raw in _items(file, raw_items, TEMPLATE_TEXTS_KEY, "key", problems):
+        _check_unknown(file, label, raw, ("key", "title", "description"), problems)
+        key = _slug(file, label, raw, "key", problems)
+        title = _text(file, label, raw, "title", TITLE_MAX, problems)
+        description = _text(file, label, raw, "description", TEXT_MAX, problems)
+        if key in seen:
+            problems.add(file, "appears twice in this file", item=label, field="key")
+            continue
+        if key and title and description:
+            seen.add(key)
+            yield RitualTemplateText(key, locale, title, description)
+
+
+def _check_template_texts(
+    texts: list[tuple[Path, RitualTemplateText]], keys: set[str], problems: _Problems
+) -> None:
+    """A translation must name a template of the set (when the set holds the templates)."""
+    if not keys:
+        return
+    for file, text in texts:
+        if text.key not in keys:
+            problems.add(
+                file,
+                "no template in ritual_templates has this key",
+                item=f"item '{text.key}'",
+                field="key",
+            )
+
+
+def render_template_texts(locale: str, texts: Iterable[RitualTemplateText]) -> str:
+    """YAML text of one locale's template translation file, in the layout `load` reads."""
+    body = {
+        "locale": locale,
+        TEMPLATE_TEXTS_KEY: [
+            {"key": t.key, "title": t.title, "description": t.description}
+            for t in texts
+            if t.locale == locale
+        ],
+    }
+    return _TEMPLATE_TEXTS_HEADER + _dump(body)
+
+
+_TEMPLATE_TEXTS_HEADER = (
+    "# Hearth ritual templates, translated: the title and description of each template in\n"
+    "# this file's locale (the schedule and the rest come from ritual_templates.yaml).\n"
+    "# A template missing here is shown in English.\n"
+)
 
 
 def _read_yaml(file: Path, problems: _Problems) -> Any:

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.affirmations.models import Affirmation
+from api.affirmations.models import Affirmation, AffirmationText
 from api.clock import now
 from api.content.loader import (
     AFFIRMATION_CATEGORIES,
@@ -17,8 +17,10 @@ from api.content.loader import (
     ContentSet,
     QuestionItem,
     RitualTemplateItem,
+    RitualTemplateText,
     render_affirmations,
     render_questions,
+    render_template_texts,
     render_templates,
 )
 from api.questions.models import Question
@@ -54,6 +56,8 @@ class ImportReport:
     templates: Counts = field(default_factory=Counts)
     needs: Counts = field(default_factory=Counts)
     questions: Counts = field(default_factory=Counts)
+    # Templates whose translated words changed (content/ritual_templates/<locale>.yaml).
+    template_texts: Counts = field(default_factory=Counts)
 
 
 def import_content(session: Session, content: ContentSet, *, dry_run: bool = False) -> ImportReport:
@@ -66,6 +70,9 @@ def import_content(session: Session, content: ContentSet, *, dry_run: bool = Fal
         needs=_sync_needs(session, content),
     )
     report.questions = _sync_questions(session, content.questions, content.question_locales)
+    if content.template_text_locales:
+        session.flush()  # templates created above get their translations too
+        report.template_texts.updated = _sync_template_texts(session, content)
     if dry_run:
         session.rollback()
     else:
@@ -76,42 +83,65 @@ def import_content(session: Session, content: ContentSet, *, dry_run: bool = Fal
 def _sync_affirmations(
     session: Session, items: Iterable[AffirmationItem], locales: frozenset[str]
 ) -> Counts:
+    """Upsert one affirmation per slug and its words per locale; counts are per (slug, locale)."""
     counts = Counts()
     if not locales:
         return counts
     stamp = now()
-    existing = {
-        (row.slug, row.locale): row
-        for row in session.scalars(select(Affirmation).where(Affirmation.locale.in_(locales)))
+    affirmations = {row.slug: row for row in session.scalars(select(Affirmation))}
+    texts = {
+        (slug, row.locale): row
+        for row, slug in session.execute(
+            select(AffirmationText, Affirmation.slug)
+            .join(Affirmation, Affirmation.id == AffirmationText.affirmation_id)
+            .where(AffirmationText.locale.in_(locales))
+        )
     }
     for item in items:
-        row = existing.pop((item.slug, item.locale), None)
+        affirmation = affirmations.get(item.slug)
+        if affirmation is None:
+            affirmation = Affirmation(
+                slug=item.slug, category=item.category, created_at=stamp, updated_at=stamp
+            )
+            session.add(affirmation)
+            session.flush()  # its id, for the texts
+            affirmations[item.slug] = affirmation
+        elif (affirmation.category, affirmation.retired_at) != (item.category, None):
+            # A retired slug that is back in the files returns to the library.
+            affirmation.category, affirmation.retired_at = item.category, None
+            affirmation.updated_at = stamp
+        row = texts.pop((item.slug, item.locale), None)
         if row is None:
             session.add(
-                Affirmation(
-                    slug=item.slug,
+                AffirmationText(
+                    affirmation_id=affirmation.id,
                     locale=item.locale,
-                    category=item.category,
                     text=item.text,
                     created_at=stamp,
                     updated_at=stamp,
                 )
             )
             counts.note("created", f"{item.slug} ({item.locale})")
-        elif (row.category, row.text, row.retired_at) != (item.category, item.text, None):
-            # A retired slug that is back in the file returns to the library.
-            row.category, row.text, row.retired_at, row.updated_at = (
-                item.category,
-                item.text,
-                None,
-                stamp,
-            )
+        elif (row.text, row.retired_at) != (item.text, None) or affirmation.updated_at == stamp:
+            row.text, row.retired_at, row.updated_at = item.text, None, stamp
             counts.note("updated", f"{item.slug} ({item.locale})")
     # Only locales the file set covers reach here, so importing es.yaml alone never retires en.
-    for row in existing.values():
+    for (slug, _locale), row in texts.items():
         if row.retired_at is None:
             row.retired_at = stamp
-            counts.note("retired", f"{row.slug} ({row.locale})")
+            counts.note("retired", f"{slug} ({row.locale})")
+    session.flush()
+    # An affirmation with no live words left in any locale leaves the library.
+    for affirmation in affirmations.values():
+        if affirmation.retired_at is None and not session.scalar(
+            select(AffirmationText.id)
+            .where(
+                AffirmationText.affirmation_id == affirmation.id,
+                AffirmationText.retired_at.is_(None),
+            )
+            .limit(1)
+        ):
+            affirmation.retired_at = stamp
     return counts
 
 
@@ -157,17 +187,43 @@ def _sync_templates(session: Session, items: Iterable[RitualTemplateItem]) -> Co
     return counts
 
 
+def _sync_template_texts(session: Session, content: ContentSet) -> int:
+    """Set each template's translations for the locales the files cover; returns how many changed.
+
+    A locale the files cover replaces what the row had for it (a key missing from es.yaml loses
+    its Spanish words); other locales are left as they are.
+    """
+    covered = content.template_text_locales
+    by_key: dict[str, dict[str, dict[str, str]]] = {}
+    for text in content.template_texts:
+        by_key.setdefault(text.key, {})[text.locale] = {
+            "title": text.title,
+            "description": text.description,
+        }
+    changed = 0
+    for row in session.scalars(select(RitualTemplate)):
+        kept = {k: v for k, v in (row.translations or {}).items() if k not in covered}
+        wanted = {**kept, **by_key.get(row.key, {})}
+        if wanted != (row.translations or {}):
+            row.translations = wanted
+            changed += 1
+    return changed
+
+
 def export_content(session: Session, directory: Path) -> list[Path]:
     """Write the live library and templates as content files under directory; return their paths."""
-    rows = session.scalars(
-        select(Affirmation).where(Affirmation.retired_at.is_(None)).order_by(Affirmation.id)
+    rows = session.execute(
+        select(Affirmation.slug, Affirmation.category, AffirmationText.locale, AffirmationText.text)
+        .join(AffirmationText, AffirmationText.affirmation_id == Affirmation.id)
+        .where(Affirmation.retired_at.is_(None), AffirmationText.retired_at.is_(None))
+        .order_by(AffirmationText.id)
     ).all()
     order = {name: index for index, name in enumerate(AFFIRMATION_CATEGORIES)}
     # Grouped by category, then in import order: the same shape the hand-written files have.
     items = sorted(
         (
-            AffirmationItem(slug=r.slug, locale=r.locale, category=r.category, text=r.text)
-            for r in rows
+            AffirmationItem(slug=slug, locale=locale, category=category, text=text)
+            for slug, category, locale, text in rows
         ),
         key=lambda a: order.get(a.category, len(order)),
     )
@@ -201,6 +257,16 @@ def export_content(session: Session, directory: Path) -> list[Path]:
         encoding="utf-8",
     )
     written.append(path)
+    texts = [
+        RitualTemplateText(t.key, locale, words["title"], words["description"])
+        for t in templates
+        for locale, words in sorted((t.translations or {}).items())
+    ]
+    for locale in sorted({t.locale for t in texts}):
+        path = directory / "ritual_templates" / f"{locale}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_template_texts(locale, texts), encoding="utf-8")
+        written.append(path)
     written.extend(_export_needs(session, directory))
     written += _export_questions(session, directory)
     return written

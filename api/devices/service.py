@@ -9,6 +9,7 @@ from api.clock import now
 from api.db_utils import insert_ignore
 from api.devices.models import Device
 from api.errors import NotFound
+from api.i18n import N_
 
 # Devices kept per user (API.md): an eleventh evicts the least recently seen, so one message
 # never fans out to hundreds of deliveries.
@@ -72,6 +73,6 @@ def remove(session: Session, *, user_id: int, device_id: int) -> None:
     """Delete one of the user's devices; anyone else's is a 404."""
     device = session.scalar(select(Device).where(Device.id == device_id, Device.user_id == user_id))
     if device is None:
-        raise NotFound("No such device.")
+        raise NotFound(N_("No such device."))
     session.delete(device)
     session.commit()

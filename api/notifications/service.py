@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api import queue
 from api.clock import now
 from api.db_utils import insert_ignore
+from api.i18n import Text
 from api.notifications import categories
 from api.notifications.models import Notification
 
@@ -23,8 +24,8 @@ def notify(
     *,
     recipient_id: int,
     category: str,
-    title: str,
-    body: str,
+    title: Text | str,
+    body: Text | str,
     data: dict[str, Any] | None = None,
     dedupe_key: str,
     deliver_after: datetime | None = None,
@@ -35,13 +36,17 @@ def notify(
     """Write one notification (None if its dedupe_key exists); delivery is enqueued on commit.
 
     push=False: feed only (a limit said no more pushes), recorded as suppressed, never sent.
+    title and body are user-facing: an i18n Text (a marked msgid with its parameters) is
+    rendered here in the recipient's language; a str must already be, by translate() in the
+    recipient's locale (tests/i18n/test_coverage.py holds every caller to one or the other).
     """
     categories.get(category)  # an unknown category is a bug: fail loudly, in the caller's tx
+    locale = recipient_locale(session, recipient_id) if Text in (type(title), type(body)) else None
     values = {
         "recipient_id": recipient_id,
         "category": category,
-        "title": title,
-        "body": body,
+        "title": (title.render(locale) if isinstance(title, Text) else title)[:200],
+        "body": body.render(locale) if isinstance(body, Text) else body,
         "data": data or {},
         "dedupe_key": dedupe_key,
         "status": "pending" if push else "suppressed",
@@ -104,6 +109,16 @@ def notify_many(session: Session, notifications: list[dict[str, Any]]) -> list[i
     if ids:
         session.info.setdefault(_OUTBOX_KEY, []).extend(ids)
     return ids
+
+
+def recipient_locale(session: Session, user_id: int) -> str | None:
+    """The user's locale; no query when the session already holds the user."""
+    from api.users.models import User
+
+    loaded = session.identity_map.get(session.identity_key(User, user_id))  # type: ignore[attr-defined]
+    if loaded is not None and "locale" in loaded.__dict__:
+        return loaded.locale
+    return session.scalar(select(User.locale).where(User.id == user_id))
 
 
 @event.listens_for(Session, "after_commit")

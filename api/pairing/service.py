@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from api.clock import now
 from api.db_utils import insert_ignore
 from api.errors import Conflict, DomainError, NotFound, RateLimited
+from api.i18n import N_, text
 from api.lifecycle import couple_unpaired, couples_purging
 from api.notifications.models import PENDING, SUPPRESSED, Notification
 from api.notifications.service import notify
@@ -43,7 +44,7 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 class AlreadyPaired(Conflict):
-    title = "Already paired"
+    title = N_("Already paired")
 
 
 class InviteDailyLimit(RateLimited):
@@ -53,7 +54,7 @@ class InviteDailyLimit(RateLimited):
 class InviteNotFound(NotFound):
     """Unknown, expired, used and revoked codes alike: the answer never says which."""
 
-    title = "Invite not found"
+    title = N_("Invite not found")
 
 
 class NoLiveInvite(NotFound):
@@ -62,10 +63,10 @@ class NoLiveInvite(NotFound):
 
 class OwnInvite(DomainError):
     status = 422
-    title = "Own invite"
+    title = N_("Own invite")
 
     def __init__(self) -> None:
-        message = "That is your own invite code; send it to your partner instead."
+        message = N_("That is your own invite code; send it to your partner instead.")
         super().__init__(message, errors={"code": [message]})
 
 
@@ -117,7 +118,7 @@ def create_invite(session: Session, *, user: User) -> NewInvite:
 
 def _create_invite(session: Session, *, user: User) -> NewInvite:
     if _couple_id_of(session, user.id) is not None:
-        raise AlreadyPaired("You are already paired; unpair first to invite someone new.")
+        raise AlreadyPaired(N_("You are already paired; unpair first to invite someone new."))
     moment = now()
     if not quotas.take(
         session, user_id=user.id, scope="invite", day=moment.date(), limit=INVITES_PER_DAY
@@ -154,7 +155,7 @@ def _create_invite(session: Session, *, user: User) -> NewInvite:
     # join paired us meanwhile, we are paired now and get no live invite.
     if _couple_id_of(session, user.id) is not None:
         session.rollback()
-        raise AlreadyPaired("You are already paired; unpair first to invite someone new.")
+        raise AlreadyPaired(N_("You are already paired; unpair first to invite someone new."))
     session.commit()
     return NewInvite(code=display_code(code), expires_at=expires_at)
 
@@ -190,17 +191,17 @@ def join(session: Session, *, user: User, raw_code: str) -> Couple:
     except IntegrityError as exc:
         # The partial unique indexes caught what the checks above them should have: a race.
         session.rollback()
-        raise AlreadyPaired("One of you was paired at the same moment.") from exc
+        raise AlreadyPaired(N_("One of you was paired at the same moment.")) from exc
 
 
 def _join(session: Session, *, user: User, raw_code: str) -> Couple:
     moment = now()
     if user.couple_id is not None:
-        raise AlreadyPaired("You are already paired; unpair first to join someone else.")
+        raise AlreadyPaired(N_("You are already paired; unpair first to join someone else."))
     code = normalise_code(raw_code)
     invite = session.scalar(select(Invite).where(Invite.code == code)) if code else None
     if invite is None or not _is_live(invite, moment):
-        raise InviteNotFound("No live invite has that code.")
+        raise InviteNotFound(N_("No live invite has that code."))
     if invite.inviter_id == user.id:
         raise OwnInvite()
 
@@ -218,19 +219,19 @@ def _join(session: Session, *, user: User, raw_code: str) -> Couple:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        raise InviteNotFound("No live invite has that code.")
+        raise InviteNotFound(N_("No live invite has that code."))
 
     # Both people, locked in id order (no deadlock when A joins B while B joins A), and read
     # again under the lock: whoever paired meanwhile is seen here.
     people = _lock_users(session, [invite.inviter_id, user.id])
     inviter, joiner = people.get(invite.inviter_id), people.get(user.id)
     if inviter is None or joiner is None:
-        raise InviteNotFound("No live invite has that code.")
+        raise InviteNotFound(N_("No live invite has that code."))
     if joiner.couple_id is not None:
-        raise AlreadyPaired("You are already paired; unpair first to join someone else.")
+        raise AlreadyPaired(N_("You are already paired; unpair first to join someone else."))
     if inviter.couple_id is not None:
         # The same answer as an unknown code: a 409 here would confirm that the code is real.
-        raise InviteNotFound("No live invite has that code.")
+        raise InviteNotFound(N_("No live invite has that code."))
 
     couple = Couple(
         user_a_id=inviter.id,
@@ -248,17 +249,19 @@ def _join(session: Session, *, user: User, raw_code: str) -> Couple:
         .execution_options(synchronize_session=False)
     )
     if linked.rowcount != 2:  # cannot happen under the locks; SQLite has none, so check
-        raise AlreadyPaired("One of you was paired at the same moment.")
+        raise AlreadyPaired(N_("One of you was paired at the same moment."))
     session.expire(inviter, ["couple_id"])
     session.expire(joiner, ["couple_id"])
 
-    name = joiner.display_name or "Your partner"
     notify(
         session,
         recipient_id=inviter.id,
         category="pairing",
-        title="Hearth",
-        body=f"{name} accepted your invite. You are now paired.",
+        title=text(N_("Hearth")),
+        body=text(
+            N_("%(name)s accepted your invite. You are now paired."),
+            name=joiner.display_name or text(N_("Your partner")),
+        ),
         data={"event": "paired", "couple_id": str(couple.id)},
         dedupe_key=f"paired:{couple.id}:{inviter.id}",
     )
@@ -334,15 +337,17 @@ def unpair(session: Session, *, user: User, commit: bool = True, erasing: bool =
     )
     partner_id = couple.partner_of(user.id)
     if partner_id is not None:
-        name = user.display_name or "Your partner"
-        body = f"{name} has unpaired. Your shared rituals are closed."
+        body = text(
+            N_("%(name)s has unpaired. Your shared rituals are closed."),
+            name=user.display_name or text(N_("Your partner")),
+        )
         if erasing:
-            body = "Your partner deleted their account. Your shared rituals are closed."
+            body = text(N_("Your partner deleted their account. Your shared rituals are closed."))
         notify(
             session,
             recipient_id=partner_id,
             category="pairing",
-            title="Hearth",
+            title=text(N_("Hearth")),
             body=body,
             data={"event": "unpaired", "couple_id": str(couple.id)},
             dedupe_key=f"unpaired:{couple.id}:{partner_id}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -77,3 +78,5 @@ class RitualTemplate(db.Model):
     reminder_minutes_before: Mapped[int] = mapped_column(default=0)
     # Retired templates leave GET /v1/ritual-templates; rituals made from them keep working.
     retired_at: Mapped[datetime | None]
+    # {locale: {"title": ..., "description": ...}} from content/ritual_templates/<locale>.yaml.
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -19,11 +19,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.db_utils import for_update_skip_locked
+from api.i18n import N_, text, verbatim
 from api.notifications.service import notify
+from api.observability.metrics import REMINDER_LAG
 from api.pairing.models import Couple
 from api.rituals.history import recent_timeline, reminder_after
 from api.rituals.models import Ritual
 from api.rituals.service import wall_time
+from api.users.models import User
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,11 @@ def run_due(session: Session, *, moment: datetime, batch_size: int = BATCH_SIZE)
         if not rows:
             session.commit()  # end the (empty) claiming transaction
             return result
+        # The partners, in one query: each push is rendered in its recipient's locale, and
+        # notify() finds them in the session instead of asking once per reminder.
+        partner_ids = {uid for _, couple in rows for uid in couple.partner_ids}
+        # (Held in a local: the session's identity map keeps only weak references.)
+        _partners = list(session.scalars(select(User).where(User.id.in_(partner_ids))))
         for ritual, couple in rows:
             _handle(session, ritual, couple, moment, result)
         session.commit()
@@ -113,6 +121,7 @@ def _remind_or_skip(
     moment: datetime,
     result: TickResult,
 ) -> None:
+    REMINDER_LAG.observe(max(0.0, (moment - fire_at).total_seconds()))
     lead = timedelta(minutes=ritual.reminder_minutes_before)
     timeline = recent_timeline(session, couple, ritual, min(fire_at, moment))
     day = ritual.next_fire_day
@@ -148,9 +157,13 @@ def _remind(
     stamp = occurrence.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     at = wall_time(ritual.time)
     if ritual.reminder_minutes_before:
-        body = f"In {ritual.reminder_minutes_before} min, at {at}."
+        body = text(
+            N_("In %(minutes)s min, at %(time)s."),
+            minutes=ritual.reminder_minutes_before,
+            time=at,
+        )
     else:
-        body = f"It's {at}: time for this one together."
+        body = text(N_("It's %(time)s: time for this one together."), time=at)
     ttl = int((occurrence + RELEVANCE_AFTER_OCCURRENCE - moment).total_seconds())
     written = 0
     for user_id in couple.partner_ids:
@@ -158,7 +171,7 @@ def _remind(
             session,
             recipient_id=user_id,
             category="ritual_reminder",
-            title=ritual.title,
+            title=verbatim(ritual.title),
             body=body,
             data={
                 "ritual_id": str(ritual.id),

@@ -35,7 +35,8 @@ class RitualTemplates(MethodView):
     @templates_blp.response(200, RitualTemplateSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """List the ritual templates"""
-        return [service.template_to_dict(t) for t in service.list_templates(db.session)]
+        locale = current_user().locale
+        return [service.template_to_dict(t, locale) for t in service.list_templates(db.session)]
 
 
 @blp.route("")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from api.fields import Instant, TimeZone, WallTime
+from api.i18n import N_
 from api.rituals.schedule import WEEKDAYS
 
 COMPLETIONS = ("either", "both")
@@ -13,7 +14,7 @@ MAX_MINUTES_BEFORE = 1440
 
 def _no_repeats(days: list[str]) -> None:
     if len(set(days)) != len(days):
-        raise ValidationError("Name each day once.")
+        raise ValidationError(N_("Name each day once."))
 
 
 class ScheduleInSchema(Schema):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.errors import Conflict, Invalid, NotFound, RateLimited
+from api.i18n import N_, language_of
 from api.lifecycle import user_erasing
 from api.pairing.models import Couple
 from api.quotas import service as quotas
@@ -27,6 +28,7 @@ from api.rituals.history import (
 from api.rituals.models import Ritual, RitualTemplate
 from api.rituals.schedule import WEEKDAYS
 from api.streaks.days import couple_today, seconds_until_next_day
+from api.users.models import User
 
 # A couple's rituals are listed unpaginated: the number a couple can keep is bounded.
 MAX_RITUALS_PER_COUPLE = 50
@@ -39,7 +41,7 @@ DEFAULT_COMPLETION = "either"
 
 
 class RitualNotFound(NotFound):
-    title = "Ritual not found"
+    title = N_("Ritual not found")
 
 
 class RitualDailyLimit(RateLimited):
@@ -47,7 +49,7 @@ class RitualDailyLimit(RateLimited):
 
 
 class TooManyRituals(Conflict):
-    title = "Too many rituals"
+    title = N_("Too many rituals")
 
 
 # --------------------------------------------------------------------------- schedule
@@ -117,12 +119,13 @@ def list_templates(session: Session) -> list[RitualTemplate]:
     )
 
 
-def template_to_dict(template: RitualTemplate) -> dict[str, Any]:
-    """The API representation of a template."""
+def template_to_dict(template: RitualTemplate, locale: str | None = None) -> dict[str, Any]:
+    """The API representation of a template, its words in locale's language (else English)."""
+    words = (template.translations or {}).get(language_of(locale), {})
     return {
         "key": template.key,
-        "title": template.title,
-        "description": template.description,
+        "title": words.get("title", template.title),
+        "description": words.get("description", template.description),
         "schedule": {"days": template.schedule_days, "time": template.schedule_time},
         "completion": template.completion,
         "reminder": {
@@ -148,7 +151,7 @@ def get(session: Session, *, couple: Couple, ritual_id: int) -> Ritual:
     """One of the couple's rituals; anyone else's, or a deleted one, is a 404."""
     ritual = session.scalar(_live(couple).where(Ritual.id == ritual_id))
     if ritual is None:
-        raise RitualNotFound("No such ritual.")
+        raise RitualNotFound(N_("No such ritual."))
     return ritual
 
 
@@ -172,7 +175,9 @@ def create(
         .where(Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None))
     )
     if (count or 0) >= MAX_RITUALS_PER_COUPLE:
-        raise TooManyRituals(f"A couple can keep at most {MAX_RITUALS_PER_COUPLE} rituals.")
+        raise TooManyRituals(
+            N_("A couple can keep at most %(limit)s rituals."), limit=MAX_RITUALS_PER_COUPLE
+        )
     moment = now()
     if not quotas.take(
         session,
@@ -183,11 +188,14 @@ def create(
     ):
         session.rollback()
         raise RitualDailyLimit(
-            f"At most {RITUALS_CREATED_PER_DAY} new rituals a day.",
+            N_("At most %(limit)s new rituals a day."),
+            limit=RITUALS_CREATED_PER_DAY,
             retry_after=seconds_until_next_day(couple, moment),
         )
 
-    values = _with_template_defaults(session, body)
+    creator = session.get(User, user_id)
+    # A ritual made from a template is titled in its creator's language.
+    values = _with_template_defaults(session, body, creator.locale if creator else None)
     schedule = values["schedule"]
     # Validated where it came in (the TimeZone field). None or missing: follow the couple.
     timezone = schedule.get("timezone")
@@ -225,7 +233,9 @@ def create(
     return ritual, True
 
 
-def _with_template_defaults(session: Session, body: dict[str, Any]) -> dict[str, Any]:
+def _with_template_defaults(
+    session: Session, body: dict[str, Any], locale: str | None = None
+) -> dict[str, Any]:
     """The body with every missing field filled from its template (or the defaults)."""
     template: RitualTemplate | None = None
     key = body.get("template_key")
@@ -236,20 +246,20 @@ def _with_template_defaults(session: Session, body: dict[str, Any]) -> dict[str,
             )
         )
         if template is None:
-            raise Invalid("template_key", "No such template.")
+            raise Invalid("template_key", N_("No such template."))
     base: dict[str, Any] = {"reminder": dict(DEFAULT_REMINDER), "schedule": {}}
     if template is not None:
-        base = template_to_dict(template)
+        base = template_to_dict(template, locale)
         base["template_key"] = template.key
         base["schedule"] = dict(base["schedule"])
     merged = {**base, **{k: v for k, v in body.items() if k not in ("schedule", "reminder")}}
     merged["schedule"] = {**base["schedule"], **body.get("schedule", {})}
     merged["reminder"] = {**base["reminder"], **body.get("reminder", {})}
     if not merged.get("title"):
-        raise Invalid("title", "Required (no template gives it).")
+        raise Invalid("title", N_("Required (no template gives it)."))
     for name in ("days", "time"):
         if name not in merged["schedule"]:
-            raise Invalid(f"schedule.{name}", "Required (no template gives it).")
+            raise Invalid(f"schedule.{name}", N_("Required (no template gives it)."))
     return merged
 
 

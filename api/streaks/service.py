@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.errors import Conflict, Invalid, NotFound, RateLimited
+from api.i18n import N_, Text, text, verbatim
 from api.notifications.service import notify
 from api.pagination import Page, paginate_by_day
 from api.pairing.models import Couple
@@ -37,19 +38,19 @@ CHECK_IN_AFTER_REMINDER = timedelta(hours=1)
 
 
 class RitualNotFound(NotFound):
-    title = "Ritual not found"
+    title = N_("Ritual not found")
 
 
 class AlreadyCheckedIn(Conflict):
-    title = "Already checked in"
+    title = N_("Already checked in")
 
 
 class ClientIdReused(Conflict):
-    title = "client_id already used"
+    title = N_("client_id already used")
 
 
 class NudgeLimit(RateLimited):
-    title = "Already nudged today"
+    title = N_("Already nudged today")
 
 
 class PartnerAlreadyDone(Conflict):
@@ -68,7 +69,7 @@ def get_ritual(session: Session, *, couple: Couple, ritual_id: int) -> Ritual:
         )
     )
     if ritual is None:
-        raise RitualNotFound("No such ritual.")
+        raise RitualNotFound(N_("No such ritual."))
     return ritual
 
 
@@ -80,8 +81,8 @@ def ritual_phrase(ritual: Ritual) -> str:
     return title[:1].lower() + title[1:]
 
 
-def _name(user: User | None) -> str:
-    return (user.display_name if user else "") or "Your partner"
+def _name(user: User | None) -> str | Text:
+    return (user.display_name if user else "") or text(N_("Your partner"))
 
 
 # -- the days the engine needs --------------------------------------------------------------
@@ -270,7 +271,7 @@ def list_check_ins(
     """The ritual's check-ins, newest day first, optionally within [from_, to]."""
     ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
     if from_ and to and from_ > to:
-        raise Invalid("from", "from must not be after to.")
+        raise Invalid("from", N_("from must not be after to."))
     stmt = select(CheckIn).where(CheckIn.ritual_id == ritual.id)
     if from_:
         stmt = stmt.where(CheckIn.local_date >= from_)
@@ -350,15 +351,24 @@ def check_in(
     day = local_date or reminded or today
     if day not in (today, yesterday, reminded):
         raise Invalid(
-            "local_date", f"Only today ({today}) or yesterday ({yesterday}) can be checked in."
+            "local_date",
+            N_("Only today (%(today)s) or yesterday (%(yesterday)s) can be checked in."),
+            today=today.isoformat(),
+            yesterday=yesterday.isoformat(),
         )
     if not timeline.is_scheduled(day):
-        raise Invalid("local_date", f"{day} is not a scheduled day of this ritual.")
+        raise Invalid(
+            "local_date", N_("%(day)s is not a scheduled day of this ritual."), day=day.isoformat()
+        )
 
     record = _locked_record(session, ritual, today)
     if day <= record.finalized_through:
         # Only after the couple's day moved backwards (a flight west): that day is settled.
-        raise Invalid("local_date", f"{day} is already settled for this ritual's streak.")
+        raise Invalid(
+            "local_date",
+            N_("%(day)s is already settled for this ritual's streak."),
+            day=day.isoformat(),
+        )
     new_id = _insert_ignore_any(
         session,
         CheckIn,
@@ -376,7 +386,7 @@ def check_in(
         replay = _replay(session, user=user, ritual=ritual, client_id=client_id)
         if replay is not None:
             return replay, False
-        raise AlreadyCheckedIn(f"You already checked in for {day}.")
+        raise AlreadyCheckedIn(N_("You already checked in for %(day)s."), day=day.isoformat())
     checkin = session.get(CheckIn, new_id)
     assert checkin is not None
 
@@ -410,7 +420,7 @@ def _replay(session: Session, *, user: User, ritual: Ritual, client_id: str) -> 
         select(CheckIn).where(CheckIn.user_id == user.id, CheckIn.client_id == client_id)
     )
     if existing is not None and existing.ritual_id != ritual.id:
-        raise ClientIdReused("This client_id was used for a check-in of another ritual.")
+        raise ClientIdReused(N_("This client_id was used for a check-in of another ritual."))
     return existing
 
 
@@ -427,17 +437,25 @@ def _notify_partner(
     partner_id = couple.partner_of(user.id)
     if partner_id is None:
         return
-    what = ritual_phrase(ritual)
-    body = f"{_name(user)} logged your {what}"
-    if checkin.local_date < today:
-        body = f"{_name(user)} logged yesterday's {what}"
-    if ritual.completion == "both" and partner_id not in days.checkins.get(checkin.local_date, ()):
-        body += ": your turn"
+    yesterday = checkin.local_date < today
+    your_turn = ritual.completion == "both" and partner_id not in days.checkins.get(
+        checkin.local_date, ()
+    )
+    # Whole sentences, one per case: translators never see a fragment to glue.
+    if yesterday and your_turn:
+        message = N_("%(name)s logged yesterday's %(ritual)s: your turn")
+    elif yesterday:
+        message = N_("%(name)s logged yesterday's %(ritual)s")
+    elif your_turn:
+        message = N_("%(name)s logged your %(ritual)s: your turn")
+    else:
+        message = N_("%(name)s logged your %(ritual)s")
+    body = text(message, name=_name(user), ritual=ritual_phrase(ritual))
     notify(
         session,
         recipient_id=partner_id,
         category="partner_checkin",
-        title=ritual.title,
+        title=verbatim(ritual.title),
         body=body,
         data={
             "ritual_id": str(ritual.id),
@@ -457,8 +475,12 @@ def _notify_milestone(
             session,
             recipient_id=recipient_id,
             category="streak_milestone",
-            title=f"{event.value} in a row!",
-            body=f"Your {ritual_phrase(ritual)} streak reached {event.value}. Keep it going.",
+            title=text(N_("%(count)s in a row!"), count=event.value),
+            body=text(
+                N_("Your %(ritual)s streak reached %(count)s. Keep it going."),
+                ritual=ritual_phrase(ritual),
+                count=event.value,
+            ),
             data={"ritual_id": str(ritual.id), "milestone": str(event.value)},
             dedupe_key=(
                 f"streak_milestone:{ritual.id}:{event.run_started_on}:{event.value}:{recipient_id}"
@@ -491,7 +513,7 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
     if nudge_id is None:
         session.rollback()
         raise NudgeLimit(
-            "You already nudged for this ritual today.",
+            N_("You already nudged for this ritual today."),
             retry_after=seconds_until_next_day(couple, instant),
         )
     # Counted apart from the nudge rows, which go with their ritual: deleting and re-creating
@@ -509,8 +531,12 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
             session,
             recipient_id=partner_id,
             category="partner_nudge",
-            title=ritual.title,
-            body=f"{_name(user)} is waiting for your {ritual_phrase(ritual)}",
+            title=verbatim(ritual.title),
+            body=text(
+                N_("%(name)s is waiting for your %(ritual)s"),
+                name=_name(user),
+                ritual=ritual_phrase(ritual),
+            ),
             data={"ritual_id": str(ritual.id), "nudge_id": str(nudge_id)},
             dedupe_key=f"partner_nudge:{nudge_id}",
             collapse_key=f"partner_nudge:{ritual.id}",
@@ -601,9 +627,12 @@ def _notify_at_risk(
             session,
             recipient_id=recipient_id,
             category="streak_at_risk",
-            title=f"Keep your {current} going",
-            body=f"Your {ritual_phrase(ritual)} streak is at {current}. "
-            "Log it tonight to keep it going.",
+            title=text(N_("Keep your %(count)s going"), count=current),
+            body=text(
+                N_("Your %(ritual)s streak is at %(count)s. Log it tonight to keep it going."),
+                ritual=ritual_phrase(ritual),
+                count=current,
+            ),
             data={"ritual_id": str(ritual.id), "local_date": today.isoformat()},
             dedupe_key=f"streak_at_risk:{ritual.id}:{today}:{recipient_id}",
             collapse_key=f"streak_at_risk:{ritual.id}",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.fields import Instant, TimeZone, WallTime
+from api.i18n import N_
 from api.notifications.categories import PREFERENCES
 
 LOCALE = validate.Regexp(
-    r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$", error="Use a BCP 47 tag like en or es-MX."
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$", error=N_("Use a BCP 47 tag like en or es-MX.")
 )
 
 
@@ -41,7 +42,7 @@ class QuietHoursSchema(Schema):
     @validates_schema
     def _not_empty(self, data: dict, **kwargs: object) -> None:
         if data.get("start") == data.get("end"):
-            raise ValidationError("start and end must differ.", "end")
+            raise ValidationError(N_("start and end must differ."), "end")
 
 
 PreferencesSchema = Schema.from_dict(

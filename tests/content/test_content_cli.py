@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from api.affirmations.models import Affirmation
+from api.affirmations.models import Affirmation, AffirmationText
 from api.content.loader import load
 from api.extensions import db
 from api.rituals.models import RitualTemplate
@@ -57,7 +57,7 @@ def test_validate_reports_what_the_files_hold(cli):
     es = len(load(CONTENT / "affirmations/es.yaml").affirmations)
     questions = len(load(CONTENT / "questions").questions)
     assert result.stdout == (
-        f"valid: {en + es} affirmations (en, es), 7 ritual templates, in 7 file(s)\n"
+        f"valid: {en + es} affirmations (en, es), 7 ritual templates, in 8 file(s)\n"
         f"valid: {len(load(CONTENT / 'needs').needs)} needs (en, es)\n"
         f"valid: {questions} questions (en, es)\n"
     )
@@ -82,7 +82,7 @@ def test_import_twice_changes_nothing_the_second_time(cli):
         "needs: 0 created, 0 updated, 0 retired\n"
         "questions: 0 created, 0 updated, 0 retired\n"
     )
-    assert rows(Affirmation) == len(content.affirmations)
+    assert rows(AffirmationText) == len(content.affirmations)
     kiss = db.session.scalars(
         select(RitualTemplate).where(RitualTemplate.key == "six-second-kiss")
     ).one()
@@ -105,9 +105,9 @@ def test_dry_run_reports_and_writes_nothing(cli, content_copy):
     dry = cli("import", str(content_copy), "--dry-run")
     assert dry.stdout.startswith("affirmations: 0 created, 1 updated, 0 retired\n")
     text = db.session.scalar(
-        select(Affirmation.text).where(
-            Affirmation.slug == "favourite-notification", Affirmation.locale == "en"
-        )
+        select(AffirmationText.text)
+        .join(Affirmation)
+        .where(Affirmation.slug == "favourite-notification", AffirmationText.locale == "en")
     )
     assert text == "You're my favourite notification."
 
@@ -121,9 +121,7 @@ def test_removed_item_is_retired_and_messages_that_used_it_stay_readable(cli, cl
     sender_uid = db.session.get(User, sender).uid
     recipient_uid = db.session.get(User, recipient).uid
     latte = db.session.scalars(
-        select(Affirmation).where(
-            Affirmation.slug == "love-you-a-latte", Affirmation.locale == "en"
-        )
+        select(Affirmation).where(Affirmation.slug == "love-you-a-latte")
     ).one()
     sent = client.post(
         "/v1/couple/affirmations",
@@ -160,7 +158,7 @@ def test_removed_item_is_retired_and_messages_that_used_it_stay_readable(cli, cl
     # Putting it back returns it to the library: one update, no duplicate row.
     result = cli("import", str(CONTENT))
     assert result.stdout.splitlines()[0] == "affirmations: 0 created, 1 updated, 0 retired"
-    assert rows(Affirmation) == len(load(CONTENT).affirmations)
+    assert rows(AffirmationText) == len(load(CONTENT).affirmations)
 
 
 def test_a_file_set_covers_only_its_own_locales_and_kinds(cli):
@@ -191,7 +189,7 @@ def test_invalid_file_is_rejected_whole_naming_file_item_and_field(cli, content_
             "encouragement, love, gratitude, support, playful"
         ) in result.stderr
         assert result.stdout == ""
-    assert db.session.scalar(select(func.count()).where(Affirmation.text == "Changed.")) == 0
+    assert db.session.scalar(select(func.count()).where(AffirmationText.text == "Changed.")) == 0
 
 
 def test_missing_path_is_an_error(cli, tmp_path):
@@ -215,6 +213,7 @@ def test_export_writes_files_that_reimport_as_no_change(cli, tmp_path, content_c
         f"wrote {out / 'affirmations/en.yaml'}",
         f"wrote {out / 'affirmations/es.yaml'}",
         f"wrote {out / 'ritual_templates.yaml'}",
+        f"wrote {out / 'ritual_templates/es.yaml'}",
         f"wrote {out / 'needs/en.yaml'}",
         f"wrote {out / 'needs/es.yaml'}",
         f"wrote {out / 'questions/en.yaml'}",
@@ -233,6 +232,7 @@ def test_export_writes_files_that_reimport_as_no_change(cli, tmp_path, content_c
     assert exported.templates == source.templates
     assert sorted(exported.needs, key=repr) == sorted(source.needs, key=repr)
     assert exported.questions == source.questions
+    assert exported.template_texts == source.template_texts
 
 
 def test_needs_files_are_checked_whole(cli, content_copy):

@@ -62,7 +62,7 @@ def test_the_procfile_runs_this_clock_and_the_quick_worker():
 
     procfile = (Path(__file__).parents[2] / "Procfile").read_text()
     lines = dict(line.split(": ", 1) for line in procfile.strip().splitlines())
-    assert lines["clock"] == "python -m workers.clock"
+    assert lines["clock"] == "python -m workers.process clock"
     assert "--worker-class workers.worker.HearthWorker" in lines["worker"]
 
     from workers.worker import HearthWorker
