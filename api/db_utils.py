@@ -25,6 +25,26 @@ def insert_ignore(
     return session.execute(stmt).scalar_one_or_none()
 
 
+def insert_many_ignore(
+    session: Session, model: Any, rows: list[dict[str, Any]], *, conflict_on: list[str]
+) -> list[int]:
+    """One INSERT of many rows, ON CONFLICT DO NOTHING RETURNING id: the ids of the new ones.
+
+    A single statement (one round trip) whatever the number of rows; rows whose unique key
+    exists already are skipped, race-safe like insert_ignore.
+    """
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(model)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=conflict_on)
+        .returning(model.id)
+    )
+    return list(session.execute(stmt).scalars())
+
+
 def for_update_skip_locked(session: Session) -> dict[str, bool]:
     """with_for_update() kwargs: SKIP LOCKED on PostgreSQL; SQLite locks the whole file anyway."""
     if session.get_bind().dialect.name == "postgresql":
