@@ -78,6 +78,10 @@ def create_app(config: Config | None = None) -> Flask:
     with app.app_context():
         if config.is_sqlite:
             _sqlite_pragmas(db.engine)
+        else:
+            from api.pool import ping_idle_connections
+
+            ping_idle_connections(db.engine)
 
     _register_blueprints(app, api)
     from api import spec_precision

@@ -14,7 +14,7 @@ from firebase_admin import auth as firebase_auth
 from firebase_admin.exceptions import FirebaseError
 from flask import current_app, g, request
 from google.auth.exceptions import GoogleAuthError
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from api import firebase
 from api.clock import now
@@ -118,14 +118,22 @@ def _verify_id_token(token: str, config: Config) -> dict[str, Any]:
     return claims
 
 
-def provision(uid: str) -> User:
-    """The user for uid, created on first sight (race-safe)."""
-    user = db.session.scalar(select(User).where(User.uid == uid))
-    if user is None:
+def provision(uid: str) -> tuple[User, Couple | None]:
+    """The user for uid (created on first sight, race-safe) and their live couple, if any.
+
+    One statement (an outer join) loads both: the couple is what most requests need next.
+    """
+    stmt = (
+        select(User, Couple)
+        .outerjoin(Couple, and_(Couple.id == User.couple_id, Couple.unpaired_at.is_(None)))
+        .where(User.uid == uid)
+    )
+    row = db.session.execute(stmt).first()
+    if row is None:
         insert_ignore(db.session, User, {"uid": uid, "created_at": now()}, conflict_on=["uid"])
         db.session.commit()
-        user = db.session.scalars(select(User).where(User.uid == uid)).one()
-    return user
+        row = db.session.execute(stmt).one()
+    return row[0], row[1]
 
 
 def authenticate() -> None:
@@ -134,7 +142,10 @@ def authenticate() -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated(N_("Send Authorization: Bearer <token>."))
-    g.user = provision(uid_from_token(token.strip(), current_app.extensions["hearth_config"]))
+    # g holds the couple too: the session's identity map keeps objects only weakly.
+    g.user, g.couple = provision(
+        uid_from_token(token.strip(), current_app.extensions["hearth_config"])
+    )
 
 
 def current_user() -> User:
@@ -145,7 +156,10 @@ def current_user() -> User:
 def current_couple() -> Couple:
     """The caller's couple, from the token and never from a path id; 404 when not paired."""
     user = current_user()
-    couple = db.session.get(Couple, user.couple_id) if user.couple_id else None
+    couple = g.get("couple")
+    if couple is None or couple.id != user.couple_id:
+        # Paired or unpaired by this very request: ask again.
+        couple = db.session.get(Couple, user.couple_id) if user.couple_id else None
     if couple is None or couple.unpaired_at is not None:
         raise NotPaired(N_("You are not paired."))
     return couple

@@ -213,5 +213,16 @@ class Config:
     def _engine_options(self) -> dict[str, object]:
         if self.is_sqlite:
             # The web thread, the embedded worker and the clock share the file.
-            return {"connect_args": {"check_same_thread": False, "timeout": 30}}
-        return {"pool_pre_ping": True}
+            return {
+                "connect_args": {"check_same_thread": False, "timeout": 30},
+                "pool_reset_on_return": None,  # see below
+            }
+        return {
+            # No ping per checkout (a round trip per request): api/pool.py pings only a
+            # connection that sat idle, and recycling retires old ones before a server or
+            # proxy idle timeout would.
+            "pool_recycle": 1800,
+            # Every Session ends its transaction (commit or rollback) before it returns its
+            # connection, so the pool's own reset would be a second ROLLBACK round trip.
+            "pool_reset_on_return": None,
+        }
