@@ -86,8 +86,8 @@ class RateLimited(DomainError):
     status = 429
     title = N_("Too many requests")
 
-    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
-        super().__init__(detail, retry_after=max(1, retry_after))
+    def __init__(self, detail: str | None = None, *, retry_after: int, **params: object) -> None:
+        super().__init__(detail, retry_after=max(1, retry_after), **params)
 
 
 class ProblemSchema(Schema):

@@ -120,7 +120,22 @@ def test_the_migration_keeps_the_english_id_and_repoints_messages(tmp_path):
                     f" (3, 'only-es', 'es', 'love', 'Solo', {stamp}, {stamp})"
                 )
             )
-            # (This raw connection enforces no foreign keys: the message needs no couple.)
+            # The message's sender, recipient and couple (migrations check foreign keys after).
+            for uid in ("alex", "sam"):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (uid, display_name, timezone, locale,"
+                        " notify_ritual_reminders, notify_partner_activity, notify_streaks,"
+                        f" notify_affirmations, created_at) VALUES ('{uid}', '', 'UTC', 'en',"
+                        f" 1, 1, 1, 1, {stamp})"
+                    )
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO couples (id, user_a_id, user_b_id, paired_at, timezone,"
+                    f" day_starts_at) VALUES (1, 1, 2, {stamp}, 'UTC', '04:00:00')"
+                )
+            )
             conn.execute(
                 text(
                     "INSERT INTO affirmation_messages (id, couple_id, sender_id, recipient_id,"
