@@ -45,6 +45,10 @@ class RecapSchema(Schema):
     affirmations = fields.List(fields.Nested(AffirmationWaySchema), required=True)
     gratitude = fields.List(fields.Nested(PartnerCountSchema), required=True)
     moods = fields.List(fields.Nested(PartnerMoodSchema), required=True)
+    # Days whose daily question both partners answered (so it was revealed).
+    questions_answered_together = fields.Integer(required=True)
+    # Shared memories written during the week (whatever day they remember).
+    memories_added = fields.Integer(required=True)
 
 
 class RecapPageSchema(Schema):

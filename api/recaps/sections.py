@@ -19,8 +19,10 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.affirmations.models import AffirmationMessage, GratitudeEntry
+from api.memories.models import Memory
 from api.moods.service import week_figures
 from api.pairing.models import Couple
+from api.questions.models import CoupleQuestion
 from api.recaps.models import RecapStreak
 from api.rituals.models import Ritual
 from api.streaks import engine
@@ -259,12 +261,48 @@ def moods(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
     return out
 
 
-# The sections every recap runs, in the order the recap lists them. Two more belong here once
-# their domains are merged: ("questions", questions) - questions answered together - and
-# ("memories", memories) - memories added; each is one function of the shape above.
+def questions(query: RecapQuery) -> dict[date, int]:
+    """Daily questions answered together (both answers in, so revealed) in the week (one query)."""
+    # The couple's question days are local days already: bucket them by the weeks' Mondays.
+    week_of_day = case(
+        *((CoupleQuestion.local_date <= week.sunday, week.monday) for week in query.weeks),
+        else_=None,
+    )
+    rows = (
+        select(week_of_day.label("monday"))
+        .where(
+            CoupleQuestion.couple_id == query.couple.id,
+            CoupleQuestion.revealed_at.is_not(None),
+            CoupleQuestion.local_date >= query.first.monday,
+            CoupleQuestion.local_date <= query.last.sunday,
+        )
+        .subquery()
+    )
+    counts = dict(
+        query.session.execute(select(rows.c.monday, func.count()).group_by(rows.c.monday)).all()
+    )
+    return {week.monday: counts.get(week.monday, 0) for week in query.weeks}
+
+
+def memories(query: RecapQuery) -> dict[date, int]:
+    """Memories the couple added in the week, by when they were written (one query)."""
+    rows = (
+        select(_week_of(query, Memory.created_at).label("week"))
+        .where(Memory.couple_id == query.couple.id, _in_weeks(query, Memory.created_at))
+        .subquery()
+    )
+    counts = dict(
+        query.session.execute(select(rows.c.week, func.count()).group_by(rows.c.week)).all()
+    )
+    return {week.monday: counts.get(i, 0) for i, week in enumerate(query.weeks)}
+
+
+# The sections every recap runs, in the order the recap lists them.
 SECTIONS: list[tuple[str, Section]] = [
     ("rituals", rituals),
     ("affirmations", affirmations),
     ("gratitude", gratitude),
     ("moods", moods),
+    ("questions_answered_together", questions),
+    ("memories_added", memories),
 ]

@@ -50,6 +50,8 @@ def test_a_week_with_no_activity(pair: Couple2, clock: Any) -> None:
             {"user_id": a, "entries": 0, "mean_mood": None, "top_needs": []},
             {"user_id": s, "entries": 0, "mean_mood": None, "top_needs": []},
         ],
+        "questions_answered_together": 0,
+        "memories_added": 0,
     }
 
 
@@ -329,3 +331,37 @@ def test_a_past_weeks_streak_is_the_one_recorded_as_the_week_ended(
     assert run_due(db.session, moment=moment).snapshots == 0
     clock.set(datetime(2026, 3, 17, 12, 0, tzinfo=UTC))
     assert recap(pair, "2026-W11")["rituals"][0]["streak"] is None
+
+
+def test_questions_answered_together_and_memories_added(pair: Couple2, clock: Any) -> None:
+    """Only a question both answered counts; memories count in the week they were written."""
+    from api.content.loader import load
+    from api.content.service import import_content
+    from tests.test_query_counts import CONTENT
+
+    import_content(db.session, load(CONTENT))
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # Monday
+
+    def answer(uid: str) -> None:
+        today = pair.client.get("/v1/couple/questions/today", headers=auth(uid)).get_json()
+        response = pair.client.put(
+            f"/v1/couple/questions/{today['id']}/answer",
+            json={"text": f"{uid}'s answer", "client_id": str(uuid.uuid4())},
+            headers=auth(uid),
+        )
+        assert response.status_code == 201, response.get_json()
+
+    answer("alex")
+    answer("sam")  # Monday: revealed
+    clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
+    answer("alex")  # Tuesday: only Alex, not together
+    memory = pair.client.post(
+        "/v1/couple/memories",
+        json={"title": "The lake", "happened_on": "2024-07-01", "client_id": str(uuid.uuid4())},
+        headers=auth("sam"),
+    )
+    assert memory.status_code == 201, memory.get_json()
+    clock.set(NOON)
+    body = recap(pair, "2026-W10")
+    assert body["questions_answered_together"] == 1
+    assert body["memories_added"] == 1
