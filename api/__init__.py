@@ -174,8 +174,8 @@ def _require_json_body() -> None:
         if request.method == "PATCH" and _takes_json_body():
             # A PATCH without a body is a client bug, not a no-op to answer 200 to.
             raise BodyNotTaken(
-                detail="Send the fields to change as a JSON object.",
-                errors={"_body": ["A JSON object with the fields to change is required."]},
+                detail=N_("Send the fields to change as a JSON object."),
+                errors={"_body": [N_("A JSON object with the fields to change is required.")]},
             )
         return
     if not request.is_json:

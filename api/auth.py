@@ -57,10 +57,10 @@ def uid_from_token(token: str, config: Config) -> str:
         return match.group(1)
     if token.count(".") != 2 or not all(token.split(".")):
         # Not even shaped like a JWT (a dev:<uid> token, junk): no need to ask Google.
-        raise Unauthenticated("The ID token is not valid.")
+        raise Unauthenticated(N_("The ID token is not valid."))
     if firebase.credentials_problem(config) is not None:
         # Without credentials nothing can be verified: our outage (503), never a 500.
-        raise AuthUnavailable("Sign-in cannot be checked right now; try again shortly.")
+        raise AuthUnavailable(N_("Sign-in cannot be checked right now; try again shortly."))
     try:
         claims = _verify_id_token(token, config)
     except firebase_auth.CertificateFetchError as exc:

@@ -338,9 +338,13 @@ def handle_database_error(error: Exception) -> Response:
     # which can be a user's words.
     reason = (str(orig).strip().splitlines() or [""])[0][:200]
     log.warning("database unavailable (%s): %s", type(orig).__name__, reason)
+    locale = request_locale()
     return problem(
         503,
-        detail="The service is briefly unavailable; retry after the time in Retry-After.",
+        title=translate(locale, STATUS_TITLES[503]),
+        detail=translate(
+            locale, N_("The service is briefly unavailable; retry after the time in Retry-After.")
+        ),
         type_=PROBLEM_BASE + "unavailable",
         headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
     )

@@ -94,9 +94,9 @@ def decode_day_cursor(cursor: str, *, key: InstrumentedAttribute[int]) -> tuple[
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
         day, last_id = date.fromisoformat(value["day"]), value["after"]
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise Invalid("cursor", "Not a cursor this API gave out.") from exc
+        raise Invalid("cursor", N_("Not a cursor this API gave out.")) from exc
     if not is_row_id(last_id, maximum=max_id(key)):
-        raise Invalid("cursor", "Not a cursor this API gave out.")
+        raise Invalid("cursor", N_("Not a cursor this API gave out."))
     return day, last_id
 
 

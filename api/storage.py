@@ -26,7 +26,8 @@ from werkzeug.exceptions import NotFound
 
 from api.clock import now
 from api.config import INSTANCE_DIR, Config
-from api.errors import problem
+from api.errors import STATUS_TITLES, problem
+from api.i18n import N_, request_locale, translate
 
 # Keys are made by the API (never by a client): a narrow alphabet keeps them safe as paths.
 KEY_PATTERN = re.compile(r"[a-z0-9]+(/[A-Za-z0-9_-]+)+")
@@ -390,7 +391,10 @@ def _local() -> LocalStorage:
 
 
 def _refuse(status: int, detail: str) -> Response:
-    return problem(status, detail=detail)
+    locale = request_locale()
+    return problem(
+        status, title=translate(locale, STATUS_TITLES[status]), detail=translate(locale, detail)
+    )
 
 
 @local_files.put("/upload/<token>")
@@ -400,20 +404,20 @@ def upload(token: str) -> Response:
     try:
         claims = store.read_token(token, salt=UPLOAD_SALT)
     except ValueError:
-        return _refuse(403, "This upload URL is not valid or has expired.")
+        return _refuse(403, N_("This upload URL is not valid or has expired."))
     # The signed type must be sent as signed, as S3 requires of a presigned PUT.
     if request.mimetype != claims["t"]:
-        return _refuse(403, "Send the Content-Type header given with the upload URL.")
+        return _refuse(403, N_("Send the Content-Type header given with the upload URL."))
     # This one route takes bodies larger than the API's JSON limit (Flask 3.1: per request).
     request.max_content_length = MAX_UPLOAD_BYTES
     declared = request.content_length
     if declared is not None and declared > MAX_UPLOAD_BYTES:
-        return _refuse(413, "A photo is at most 10 MB.")
+        return _refuse(413, N_("A photo is at most 10 MB."))
     stream = request.stream
     try:
         store.write(claims["k"], iter(lambda: stream.read(64 * 1024), b""), limit=MAX_UPLOAD_BYTES)
     except ValueError:
-        return _refuse(413, "A photo is at most 10 MB.")
+        return _refuse(413, N_("A photo is at most 10 MB."))
     return Response(status=200)
 
 
@@ -424,10 +428,10 @@ def download(token: str) -> Response:
     try:
         claims = store.read_token(token, salt=DOWNLOAD_SALT)
     except ValueError:
-        return _refuse(403, "This download URL is not valid or has expired.")
+        return _refuse(403, N_("This download URL is not valid or has expired."))
     path = store.path(claims["k"])
     if not path.is_file():
-        return _refuse(404, "No such object.")
+        return _refuse(404, N_("No such object."))
     response = send_file(path, mimetype=claims["t"], max_age=0, conditional=False)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

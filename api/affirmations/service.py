@@ -57,11 +57,11 @@ class AuthorOnly(DomainError):
 
 
 class DailyLimit(RateLimited):
-    title = "Daily limit reached"
+    title = N_("Daily limit reached")
 
 
 class TooManyEntries(Conflict):
-    title = "Too many gratitude entries"
+    title = N_("Too many gratitude entries")
 
 
 # Abuse limits (README "Quotas"): a sender's affirmations pushed per couple-day (more go to the
@@ -418,7 +418,8 @@ def add_gratitude(
     )
     if (kept or 0) >= GRATITUDE_PER_AUTHOR:
         raise TooManyEntries(
-            f"You keep {GRATITUDE_PER_AUTHOR} entries already; delete some to add more."
+            N_("You keep %(limit)s entries already; delete some to add more."),
+            limit=GRATITUDE_PER_AUTHOR,
         )
     moment = now()
     if not quotas.take(
@@ -430,7 +431,8 @@ def add_gratitude(
     ):
         session.rollback()
         raise DailyLimit(
-            f"At most {GRATITUDE_PER_DAY} gratitude entries a day.",
+            N_("At most %(limit)s gratitude entries a day."),
+            limit=GRATITUDE_PER_DAY,
             retry_after=seconds_until_next_day(couple, moment),
         )
     entry = GratitudeEntry(

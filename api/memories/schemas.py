@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.fields import Instant
+from api.i18n import N_
 from api.memories.models import TEXT_MAX, TITLE_MAX
 from api.memories.service import DECLARABLE_TYPES, MAX_PHOTO_BYTES
 from api.pagination import page_schema
@@ -42,7 +43,7 @@ class MemoryPatchSchema(Schema):
     @validates_schema
     def _something(self, data: dict[str, Any], **kwargs: Any) -> None:
         if not data:
-            raise ValidationError("Send at least one of title, happened_on, text.", "_schema")
+            raise ValidationError(N_("Send at least one of title, happened_on, text."), "_schema")
 
 
 class PhotoSchema(Schema):

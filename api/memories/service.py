@@ -20,6 +20,7 @@ from api.clock import now
 from api.db_utils import for_update_skip_locked
 from api.errors import Conflict, DomainError, Invalid, NotFound
 from api.extensions import UTCDateTime
+from api.i18n import N_
 from api.ids import MAX_ID, is_row_id
 from api.lifecycle import couples_purging, user_erasing
 from api.memories import on_this_day
@@ -51,25 +52,25 @@ _DELETIONS_KEY = "hearth_storage_deletions"
 
 class ClientIdTaken(DomainError):
     status = 409
-    title = "client_id already used"
+    title = N_("client_id already used")
 
 
 class AuthorOnly(DomainError):
     status = 403
-    title = "Only the author can delete this memory"
+    title = N_("Only the author can delete this memory")
 
 
 class TooManyPhotos(Conflict):
-    title = "Too many photos"
+    title = N_("Too many photos")
 
 
 class UploadMissing(Conflict):
-    title = "Nothing uploaded yet"
+    title = N_("Nothing uploaded yet")
 
 
 class StorageUnavailable(DomainError):
     status = 503
-    title = "Storage unavailable"
+    title = N_("Storage unavailable")
 
 
 # -- the timeline ---------------------------------------------------------------------------------
@@ -79,7 +80,7 @@ def _check_not_future(couple: Couple, happened_on: date) -> None:
     # The couple's calendar date (their wall clock), not UTC's: in Auckland it is already
     # tomorrow for half of UTC's day.
     if happened_on > on_this_day.local_date(couple, now()):
-        raise Invalid("happened_on", "A memory cannot be in the future.")
+        raise Invalid("happened_on", N_("A memory cannot be in the future."))
 
 
 def _in_couple(session: Session, *, couple: Couple, memory_id: int, lock: bool = False) -> Memory:
@@ -88,7 +89,7 @@ def _in_couple(session: Session, *, couple: Couple, memory_id: int, lock: bool =
         stmt = stmt.with_for_update()
     memory = session.scalar(stmt)
     if memory is None:
-        raise NotFound("No such memory.")
+        raise NotFound(N_("No such memory."))
     return memory
 
 
@@ -100,7 +101,7 @@ def get(session: Session, *, couple: Couple, memory_id: int) -> Memory:
         .options(_ready_photos())
     )
     if memory is None:
-        raise NotFound("No such memory.")
+        raise NotFound(N_("No such memory."))
     return memory
 
 
@@ -124,7 +125,7 @@ def create(
     )
     if existing is not None:
         if existing.author_id != author.id:
-            raise ClientIdTaken("This client_id belongs to something your partner wrote.")
+            raise ClientIdTaken(N_("This client_id belongs to something your partner wrote."))
         return get(session, couple=couple, memory_id=existing.id), False
     _check_not_future(couple, happened_on)
     moment = now()
@@ -181,7 +182,7 @@ def delete_memory(session: Session, *, couple: Couple, user: User, memory_id: in
     """Delete a memory and its stored photos; only its author may (partner: 403)."""
     memory = _in_couple(session, couple=couple, memory_id=memory_id)
     if memory.author_id != user.id:
-        raise AuthorOnly("Only the author can delete this memory.")
+        raise AuthorOnly(N_("Only the author can delete this memory."))
     forget_objects(session, MemoryPhoto.memory_id == memory.id)
     session.delete(memory)
     session.flush()
@@ -202,9 +203,9 @@ def decode_cursor(cursor: str) -> tuple[date, int]:
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
         day, memory_id = date.fromisoformat(value["d"]), value["i"]
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise Invalid("cursor", "Not a cursor this API gave out.") from exc
+        raise Invalid("cursor", N_("Not a cursor this API gave out.")) from exc
     if not is_row_id(memory_id, maximum=MAX_ID):
-        raise Invalid("cursor", "Not a cursor this API gave out.")
+        raise Invalid("cursor", N_("Not a cursor this API gave out."))
     return day, memory_id
 
 
@@ -251,7 +252,7 @@ def start_upload(
         select(func.count()).select_from(MemoryPhoto).where(MemoryPhoto.memory_id == memory.id)
     )
     if (taken or 0) >= MAX_PHOTOS:
-        raise TooManyPhotos(f"A memory holds at most {MAX_PHOTOS} photos.")
+        raise TooManyPhotos(N_("A memory holds at most %(limit)s photos."), limit=MAX_PHOTOS)
     key = f"memories/{couple.id}/{memory.id}/{secrets.token_urlsafe(18)}"
     photo = MemoryPhoto(
         memory_id=memory.id,
@@ -293,7 +294,7 @@ def _photo_in_couple(
         .with_for_update(of=MemoryPhoto)
     )
     if photo is None:
-        raise NotFound("No such photo.")
+        raise NotFound(N_("No such photo."))
     return photo
 
 
@@ -312,22 +313,28 @@ def complete_upload(
         head = storage.first_bytes(photo.key, SNIFF_BYTES) if size else b""
     except StorageError as exc:
         log.warning("storage unavailable while confirming photo %s: %s", photo.id, exc)
-        raise StorageUnavailable("Photo storage cannot be reached; try again shortly.") from exc
+        raise StorageUnavailable(N_("Photo storage cannot be reached; try again shortly.")) from exc
     if size is None:
-        raise UploadMissing("Upload the photo to upload_url first.")
-    problem: tuple[str, str] | None = None
+        raise UploadMissing(N_("Upload the photo to upload_url first."))
+    problem: Invalid | None = None
     kind = sniff(head)
     if size > MAX_PHOTO_BYTES:
-        problem = ("size_bytes", f"A photo is at most {MAX_PHOTO_BYTES} bytes (10 MB).")
+        problem = Invalid(
+            "size_bytes",
+            N_("A photo is at most %(max_bytes)s bytes (10 MB)."),
+            max_bytes=MAX_PHOTO_BYTES,
+        )
     elif size != photo.size_bytes:
-        problem = ("size_bytes", "The uploaded photo is not the size declared.")
+        problem = Invalid("size_bytes", N_("The uploaded photo is not the size declared."))
     elif kind is None:
-        problem = ("content_type", "The uploaded file is not a JPEG, PNG, HEIC or WebP image.")
+        problem = Invalid(
+            "content_type", N_("The uploaded file is not a JPEG, PNG, HEIC or WebP image.")
+        )
     if problem is not None:
         forget_objects(session, MemoryPhoto.id == photo.id)
         session.delete(photo)
         session.commit()
-        raise Invalid(*problem)
+        raise problem
     assert kind is not None
     photo.content_type = kind  # what the bytes are, not what the phone said
     photo.status = PHOTO_READY

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.fields import Instant
+from api.i18n import N_
 from api.moods.models import MAX_NEEDS, NOTE_MAX
 from api.pagination import PageArgs, page_schema
 
@@ -23,7 +24,8 @@ class Note(fields.String):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not 1 <= len(text) <= NOTE_MAX:
-            raise ValidationError(f"Write 1-{NOTE_MAX} characters.")
+            # NOTE_MAX spelled out: schema messages are translated without parameters.
+            raise ValidationError(N_("Write 1-500 characters."))
         return text
 
 
@@ -66,7 +68,7 @@ class HistoryArgs(PageArgs):
     @validates_schema
     def _ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["date_from"] and data["date_to"] and data["date_from"] > data["date_to"]:
-            raise ValidationError("`from` must not be after `to`.", "from")
+            raise ValidationError(N_("`from` must not be after `to`."), "from")
 
 
 class SummaryArgs(Schema):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.errors import DomainError, Invalid
-from api.i18n import N_, ntranslate, translate
+from api.i18n import N_, ntranslate, translate, verbatim
 from api.lifecycle import user_erasing
 from api.moods.models import MoodEntry, MoodNeed, Need
 from api.moods.needs import FALLBACK_LOCALE, live_slugs
@@ -31,7 +31,7 @@ MORE_NEEDS = (
 
 class ClientIdTaken(DomainError):
     status = 409
-    title = "client_id already used"
+    title = N_("client_id already used")
 
 
 def week_start(day: date) -> date:
@@ -61,13 +61,13 @@ def create(
     )
     if existing is not None:
         if existing.user_id != user.id:
-            raise ClientIdTaken("This client_id belongs to something your partner wrote.")
+            raise ClientIdTaken(N_("This client_id belongs to something your partner wrote."))
         return existing, False
     if len(set(needs)) != len(needs):
-        raise Invalid("needs", "Name each need once.")
+        raise Invalid("needs", N_("Name each need once."))
     unknown = sorted(set(needs) - live_slugs(session)) if needs else []
     if unknown:
-        raise Invalid("needs", f"Unknown needs: {', '.join(unknown)}.")
+        raise Invalid("needs", N_("Unknown needs: %(needs)s."), needs=", ".join(unknown))
     instant = now()
     today = couple_today(couple, instant)
     entry = MoodEntry(
@@ -124,9 +124,10 @@ def _notify_partner(
         session,
         recipient_id=partner_id,
         category="mood",
-        # The wish is content: a whole sentence per need and locale, {name} its only slot.
-        title=need.wish.replace("{name}", name),
-        body=body,  # never the note: it stays in the app
+        # Already in the partner's language: the wish and suggestion are content of their locale
+        # (a whole sentence per need, {name} the wish's only slot), the rest came from translate().
+        title=verbatim(need.wish.replace("{name}", name)),
+        body=verbatim(body),  # never the note: it stays in the app
         data={"event": "mood", "entry_id": str(entry.id), "need": first},
         dedupe_key=f"mood:{couple.id}:{sender.id}:{entry.local_date.isoformat()}",
     )

@@ -41,7 +41,9 @@ def notify(
     recipient's locale (tests/i18n/test_coverage.py holds every caller to one or the other).
     """
     categories.get(category)  # an unknown category is a bug: fail loudly, in the caller's tx
-    locale = recipient_locale(session, recipient_id) if Text in (type(title), type(body)) else None
+    # Only a translatable Text needs the reader's language (verbatim words are shown as they are).
+    translatable = any(isinstance(v, Text) and v.translatable for v in (title, body))
+    locale = recipient_locale(session, recipient_id) if translatable else None
     values = {
         "recipient_id": recipient_id,
         "category": category,

@@ -48,7 +48,7 @@ class AlreadyPaired(Conflict):
 
 
 class InviteDailyLimit(RateLimited):
-    title = "Daily limit reached"
+    title = N_("Daily limit reached")
 
 
 class InviteNotFound(NotFound):
@@ -58,7 +58,7 @@ class InviteNotFound(NotFound):
 
 
 class NoLiveInvite(NotFound):
-    title = "No live invite"
+    title = N_("No live invite")
 
 
 class OwnInvite(DomainError):
@@ -126,7 +126,8 @@ def _create_invite(session: Session, *, user: User) -> NewInvite:
         session.rollback()
         tomorrow = datetime.combine(moment.date() + timedelta(days=1), time(0), moment.tzinfo)
         raise InviteDailyLimit(
-            f"At most {INVITES_PER_DAY} new invite codes a day.",
+            N_("At most %(limit)s new invite codes a day."),
+            limit=INVITES_PER_DAY,
             retry_after=math.ceil((tomorrow - moment).total_seconds()),
         )
     # Lock order everywhere: invite rows, then user rows (join and unpair do the same).
@@ -171,7 +172,7 @@ def current_invite(session: Session, *, user: User) -> NewInvite:
         )
     )
     if invite is None:
-        raise NoLiveInvite("You have no live invite code; create one.")
+        raise NoLiveInvite(N_("You have no live invite code; create one."))
     return NewInvite(code=display_code(invite.code), expires_at=invite.expires_at)
 
 

@@ -38,27 +38,27 @@ PARTNER = N_("Your partner")
 
 
 class EmptyLibrary(NotFound):
-    title = "No questions"
+    title = N_("No questions")
 
 
 class QuestionNotFound(NotFound):
-    title = "No such question"
+    title = N_("No such question")
 
 
 class PartnerAnswered(Conflict):
-    title = "Your partner has answered"
+    title = N_("Your partner has answered")
 
 
 class QuestionClosed(Conflict):
-    title = "This question is closed"
+    title = N_("This question is closed")
 
 
 class SwapRefused(Conflict):
-    title = "Cannot swap today's question"
+    title = N_("Cannot swap today's question")
 
 
 class NotRevealed(Conflict):
-    title = "Not revealed yet"
+    title = N_("Not revealed yet")
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def choose(
         ).all()
     )
     if not library:
-        raise EmptyLibrary("The question library is empty.")
+        raise EmptyLibrary(N_("The question library is empty."))
     excluded = set(exclude)
     earlier = (CoupleQuestion.couple_id == couple_id, CoupleQuestion.local_date != day)
     cycle = session.scalar(select(func.max(CoupleQuestion.cycle)).where(*earlier)) or 1
@@ -150,7 +150,7 @@ def choose(
         remaining = {s: d for s, d in library.items() if s not in excluded and s != last}
         remaining = remaining or {s: d for s, d in library.items() if s not in excluded}
         if not remaining:
-            raise EmptyLibrary("The question library has no other question.")
+            raise EmptyLibrary(N_("The question library has no other question."))
     wanted = WEEK_DEPTHS[day.weekday()]
     # The weekday's depth while it lasts in this cycle, else whatever depth is left.
     pool = [s for s, d in remaining.items() if d == wanted] or list(remaining)
@@ -264,7 +264,7 @@ def _in_couple(
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     question = session.scalar(stmt)
     if question is None:
-        raise QuestionNotFound("No such question.")
+        raise QuestionNotFound(N_("No such question."))
     return question
 
 
@@ -319,10 +319,10 @@ def answer(
     today_ = couple_today(couple, moment)
     if question.local_date not in (today_, today_ - timedelta(days=1)):
         session.rollback()
-        raise QuestionClosed("Only today's and yesterday's questions can be answered.")
+        raise QuestionClosed(N_("Only today's and yesterday's questions can be answered."))
     if mine is not None and theirs is not None:
         session.rollback()
-        raise PartnerAnswered("Your partner has answered: your answer is final now.")
+        raise PartnerAnswered(N_("Your partner has answered: your answer is final now."))
     created = mine is None
     if mine is None:
         session.add(
@@ -406,15 +406,15 @@ def swap(session: Session, *, couple: Couple, user: User) -> QuestionView:
     )
     if answered:
         session.rollback()
-        raise SwapRefused("Someone has answered today's question: it stays.")
+        raise SwapRefused(N_("Someone has answered today's question: it stays."))
     if question.swapped_from is not None:
         session.rollback()
-        raise SwapRefused("Today's question was already swapped once.")
+        raise SwapRefused(N_("Today's question was already swapped once."))
     try:
         slug, depth, cycle = choose(session, couple_id=couple.id, day=day, exclude={question.slug})
     except EmptyLibrary:
         session.rollback()
-        raise SwapRefused("The library has no other question to offer.") from None
+        raise SwapRefused(N_("The library has no other question to offer.")) from None
     question.swapped_from, question.slug, question.depth = question.slug, slug, depth
     question.cycle = cycle
     session.commit()
@@ -432,7 +432,7 @@ def react(
     mine = next((a for a in answers if a.user_id == user.id), None)
     theirs = next((a for a in answers if a.user_id != user.id), None)
     if mine is None or theirs is None:
-        raise NotRevealed("You can react once both of you have answered.")
+        raise NotRevealed(N_("You can react once both of you have answered."))
     theirs.reaction = emoji
     session.commit()
     return view(session, question, couple=couple, user=user)

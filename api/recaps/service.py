@@ -51,7 +51,7 @@ _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 class RecapNotFound(NotFound):
-    title = "No such recap"
+    title = N_("No such recap")
 
 
 # -- weeks ------------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def get(session: Session, *, couple: Couple, label: str) -> dict[str, Any]:
     monday = parse_week(label)
     current = week_start(couple_today(couple, now()))
     if monday is None or not _first_monday(couple) <= monday <= current:
-        raise RecapNotFound("The couple has no recap for this week.")
+        raise RecapNotFound(N_("The couple has no recap for this week."))
     return build(session, couple=couple, mondays=[monday])[0]
 
 
@@ -144,9 +144,9 @@ def _decode_cursor(cursor: str) -> date:
         padded = cursor + "=" * (-len(cursor) % 4)
         monday = date.fromisoformat(json.loads(base64.urlsafe_b64decode(padded.encode()))["before"])
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise Invalid("cursor", "Not a cursor this API gave out.") from exc
+        raise Invalid("cursor", N_("Not a cursor this API gave out.")) from exc
     if monday.weekday() != 0:
-        raise Invalid("cursor", "Not a cursor this API gave out.")
+        raise Invalid("cursor", N_("Not a cursor this API gave out."))
     return monday
 
 

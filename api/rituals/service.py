@@ -45,7 +45,7 @@ class RitualNotFound(NotFound):
 
 
 class RitualDailyLimit(RateLimited):
-    title = "Daily limit reached"
+    title = N_("Daily limit reached")
 
 
 class TooManyRituals(Conflict):

@@ -54,7 +54,7 @@ class NudgeLimit(RateLimited):
 
 
 class PartnerAlreadyDone(Conflict):
-    title = "Partner already checked in"
+    title = N_("Partner already checked in")
 
 
 # Nudges one sender may send in one couple-day, across all rituals (API.md).
@@ -504,7 +504,7 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
             CheckIn.local_date == today,
         )
     ):
-        raise PartnerAlreadyDone("Your partner has already checked in today.")
+        raise PartnerAlreadyDone(N_("Your partner has already checked in today."))
     nudge_id = _insert_ignore_any(
         session,
         Nudge,
@@ -523,7 +523,8 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
     ):
         session.rollback()
         raise NudgeLimit(
-            f"You can nudge at most {NUDGES_PER_DAY} times a day.",
+            N_("You can nudge at most %(limit)s times a day."),
+            limit=NUDGES_PER_DAY,
             retry_after=seconds_until_next_day(couple, instant),
         )
     if partner_id is not None:

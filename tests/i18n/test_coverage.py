@@ -36,6 +36,9 @@ INTERNAL_EXCEPTIONS = {
     "ConfigError",
     "ContentError",
     "InvalidSchedule",
+    "ClickException",  # an operator's command line (content CLI, embedded server)
+    "DisconnectionError",  # SQLAlchemy's pool: makes it reconnect, never answered
+    "StorageError",  # the photo store's failure, answered as StorageUnavailable (marked)
 }
 
 
@@ -56,12 +59,14 @@ def spanish() -> dict[str, str]:
     for po_file in sorted((TRANSLATIONS_DIR / "es" / "LC_MESSAGES").glob("*.po")):
         with po_file.open("rb") as source:
             for message in read_po(source, locale="es"):
-                if message.id:
-                    msgid = message.id if isinstance(message.id, str) else message.id[0]
-                    msgstr = (
-                        message.string if isinstance(message.string, str) else message.string[0]
-                    )
-                    catalog[msgid] = msgstr
+                if not message.id:
+                    continue
+                if isinstance(message.id, str):
+                    catalog[message.id] = message.string
+                else:
+                    # A plural entry: the plural msgid (marked too) has its plural form.
+                    catalog[message.id[0]] = message.string[0]
+                    catalog[message.id[1]] = message.string[-1]
     return catalog
 
 

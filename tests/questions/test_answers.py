@@ -131,7 +131,9 @@ def test_yesterdays_question_can_be_answered_the_day_before_cannot(pair, clock):
     clock.set(START + timedelta(days=2))
     closed = pair.answer(pair.sam, monday["id"], "Too late")
     assert closed.status_code == 409
-    assert closed.get_json()["title"] == "This question is closed"
+    # Sam reads Spanish: the error answers in the sender's language.
+    assert closed.get_json()["title"] == "Esta pregunta está cerrada"
+    assert closed.get_json()["type"].endswith("/question-closed")
 
 
 def test_history_is_past_days_newest_first_with_answers_where_revealed(pair, clock):
