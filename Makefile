@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed  ## create .venv and install Hearth with its dev tools
 
-run: install  ## migrate, load content, serve on $(HOST):$(PORT) (HOST=0.0.0.0 for the LAN)
+run: install  ## migrate, load content, serve on HOST:PORT (default 127.0.0.1:8000; HOST=0.0.0.0 for the LAN)
 	$(FLASK) db upgrade
 	$(FLASK) content import content
 	$(FLASK) serve --host $(HOST) --port $(PORT)
