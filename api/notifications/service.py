@@ -15,6 +15,7 @@ from api.db_utils import insert_ignore
 from api.i18n import Text
 from api.notifications import categories
 from api.notifications.models import Notification
+from api.pagination import Page, decode_cursor, encode_cursor
 
 _OUTBOX_KEY = "hearth_outbox"
 
@@ -145,6 +146,32 @@ def mark_read(session: Session, *, user_id: int, up_to_id: int) -> int:
         .values(read_at=now())
     )
     return result.rowcount or 0
+
+
+def feed_page(
+    session: Session, *, user_id: int, unread: bool, limit: int, cursor: str | None
+) -> tuple[Page, int]:
+    """A keyset page of the user's feed, newest first, and the unread count: one statement.
+
+    The count rides on every row as a scalar subquery; only an empty page asks for it apart.
+    """
+    unread_total = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.recipient_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+    stmt = select(Notification, unread_total).where(Notification.recipient_id == user_id)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    if cursor is not None:
+        stmt = stmt.where(Notification.id < decode_cursor(cursor, key=Notification.id))
+    rows = session.execute(stmt.order_by(Notification.id.desc()).limit(limit + 1)).all()
+    if not rows:
+        return Page(items=[], next_cursor=None), unread_count(session, user_id=user_id)
+    items = [row[0] for row in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
+    return Page(items=items, next_cursor=next_cursor), rows[0][1]
 
 
 def unread_count(session: Session, *, user_id: int) -> int:
