@@ -56,4 +56,3 @@ def as_time(value: Any) -> time:
 def as_list(value: Any) -> list[Any]:
     """A JSON list column from its JSON form (nested already, or text)."""
     return json.loads(value) if isinstance(value, str) else list(value)
-

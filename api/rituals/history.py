@@ -66,6 +66,41 @@ def load_timelines(
     return {r.id: timeline_from_rows(rows[r.id], current_schedule(r, couple)) for r in rituals}
 
 
+def timelines_since(
+    session: Session, rituals: Sequence[tuple[Ritual, Couple]], bound: date
+) -> dict[int, Timeline]:
+    """Timelines of many rituals (of any couples) from ``bound`` on, in one query.
+
+    One bound for all: a ritual gets the rows from there on and the one in force then, which
+    answers every question about days from ``bound`` on (earlier rows only add history).
+    """
+    if not rituals:
+        return {}
+    earlier = aliased(RitualSchedule)
+    latest_before = (
+        select(func.max(earlier.effective_from))
+        .where(earlier.ritual_id == RitualSchedule.ritual_id, earlier.effective_from <= bound)
+        .scalar_subquery()
+    )
+    rows: dict[int, list[tuple[date, Schedule]]] = {r.id: [] for r, _ in rituals}
+    for row in session.scalars(
+        select(RitualSchedule).where(
+            RitualSchedule.ritual_id.in_(list(rows)),
+            or_(
+                RitualSchedule.effective_from > bound,
+                RitualSchedule.effective_from == latest_before,
+            ),
+        )
+    ):
+        rows[row.ritual_id].append(
+            (
+                row.effective_from,
+                Schedule(tuple(row.days), row.time, row.timezone, row.day_starts_at),
+            )
+        )
+    return {r.id: timeline_from_rows(rows[r.id], current_schedule(r, c)) for r, c in rituals}
+
+
 def schedules_column(dialect: str, since: ColumnElement[date]) -> ColumnElement[Any]:
     """The schedule rows of the outer query's Ritual from ``since`` on (and the one then), as JSON.
 
