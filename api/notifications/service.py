@@ -74,6 +74,16 @@ def notify_many(session: Session, notifications: list[dict[str, Any]]) -> list[i
     For clock jobs that push to thousands at once: one INSERT per 500 rows instead of one
     round trip per row. Rows whose dedupe_key exists are skipped; returns the new ids.
     """
+    return [row_id for row_id, _ in _insert_many(session, notifications)]
+
+
+def notify_many_keyed(session: Session, notifications: list[dict[str, Any]]) -> set[str]:
+    """notify_many, returning the dedupe_keys of the rows that were new (to tell whose they are)."""
+    return {key for _, key in _insert_many(session, notifications)}
+
+
+def _insert_many(session: Session, notifications: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """The rows of notify_many written; (id, dedupe_key) of each new one."""
     if not notifications:
         return []
     moment = now()
@@ -102,14 +112,14 @@ def notify_many(session: Session, notifications: list[dict[str, Any]]) -> list[i
     stmt = (
         dialect.insert(Notification)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Notification.id)
+        .returning(Notification.id, Notification.dedupe_key)
     )
-    ids: list[int] = []
+    new: list[tuple[int, str]] = []
     for start in range(0, len(rows), _MANY_CHUNK):
-        ids.extend(session.scalars(stmt, rows[start : start + _MANY_CHUNK]))
-    if ids:
-        session.info.setdefault(_OUTBOX_KEY, []).extend(ids)
-    return ids
+        new.extend(tuple(r) for r in session.execute(stmt, rows[start : start + _MANY_CHUNK]))
+    if new:
+        session.info.setdefault(_OUTBOX_KEY, []).extend(row_id for row_id, _ in new)
+    return new
 
 
 def recipient_locale(session: Session, user_id: int) -> str | None:

@@ -20,7 +20,7 @@ from api.clock import now
 from api.db_json import as_date, decode, json_rows
 from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.i18n import N_, Text, text, verbatim
-from api.notifications.service import notify, notify_many
+from api.notifications.service import notify, notify_many, notify_many_keyed
 from api.pagination import Page, paginate_by_day
 from api.pairing.models import Couple
 from api.quotas import service as quotas
@@ -28,7 +28,6 @@ from api.rituals.calendar import Timeline, reminder_day_at
 from api.rituals.history import (
     RECENT,
     load_timelines,
-    recent_timeline,
     schedules_column,
     timeline_from_json,
 )
@@ -242,13 +241,23 @@ def streaks(
 def _streak_views(
     session: Session, couple: Couple, *where: ColumnElement[bool]
 ) -> list[dict[str, Any]]:
+    """The streak views of the couple's live rituals matching ``where``: one SELECT."""
+    instant = now()
+    return [
+        _streak_view(record, days, couple, instant)
+        for record, days in _streak_inputs(session, couple, instant, *where)
+    ]
+
+
+def _streak_inputs(
+    session: Session, couple: Couple, instant: datetime, *where: ColumnElement[bool]
+) -> list[tuple[StreakRecord | None, RitualDays]]:
     """Live rituals with their record, timeline, recent check-ins and pauses: one SELECT.
 
     Every child set is a JSON column of the ritual's row (api.db_json). The bounds are the
     record's finalized_through, or for a ritual without a record the few recent days (a
     superset of what the engine needs, narrowed here exactly as the separate queries did).
     """
-    instant = now()
     recent = instant.astimezone(UTC).date() - RECENT
     dialect = session.get_bind().dialect.name
     finalized = StreakRecord.finalized_through
@@ -275,7 +284,7 @@ def _streak_views(
         .where(Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None), *where)
         .order_by(Ritual.id)
     ).all()
-    views = []
+    out = []
     for ritual, record, schedules, checkin_rows, pause_rows in rows:
         timeline = timeline_from_json(ritual, couple, schedules)
         start = (
@@ -293,8 +302,8 @@ def _streak_views(
             resumed = as_date(resumed_on)
             if resumed is None or resumed > start:
                 days.pauses.append((as_date(paused_from), resumed))  # type: ignore[arg-type]
-        views.append(_streak_view(record, days, couple, instant))
-    return views
+        out.append((record, days))
+    return out
 
 
 def list_check_ins(
@@ -760,50 +769,63 @@ def send_at_risk_nudges(session: Session) -> int:
         by_couple: dict[int, tuple[Couple, list[Ritual]]] = {}
         for ritual, couple in batch:
             by_couple.setdefault(couple.id, (couple, []))[1].append(ritual)
+        pushes: dict[str, int] = {}  # dedupe_key -> ritual id
+        notifications: list[dict[str, Any]] = []
         for couple, rituals in by_couple.values():
             evening = engine.is_after(
                 couple_time(couple, instant), AT_RISK_AFTER, couple.day_starts_at
             )
             if not evening:
                 continue
-            views = streaks(session, couple=couple, rituals=rituals)
-            for view, ritual in zip(views, rituals, strict=True):
+            ids = [r.id for r in rituals]
+            for record, days in _streak_inputs(session, couple, instant, Ritual.id.in_(ids)):
+                view = _streak_view(record, days, couple, instant)
                 if view["at_risk"] and view["current"] >= AT_RISK_MIN_CURRENT:
-                    sent += _notify_at_risk(session, couple, ritual, view["current"], instant)
+                    for item in _at_risk_notifications(couple, days, view["current"], instant):
+                        pushes[item["dedupe_key"]] = days.ritual.id
+                        notifications.append(item)
+        if notifications:
+            locales = dict(
+                session.execute(
+                    select(User.id, User.locale).where(
+                        User.id.in_({n["recipient_id"] for n in notifications})
+                    )
+                ).all()
+            )
+            for item in notifications:
+                locale = locales.get(item["recipient_id"])
+                item["title"] = item["title"].render(locale)
+                item["body"] = item["body"].render(locale)
+            written = notify_many_keyed(session, notifications)
+            sent += len({pushes[key] for key in written})
         session.commit()
     return sent
 
 
-def _notify_at_risk(
-    session: Session, couple: Couple, ritual: Ritual, current: int, instant: datetime
-) -> int:
+def _at_risk_notifications(
+    couple: Couple, days: RitualDays, current: int, instant: datetime
+) -> list[dict[str, Any]]:
+    """The "keep it going" pushes of one ritual, with Text to render in each one's language."""
+    ritual = days.ritual
     # The ritual's own day (its zone may not be the couple's), as the streak view used.
-    today = recent_timeline(session, couple, ritual, instant).day_of(instant)
-    done = set(
-        session.scalars(
-            select(CheckIn.user_id).where(
-                CheckIn.ritual_id == ritual.id, CheckIn.local_date == today
-            )
-        )
-    )
+    today = days.timeline.day_of(instant)
+    done = days.checkins.get(today, set())
     # For `both` rituals only the partner who has not checked in yet is reminded.
-    recipients = [uid for uid in couple.partner_ids if uid not in done]
-    written = [
-        notify(
-            session,
-            recipient_id=recipient_id,
-            category="streak_at_risk",
-            title=text(N_("Keep your %(count)s going"), count=current),
-            body=text(
+    return [
+        {
+            "recipient_id": recipient_id,
+            "category": "streak_at_risk",
+            "title": text(N_("Keep your %(count)s going"), count=current),
+            "body": text(
                 N_("Your %(ritual)s streak is at %(count)s. Log it tonight to keep it going."),
                 ritual=ritual_phrase(ritual),
                 count=current,
             ),
-            data={"ritual_id": str(ritual.id), "local_date": today.isoformat()},
-            dedupe_key=f"streak_at_risk:{ritual.id}:{today}:{recipient_id}",
-            collapse_key=f"streak_at_risk:{ritual.id}",
-            ttl_seconds=seconds_until_next_day(couple, instant),
-        )
-        for recipient_id in recipients
+            "data": {"ritual_id": str(ritual.id), "local_date": today.isoformat()},
+            "dedupe_key": f"streak_at_risk:{ritual.id}:{today}:{recipient_id}",
+            "collapse_key": f"streak_at_risk:{ritual.id}",
+            "ttl_seconds": seconds_until_next_day(couple, instant),
+        }
+        for recipient_id in couple.partner_ids
+        if recipient_id not in done
     ]
-    return int(any(n is not None for n in written))
