@@ -19,9 +19,13 @@ def json_rows(
     dialect: str,
     columns: Sequence[ColumnElement[Any]],
     *where: ColumnElement[bool],
-    correlate: Sequence[Any] = (),
+    own: Sequence[Any],
 ) -> ColumnElement[Any]:
-    """A scalar subquery: the rows of ``columns`` matching ``where``, as one JSON array."""
+    """A scalar subquery: the rows of ``columns`` matching ``where``, as one JSON array.
+
+    ``own`` are the tables the subquery reads; every other table it mentions is the outer
+    query's (correlated), never joined in again.
+    """
     if dialect == "postgresql":
         agg: ColumnElement[Any] = func.coalesce(
             func.json_agg(func.json_build_array(*columns)), literal_column("'[]'::json")
@@ -30,10 +34,7 @@ def json_rows(
         # A JSON-typed column is text in SQLite: json() keeps it a nested array, not a string.
         items = [func.json(c) if isinstance(c.type, JSON) else c for c in columns]
         agg = func.json_group_array(func.json_array(*items))
-    stmt = select(agg).where(*where)
-    if correlate:
-        stmt = stmt.correlate(*correlate)
-    return stmt.scalar_subquery()
+    return select(agg).where(*where).correlate_except(*own).scalar_subquery()
 
 
 def decode(value: Any) -> list[list[Any]]:

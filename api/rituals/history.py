@@ -111,7 +111,7 @@ def schedules_column(dialect: str, since: ColumnElement[date]) -> ColumnElement[
     latest_before = (
         select(func.max(earlier.effective_from))
         .where(earlier.ritual_id == Ritual.id, earlier.effective_from <= since)
-        .correlate(Ritual)
+        .correlate_except(earlier)
         .scalar_subquery()
     )
     return json_rows(
@@ -125,7 +125,7 @@ def schedules_column(dialect: str, since: ColumnElement[date]) -> ColumnElement[
         ],
         RitualSchedule.ritual_id == Ritual.id,
         or_(RitualSchedule.effective_from > since, RitualSchedule.effective_from == latest_before),
-        correlate=[Ritual],
+        own=[RitualSchedule],
     )
 
 

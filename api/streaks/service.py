@@ -269,14 +269,14 @@ def _streak_inputs(
         [CheckIn.local_date, CheckIn.user_id],
         CheckIn.ritual_id == Ritual.id,
         CheckIn.local_date > after,
-        correlate=[Ritual, StreakRecord],
+        own=[CheckIn],
     )
     pauses = json_rows(
         dialect,
         [RitualPause.paused_from, RitualPause.resumed_on],
         RitualPause.ritual_id == Ritual.id,
         or_(RitualPause.resumed_on.is_(None), RitualPause.resumed_on > after),
-        correlate=[Ritual, StreakRecord],
+        own=[RitualPause],
     )
     rows = session.execute(
         select(Ritual, StreakRecord, schedules_column(dialect, since), checkins, pauses)
@@ -400,6 +400,7 @@ def _insert_check_in(
             StreakRecord.finalized_through,
         ],
         StreakRecord.ritual_id == rid,
+        own=[StreakRecord],
     )
     other = aliased(CheckIn)
     checkins = json_rows(
@@ -408,12 +409,14 @@ def _insert_check_in(
         other.ritual_id == rid,
         other.local_date > after,
         ~and_(other.user_id == uid, other.local_date == day),
+        own=[other],
     )
     pauses = json_rows(
         dialect,
         [RitualPause.paused_from, RitualPause.resumed_on],
         RitualPause.ritual_id == rid,
         or_(RitualPause.resumed_on.is_(None), RitualPause.resumed_on > after),
+        own=[RitualPause],
     )
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
