@@ -152,11 +152,16 @@ def seed(n: int) -> None:
 
 def time_ticks(app, repeat: int) -> tuple[int, list[float]]:  # type: ignore[no-untyped-def]
     """Run the tick REPEAT times from the same state; the number due and each run's seconds."""
-    due = dict(
-        db.session.execute(
-            select(Ritual.id, Ritual.next_fire_at).where(Ritual.next_fire_at <= MOMENT)
-        ).all()
-    )
+    # reminded_through too: a tick records the day it reminded, and a day already reminded is
+    # (rightly) never reminded again, so each timed tick must start from the same state.
+    due = {
+        rid: (fire, through)
+        for rid, fire, through in db.session.execute(
+            select(Ritual.id, Ritual.next_fire_at, Ritual.reminded_through).where(
+                Ritual.next_fire_at <= MOMENT
+            )
+        )
+    }
     db.session.commit()
     timings = []
     for _ in range(repeat):
@@ -172,8 +177,11 @@ def time_ticks(app, repeat: int) -> tuple[int, list[float]]:  # type: ignore[no-
             db.session.execute(
                 update(Ritual.__table__)
                 .where(Ritual.__table__.c.id == bindparam("rid"))
-                .values(next_fire_at=bindparam("fire")),
-                [{"rid": rid, "fire": fire} for rid, fire in due.items()],
+                .values(next_fire_at=bindparam("fire"), reminded_through=bindparam("through")),
+                [
+                    {"rid": rid, "fire": fire, "through": through}
+                    for rid, (fire, through) in due.items()
+                ],
             )
         db.session.commit()
         app.extensions["hearth_queue"].connection.flushdb()

@@ -176,3 +176,6 @@ def test_a_connection_killed_while_idle_is_replaced_before_the_request_uses_it(
         )
     for _ in range(3):
         assert client.get("/v1/me", headers=auth("alex")).status_code == 200
+    # The kill took the session-wide test app's idle connections too (same database), and that
+    # engine has no idle ping: drop them so the cleanup after this test gets live ones.
+    db.engine.dispose()

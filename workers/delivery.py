@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import BigInteger, and_, bindparam, delete, literal, or_, select, update
+from sqlalchemy import and_, bindparam, delete, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -318,31 +318,30 @@ def _plan(
 def _insert_attempts(session: Session, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """Insert a `sending` Delivery per (notification, device) pair; their ids by pair.
 
-    INSERT ... SELECT from devices: a device deleted since it was read is simply left out,
-    and ON CONFLICT DO NOTHING leaves out a pair that already has a row.
+    One INSERT ... SELECT for the whole batch, joining each notification to its recipient's
+    devices: a device deleted since it was read is simply left out, and ON CONFLICT DO
+    NOTHING leaves out a pair that already has a row.
     """
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    created = now()
-    ids: dict[tuple[int, int], int] = {}
-    by_notification: dict[int, list[int]] = {}
-    for notification_id, device_id in pairs:
-        by_notification.setdefault(notification_id, []).append(device_id)
-    for notification_id, device_ids in by_notification.items():
-        source = select(
-            literal(notification_id, BigInteger).label("notification_id"),
-            Device.id,
-            literal(SENDING).label("status"),
-            literal(created, UTCDateTime()).label("created_at"),
-        ).where(Device.id.in_(device_ids))
-        stmt = (
-            dialect.insert(Delivery)
-            .from_select(["notification_id", "device_id", "status", "created_at"], source)
-            .on_conflict_do_nothing(index_elements=["notification_id", "device_id"])
-            .returning(Delivery.id, Delivery.device_id)
-        )
-        for delivery_id, device_id in session.execute(stmt):
-            ids[(notification_id, device_id)] = delivery_id
-    return ids
+    source = select(
+        Notification.id,
+        Device.id,
+        literal(SENDING).label("status"),
+        literal(now(), UTCDateTime()).label("created_at"),
+    ).where(
+        Device.user_id == Notification.recipient_id,
+        tuple_(Notification.id, Device.id).in_(pairs),
+    )
+    stmt = (
+        dialect.insert(Delivery)
+        .from_select(["notification_id", "device_id", "status", "created_at"], source)
+        .on_conflict_do_nothing(index_elements=["notification_id", "device_id"])
+        .returning(Delivery.id, Delivery.notification_id, Delivery.device_id)
+    )
+    return {
+        (notification_id, device_id): delivery_id
+        for delivery_id, notification_id, device_id in session.execute(stmt)
+    }
 
 
 def _record(session: Session, claim: _Claim, results: list[PushResult]) -> None:

@@ -6,14 +6,11 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from api.auth import current_user
 from api.extensions import db
 from api.notifications import service
-from api.notifications.models import Notification
 from api.notifications.schemas import FeedArgs, MarkReadSchema, NotificationPageSchema
-from api.pagination import paginate
 
 blp = Blueprint(
     "notifications", __name__, url_prefix="/v1/notifications", description="In-app feed"
@@ -26,18 +23,14 @@ class Feed(MethodView):
     @blp.response(200, NotificationPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My notification feed, newest first (only the unread with ?unread=true)"""
-        user_id = current_user().id
-        stmt = select(Notification).where(Notification.recipient_id == user_id)
-        if args["unread"]:
-            stmt = stmt.where(Notification.read_at.is_(None))
-        page = paginate(
-            db.session, stmt, key=Notification.id, limit=args["limit"], cursor=args["cursor"]
+        page, unread = service.feed_page(
+            db.session,
+            user_id=current_user().id,
+            unread=args["unread"],
+            limit=args["limit"],
+            cursor=args["cursor"],
         )
-        return {
-            "items": page.items,
-            "next_cursor": page.next_cursor,
-            "unread_count": service.unread_count(db.session, user_id=user_id),
-        }
+        return {"items": page.items, "next_cursor": page.next_cursor, "unread_count": unread}
 
 
 @blp.route("/read")

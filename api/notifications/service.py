@@ -15,6 +15,7 @@ from api.db_utils import insert_ignore
 from api.i18n import Text
 from api.notifications import categories
 from api.notifications.models import Notification
+from api.pagination import Page, decode_cursor, encode_cursor
 
 _OUTBOX_KEY = "hearth_outbox"
 
@@ -75,6 +76,16 @@ def notify_many(session: Session, notifications: list[dict[str, Any]]) -> list[i
     For clock jobs that push to thousands at once: one INSERT per 500 rows instead of one
     round trip per row. Rows whose dedupe_key exists are skipped; returns the new ids.
     """
+    return [row_id for row_id, _ in _insert_many(session, notifications)]
+
+
+def notify_many_keyed(session: Session, notifications: list[dict[str, Any]]) -> set[str]:
+    """notify_many, returning the dedupe_keys of the rows that were new (to tell whose they are)."""
+    return {key for _, key in _insert_many(session, notifications)}
+
+
+def _insert_many(session: Session, notifications: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """The rows of notify_many written; (id, dedupe_key) of each new one."""
     if not notifications:
         return []
     moment = now()
@@ -103,14 +114,14 @@ def notify_many(session: Session, notifications: list[dict[str, Any]]) -> list[i
     stmt = (
         dialect.insert(Notification)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Notification.id)
+        .returning(Notification.id, Notification.dedupe_key)
     )
-    ids: list[int] = []
+    new: list[tuple[int, str]] = []
     for start in range(0, len(rows), _MANY_CHUNK):
-        ids.extend(session.scalars(stmt, rows[start : start + _MANY_CHUNK]))
-    if ids:
-        session.info.setdefault(_OUTBOX_KEY, []).extend(ids)
-    return ids
+        new.extend(tuple(r) for r in session.execute(stmt, rows[start : start + _MANY_CHUNK]))
+    if new:
+        session.info.setdefault(_OUTBOX_KEY, []).extend(row_id for row_id, _ in new)
+    return new
 
 
 def recipient_locale(session: Session, user_id: int) -> str | None:
@@ -147,6 +158,32 @@ def mark_read(session: Session, *, user_id: int, up_to_id: int) -> int:
         .values(read_at=now())
     )
     return result.rowcount or 0
+
+
+def feed_page(
+    session: Session, *, user_id: int, unread: bool, limit: int, cursor: str | None
+) -> tuple[Page, int]:
+    """A keyset page of the user's feed, newest first, and the unread count: one statement.
+
+    The count rides on every row as a scalar subquery; only an empty page asks for it apart.
+    """
+    unread_total = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.recipient_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+    stmt = select(Notification, unread_total).where(Notification.recipient_id == user_id)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    if cursor is not None:
+        stmt = stmt.where(Notification.id < decode_cursor(cursor, key=Notification.id))
+    rows = session.execute(stmt.order_by(Notification.id.desc()).limit(limit + 1)).all()
+    if not rows:
+        return Page(items=[], next_cursor=None), unread_count(session, user_id=user_id)
+    items = [row[0] for row in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
+    return Page(items=items, next_cursor=next_cursor), rows[0][1]
 
 
 def unread_count(session: Session, *, user_id: int) -> int:

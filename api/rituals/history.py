@@ -13,10 +13,11 @@ from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, event, func, inspect, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, delete, event, func, inspect, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from api.clock import now
+from api.db_json import as_date, as_list, as_time, decode, json_rows
 from api.pairing.models import Couple
 from api.rituals.calendar import EPOCH, Schedule, Timeline, next_reminder, timeline_from_rows
 from api.rituals.models import Ritual, RitualSchedule
@@ -63,6 +64,81 @@ def load_timelines(
             )
         )
     return {r.id: timeline_from_rows(rows[r.id], current_schedule(r, couple)) for r in rituals}
+
+
+def timelines_since(
+    session: Session, rituals: Sequence[tuple[Ritual, Couple]], bound: date
+) -> dict[int, Timeline]:
+    """Timelines of many rituals (of any couples) from ``bound`` on, in one query.
+
+    One bound for all: a ritual gets the rows from there on and the one in force then, which
+    answers every question about days from ``bound`` on (earlier rows only add history).
+    """
+    if not rituals:
+        return {}
+    earlier = aliased(RitualSchedule)
+    latest_before = (
+        select(func.max(earlier.effective_from))
+        .where(earlier.ritual_id == RitualSchedule.ritual_id, earlier.effective_from <= bound)
+        .scalar_subquery()
+    )
+    rows: dict[int, list[tuple[date, Schedule]]] = {r.id: [] for r, _ in rituals}
+    for row in session.scalars(
+        select(RitualSchedule).where(
+            RitualSchedule.ritual_id.in_(list(rows)),
+            or_(
+                RitualSchedule.effective_from > bound,
+                RitualSchedule.effective_from == latest_before,
+            ),
+        )
+    ):
+        rows[row.ritual_id].append(
+            (
+                row.effective_from,
+                Schedule(tuple(row.days), row.time, row.timezone, row.day_starts_at),
+            )
+        )
+    return {r.id: timeline_from_rows(rows[r.id], current_schedule(r, c)) for r, c in rituals}
+
+
+def schedules_column(dialect: str, since: ColumnElement[date]) -> ColumnElement[Any]:
+    """The schedule rows of the outer query's Ritual from ``since`` on (and the one then), as JSON.
+
+    For folding a timeline into the SELECT that loads the ritual; read it back with
+    :func:`timeline_from_json`. ``since`` may be any expression of the outer row.
+    """
+    earlier = aliased(RitualSchedule)
+    latest_before = (
+        select(func.max(earlier.effective_from))
+        .where(earlier.ritual_id == Ritual.id, earlier.effective_from <= since)
+        .correlate_except(earlier)
+        .scalar_subquery()
+    )
+    return json_rows(
+        dialect,
+        [
+            RitualSchedule.effective_from,
+            RitualSchedule.days,
+            RitualSchedule.time,
+            RitualSchedule.timezone,
+            RitualSchedule.day_starts_at,
+        ],
+        RitualSchedule.ritual_id == Ritual.id,
+        or_(RitualSchedule.effective_from > since, RitualSchedule.effective_from == latest_before),
+        own=[RitualSchedule],
+    )
+
+
+def timeline_from_json(ritual: Ritual, couple: Couple, value: Any) -> Timeline:
+    """The timeline a :func:`schedules_column` value holds (as :func:`load_timelines` builds it)."""
+    rows = [
+        (
+            as_date(effective_from),
+            Schedule(tuple(as_list(days)), as_time(at), tz, as_time(starts)),
+        )
+        for effective_from, days, at, tz, starts in decode(value)
+    ]
+    return timeline_from_rows(rows, current_schedule(ritual, couple))  # type: ignore[arg-type]
 
 
 def recent_timeline(session: Session, couple: Couple, ritual: Ritual, moment: datetime) -> Timeline:

@@ -12,18 +12,20 @@ fact even if two clocks did meet the same row.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.db_utils import for_update_skip_locked
 from api.i18n import N_, text, verbatim
-from api.notifications.service import notify
+from api.notifications.service import notify_many
 from api.observability.metrics import REMINDER_LAG
 from api.pairing.models import Couple
-from api.rituals.history import recent_timeline, reminder_after
+from api.rituals.calendar import Timeline
+from api.rituals.history import RECENT, reminder_after, timelines_since
 from api.rituals.models import Ritual
 from api.rituals.service import wall_time
 from api.users.models import User
@@ -78,17 +80,43 @@ def run_due(session: Session, *, moment: datetime, batch_size: int = BATCH_SIZE)
         # The partners, in one query: each push is rendered in its recipient's locale, and
         # notify() finds them in the session instead of asking once per reminder.
         partner_ids = {uid for _, couple in rows for uid in couple.partner_ids}
-        # (Held in a local: the session's identity map keeps only weak references.)
-        _partners = list(session.scalars(select(User).where(User.id.in_(partner_ids))))
+        locales = {
+            uid: locale
+            for uid, locale in session.execute(
+                select(User.id, User.locale).where(User.id.in_(partner_ids))
+            )
+        }
+        # Every timeline of the batch in one query, from the earliest instant any one needs.
+        earliest = min(min(ritual.next_fire_at, moment) for ritual, _ in rows)  # type: ignore[type-var]
+        timelines = timelines_since(
+            session, [(r, c) for r, c in rows], earliest.astimezone(UTC).date() - RECENT
+        )
+        batch = _Batch(locales=locales)
         for ritual, couple in rows:
-            _handle(session, ritual, couple, moment, result)
+            _handle(session, ritual, couple, timelines[ritual.id], moment, result, batch)
+        # The whole batch's pushes in one INSERT ... ON CONFLICT DO NOTHING (per 500 rows).
+        result.notifications += len(notify_many(session, batch.notifications))
         session.commit()
         # Loop until nothing is due: a skipped ritual can be due again at once (its next
         # reminder is still within LATE_LIMIT). Each pass moves next_fire_at forward, so this ends.
 
 
+@dataclass
+class _Batch:
+    """What a claimed batch collects: its recipients' locales and the pushes to write."""
+
+    locales: dict[int, str | None]
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+
+
 def _handle(
-    session: Session, ritual: Ritual, couple: Couple, moment: datetime, result: TickResult
+    session: Session,
+    ritual: Ritual,
+    couple: Couple,
+    timeline: Timeline,
+    moment: datetime,
+    result: TickResult,
+    batch: _Batch,
 ) -> None:
     fire_at = ritual.next_fire_at
     assert fire_at is not None  # selected by next_fire_at <= moment
@@ -104,7 +132,7 @@ def _handle(
         result.stopped += 1
         return
     try:
-        _remind_or_skip(session, ritual, couple, fire_at, moment, result)
+        _remind_or_skip(ritual, couple, timeline, fire_at, moment, result, batch)
     except ValueError:
         # A schedule the math refuses (a zone gone from the tz database) must not wedge the
         # clock: this ritual stops reminding, the others go on.
@@ -114,16 +142,16 @@ def _handle(
 
 
 def _remind_or_skip(
-    session: Session,
     ritual: Ritual,
     couple: Couple,
+    timeline: Timeline,
     fire_at: datetime,
     moment: datetime,
     result: TickResult,
+    batch: _Batch,
 ) -> None:
     REMINDER_LAG.observe(max(0.0, (moment - fire_at).total_seconds()))
     lead = timedelta(minutes=ritual.reminder_minutes_before)
-    timeline = recent_timeline(session, couple, ritual, min(fire_at, moment))
     day = ritual.next_fire_day
     if day is None or timeline.occurrence(day) - lead != fire_at:
         # A next_fire_at written without its day (before reminders were keyed by day, or by
@@ -137,7 +165,7 @@ def _remind_or_skip(
         result.skipped_late += 1
         log.info("reminder for ritual %s at %s dropped: too late", ritual.id, fire_at.isoformat())
     else:
-        result.notifications += _remind(session, ritual, couple, fire_at, day, moment)
+        batch.notifications.extend(_reminders(ritual, couple, fire_at, day, moment, batch.locales))
         result.reminded += 1
         ritual.reminded_through = max(day, ritual.reminded_through or day)
     # Next: after this one, and never one that is already too late to send.
@@ -145,14 +173,15 @@ def _remind_or_skip(
     ritual.next_fire_day, ritual.next_fire_at = nxt if nxt else (None, None)
 
 
-def _remind(
-    session: Session,
+def _reminders(
     ritual: Ritual,
     couple: Couple,
     fire_at: datetime,
     local_date: date,
     moment: datetime,
-) -> int:
+    locales: dict[int, str | None],
+) -> list[dict[str, Any]]:
+    """One reminder per partner, rendered in each one's language, for notify_many."""
     occurrence = fire_at + timedelta(minutes=ritual.reminder_minutes_before)
     stamp = occurrence.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     at = wall_time(ritual.time)
@@ -165,24 +194,23 @@ def _remind(
     else:
         body = text(N_("It's %(time)s: time for this one together."), time=at)
     ttl = int((occurrence + RELEVANCE_AFTER_OCCURRENCE - moment).total_seconds())
-    written = 0
-    for user_id in couple.partner_ids:
-        notification_id = notify(
-            session,
-            recipient_id=user_id,
-            category="ritual_reminder",
-            title=verbatim(ritual.title),
-            body=body,
-            data={
+    title = verbatim(ritual.title)
+    return [
+        {
+            "recipient_id": user_id,
+            "category": "ritual_reminder",
+            "title": title.render(locales.get(user_id)),
+            "body": body.render(locales.get(user_id)),
+            "data": {
                 "ritual_id": str(ritual.id),
                 "occurrence_at": stamp,
                 "local_date": local_date.isoformat(),
             },
             # Keyed by the ritual day, not the instant: a zone change cannot make a second one.
-            dedupe_key=f"reminder:{ritual.id}:{local_date.isoformat()}:{user_id}",
+            "dedupe_key": f"reminder:{ritual.id}:{local_date.isoformat()}:{user_id}",
             # The occurrence: a repeat of the same reminder replaces, never stacks.
-            collapse_key=f"ritual-{ritual.id}-{stamp}",
-            ttl_seconds=max(MIN_TTL_SECONDS, ttl),
-        )
-        written += notification_id is not None
-    return written
+            "collapse_key": f"ritual-{ritual.id}-{stamp}",
+            "ttl_seconds": max(MIN_TTL_SECONDS, ttl),
+        }
+        for user_id in couple.partner_ids
+    ]

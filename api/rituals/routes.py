@@ -58,11 +58,9 @@ class Rituals(MethodView):
         """List our rituals"""
         moment = now()
         couple = current_couple()
-        rituals = service.list_for(db.session, couple=couple)
-        timelines = service.timelines_for(db.session, couple, rituals, moment)
         return [
-            service.to_dict(r, couple=couple, moment=moment, timeline=timelines[r.id])
-            for r in rituals
+            service.to_dict(r, couple=couple, moment=moment, timeline=timeline)
+            for r, timeline in service.list_with_timelines(db.session, couple=couple, moment=moment)
         ]
 
 

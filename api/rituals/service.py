@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Date, func, literal, select
 from sqlalchemy import delete as delete_rows
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,8 @@ from api.rituals.history import (
     load_timelines,
     recent_timeline,
     refresh_next_fire,
+    schedules_column,
+    timeline_from_json,
 )
 from api.rituals.models import Ritual, RitualTemplate
 from api.rituals.schedule import WEEKDAYS
@@ -145,6 +147,18 @@ def _live(couple: Couple) -> Any:
 def list_for(session: Session, *, couple: Couple) -> list[Ritual]:
     """The couple's rituals, oldest first."""
     return list(session.scalars(_live(couple).order_by(Ritual.id)))
+
+
+def list_with_timelines(
+    session: Session, *, couple: Couple, moment: datetime
+) -> list[tuple[Ritual, Timeline]]:
+    """The couple's rituals, oldest first, each with its timeline around ``moment``: one SELECT."""
+    bound = literal(moment.astimezone(UTC).date() - RECENT, Date)
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(
+        _live(couple).add_columns(schedules_column(dialect, bound)).order_by(Ritual.id)
+    ).all()
+    return [(ritual, timeline_from_json(ritual, couple, value)) for ritual, value in rows]
 
 
 def get(session: Session, *, couple: Couple, ritual_id: int) -> Ritual:

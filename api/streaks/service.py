@@ -12,19 +12,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Date, and_, case, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from api.clock import now
+from api.db_json import as_date, decode, json_rows
 from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.i18n import N_, Text, text, verbatim
-from api.notifications.service import notify
+from api.notifications.service import notify, notify_many, notify_many_keyed
 from api.pagination import Page, paginate_by_day
 from api.pairing.models import Couple
 from api.quotas import service as quotas
 from api.rituals.calendar import Timeline, reminder_day_at
-from api.rituals.history import RECENT, load_timelines, recent_timeline
+from api.rituals.history import (
+    RECENT,
+    load_timelines,
+    schedules_column,
+    timeline_from_json,
+)
 from api.rituals.models import Ritual
 from api.streaks import engine
 from api.streaks.days import couple_time, couple_today, seconds_until_next_day
@@ -213,49 +219,91 @@ def _streak_view(
 
 def streak(session: Session, *, couple: Couple, ritual_id: int) -> dict[str, Any]:
     """The streak of one ritual as the API shows it now."""
-    ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
-    return streaks(session, couple=couple, rituals=[ritual])[0]
+    views = _streak_views(session, couple, Ritual.id == ritual_id)
+    if not views:
+        raise RitualNotFound(N_("No such ritual."))
+    return views[0]
 
 
 def streaks(
     session: Session, *, couple: Couple, rituals: Sequence[Ritual] | None = None
 ) -> list[dict[str, Any]]:
-    """The streak of every live ritual of the couple, in a constant number of queries."""
+    """The streak of every live ritual of the couple (or of ``rituals``), in one statement."""
     if rituals is None:
-        rituals = list(
-            session.scalars(
-                select(Ritual)
-                .where(Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None))
-                .order_by(Ritual.id)
-            )
-        )
+        return _streak_views(session, couple)
     if not rituals:
         return []
+    by_id = {r.id: r for r in rituals}
+    views = {v["ritual_id"]: v for v in _streak_views(session, couple, Ritual.id.in_(by_id))}
+    return [views[r.id] for r in rituals]
+
+
+def _streak_views(
+    session: Session, couple: Couple, *where: ColumnElement[bool]
+) -> list[dict[str, Any]]:
+    """The streak views of the couple's live rituals matching ``where``: one SELECT."""
     instant = now()
-    records = {
-        r.ritual_id: r
-        for r in session.scalars(
-            select(StreakRecord).where(StreakRecord.ritual_id.in_([r.id for r in rituals]))
-        )
-    }
+    return [
+        _streak_view(record, days, couple, instant)
+        for record, days in _streak_inputs(session, couple, instant, *where)
+    ]
+
+
+def _streak_inputs(
+    session: Session, couple: Couple, instant: datetime, *where: ColumnElement[bool]
+) -> list[tuple[StreakRecord | None, RitualDays]]:
+    """Live rituals with their record, timeline, recent check-ins and pauses: one SELECT.
+
+    Every child set is a JSON column of the ritual's row (api.db_json). The bounds are the
+    record's finalized_through, or for a ritual without a record the few recent days (a
+    superset of what the engine needs, narrowed here exactly as the separate queries did).
+    """
     recent = instant.astimezone(UTC).date() - RECENT
-    timelines = load_timelines(
-        session,
-        couple,
-        rituals,
-        {
-            r.id: min(records[r.id].finalized_through, recent) if r.id in records else recent
-            for r in rituals
-        },
+    dialect = session.get_bind().dialect.name
+    finalized = StreakRecord.finalized_through
+    # Timeline rows from min(finalized_through, recent); children after finalized_through.
+    since = case((finalized < recent, finalized), else_=literal(recent, Date))
+    after = func.coalesce(finalized, literal(recent, Date))
+    checkins = json_rows(
+        dialect,
+        [CheckIn.local_date, CheckIn.user_id],
+        CheckIn.ritual_id == Ritual.id,
+        CheckIn.local_date > after,
+        own=[CheckIn],
     )
-    after = {
-        r.id: records[r.id].finalized_through
-        if r.id in records
-        else timelines[r.id].day_of(instant) - timedelta(days=2)
-        for r in rituals
-    }
-    days = _load_days(session, couple, rituals, after, timelines)
-    return [_streak_view(records.get(r.id), days[r.id], couple, instant) for r in rituals]
+    pauses = json_rows(
+        dialect,
+        [RitualPause.paused_from, RitualPause.resumed_on],
+        RitualPause.ritual_id == Ritual.id,
+        or_(RitualPause.resumed_on.is_(None), RitualPause.resumed_on > after),
+        own=[RitualPause],
+    )
+    rows = session.execute(
+        select(Ritual, StreakRecord, schedules_column(dialect, since), checkins, pauses)
+        .outerjoin(StreakRecord, StreakRecord.ritual_id == Ritual.id)
+        .where(Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None), *where)
+        .order_by(Ritual.id)
+    ).all()
+    out = []
+    for ritual, record, schedules, checkin_rows, pause_rows in rows:
+        timeline = timeline_from_json(ritual, couple, schedules)
+        start = (
+            record.finalized_through
+            if record is not None
+            else timeline.day_of(instant) - timedelta(days=2)
+        )
+        days = RitualDays(ritual, couple.partner_ids, timeline)
+        for local_date, user_id in decode(checkin_rows):
+            day = as_date(local_date)
+            assert day is not None
+            if day > start:
+                days.checkins[day].add(user_id)
+        for paused_from, resumed_on in decode(pause_rows):
+            resumed = as_date(resumed_on)
+            if resumed is None or resumed > start:
+                days.pauses.append((as_date(paused_from), resumed))  # type: ignore[arg-type]
+        out.append((record, days))
+    return out
 
 
 def list_check_ins(
@@ -292,32 +340,129 @@ def _insert_ignore_any(session: Session, model: Any, values: dict[str, Any]) -> 
     return session.execute(stmt).scalar_one_or_none()
 
 
-def _locked_record(session: Session, ritual: Ritual, today: date) -> StreakRecord:
-    """The ritual's StreakRecord, created if missing, locked until commit.
+def _load_for_check_in(
+    session: Session, *, couple: Couple, user: User, ritual_id: int, client_id: str
+) -> tuple[Ritual, Timeline, int | None, User | None]:
+    """The ritual (locked), its recent timeline, a replay's id and the partner: one SELECT.
 
-    The lock serializes the two partners' check-ins of one ritual, so the second one sees the
-    first (both rituals complete, milestones) and neither update of the record is lost.
+    The ritual row's lock (FOR NO KEY UPDATE: foreign keys to it stay free) serializes the two
+    partners' check-ins of one ritual, so the second one sees the first (both complete,
+    milestones) and neither write of its streak record is lost.
     """
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(
-        dialect.insert(StreakRecord)
-        .values(
-            ritual_id=ritual.id,
-            current=0,
-            longest=0,
-            freezes_available=0,
-            # no check-in ever: nothing before yesterday can matter
-            finalized_through=today - timedelta(days=2),
-            updated_at=now(),
-        )
-        .on_conflict_do_nothing()
+    dialect = session.get_bind().dialect.name
+    since = literal(now().astimezone(UTC).date() - RECENT, Date)
+    replay_id = (
+        select(CheckIn.id)
+        .where(CheckIn.user_id == user.id, CheckIn.client_id == client_id)
+        .scalar_subquery()
     )
-    return session.scalars(
-        select(StreakRecord)
-        .where(StreakRecord.ritual_id == ritual.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    partner_id = couple.partner_of(user.id)
+    partner = aliased(User)
+    stmt = (
+        select(Ritual, schedules_column(dialect, since), replay_id, partner)
+        .outerjoin(partner, partner.id == (partner_id if partner_id is not None else -1))
+        .where(Ritual.id == ritual_id, Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None))
+        .with_for_update(of=Ritual, key_share=True)
+    )
+    row = session.execute(stmt).first()
+    if row is None:
+        raise RitualNotFound(N_("No such ritual."))
+    ritual, schedules, replayed, partner_user = row
+    return ritual, timeline_from_json(ritual, couple, schedules), replayed, partner_user
+
+
+def _insert_check_in(
+    session: Session, values: dict[str, Any], *, fresh_after: date
+) -> tuple[int, StreakRecord | None, list[list[Any]], list[list[Any]]] | None:
+    """INSERT the check-in (None on a duplicate), RETURNING its id and what the streak needs.
+
+    The same statement returns the ritual's streak record and its check-ins and pause spans
+    after the record's finalized_through (``fresh_after`` without a record), each as JSON. It
+    runs after the ritual's lock, so its snapshot holds the partner's committed check-in. The
+    new row itself is left out (whether a statement sees its own insert differs by database).
+    """
+    dialect = session.get_bind().dialect.name
+    rid, uid, day = values["ritual_id"], values["user_id"], values["local_date"]
+    finalized = (
+        select(StreakRecord.finalized_through)
+        .where(StreakRecord.ritual_id == rid)
+        .scalar_subquery()
+    )
+    after = func.coalesce(finalized, literal(fresh_after, Date))
+    record = json_rows(
+        dialect,
+        [
+            StreakRecord.current,
+            StreakRecord.longest,
+            StreakRecord.freezes_available,
+            StreakRecord.last_completed_date,
+            StreakRecord.run_started_on,
+            StreakRecord.finalized_through,
+        ],
+        StreakRecord.ritual_id == rid,
+        own=[StreakRecord],
+    )
+    other = aliased(CheckIn)
+    checkins = json_rows(
+        dialect,
+        [other.local_date, other.user_id],
+        other.ritual_id == rid,
+        other.local_date > after,
+        ~and_(other.user_id == uid, other.local_date == day),
+        own=[other],
+    )
+    pauses = json_rows(
+        dialect,
+        [RitualPause.paused_from, RitualPause.resumed_on],
+        RitualPause.ritual_id == rid,
+        or_(RitualPause.resumed_on.is_(None), RitualPause.resumed_on > after),
+        own=[RitualPause],
+    )
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(CheckIn)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(CheckIn.id, record, checkins, pauses)
+    )
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    new_id, record_rows, checkin_rows, pause_rows = row
+    stored = None
+    for current, longest, freezes, last_completed, run_started, finalized_through in decode(
+        record_rows
+    ):
+        stored = StreakRecord(
+            ritual_id=rid,
+            current=current,
+            longest=longest,
+            freezes_available=freezes,
+            last_completed_date=as_date(last_completed),
+            run_started_on=as_date(run_started),
+            finalized_through=as_date(finalized_through),
+        )
+    return new_id, stored, decode(checkin_rows), decode(pause_rows)
+
+
+def _save_record(session: Session, ritual_id: int, state: engine.StreakState) -> None:
+    """Create or update the ritual's streak record (its row is ours: the ritual is locked)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {
+        "current": state.current,
+        "longest": state.longest,
+        "freezes_available": state.freezes_available,
+        "last_completed_date": state.last_completed_date,
+        "run_started_on": state.run_started_on,
+        "finalized_through": state.finalized_through,
+        "updated_at": now(),
+    }
+    session.execute(
+        insert(StreakRecord)
+        .values(ritual_id=ritual_id, **values)
+        .on_conflict_do_update(index_elements=[StreakRecord.ritual_id], set_=values)
+    )
 
 
 def check_in(
@@ -330,14 +475,21 @@ def check_in(
     local_date: date | None = None,
     note: str | None = None,
 ) -> tuple[CheckIn, bool]:
-    """Record the caller's check-in; returns it and whether it is new (False: a replay)."""
-    ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
-    replay = _replay(session, user=user, ritual=ritual, client_id=client_id)
-    if replay is not None:
+    """Record the caller's check-in; returns it and whether it is new (False: a replay).
+
+    Round trips: the locked ritual with its timeline (one SELECT), the check-in's INSERT that
+    returns the streak's inputs, one INSERT of every notification, the streak record's upsert
+    when its state changed, and the COMMIT.
+    """
+    ritual, timeline, replayed, partner = _load_for_check_in(
+        session, couple=couple, user=user, ritual_id=ritual_id, client_id=client_id
+    )
+    if replayed is not None:
+        replay = _replay(session, user=user, ritual=ritual, client_id=client_id)
+        assert replay is not None
         return replay, False
 
     instant = now()
-    timeline = recent_timeline(session, couple, ritual, instant)
     today = timeline.day_of(instant)
     yesterday = today - timedelta(days=1)
     # A check-in in the hour after a reminder counts for that reminder's day, even when the
@@ -361,56 +513,80 @@ def check_in(
             "local_date", N_("%(day)s is not a scheduled day of this ritual."), day=day.isoformat()
         )
 
-    record = _locked_record(session, ritual, today)
-    if day <= record.finalized_through:
-        # Only after the couple's day moved backwards (a flight west): that day is settled.
-        raise Invalid(
-            "local_date",
-            N_("%(day)s is already settled for this ritual's streak."),
-            day=day.isoformat(),
-        )
-    new_id = _insert_ignore_any(
-        session,
-        CheckIn,
-        {
-            "ritual_id": ritual.id,
-            "user_id": user.id,
-            "local_date": day,
-            "note": note,
-            "client_id": client_id,
-            "created_at": instant,
-        },
-    )
-    if new_id is None:
+    # no check-in ever: nothing before yesterday can matter
+    fresh_after = today - timedelta(days=2)
+    values = {
+        "ritual_id": ritual.id,
+        "user_id": user.id,
+        "local_date": day,
+        "note": note,
+        "client_id": client_id,
+        "created_at": instant,
+    }
+    inserted = _insert_check_in(session, values, fresh_after=fresh_after)
+    if inserted is None:
         session.rollback()
         replay = _replay(session, user=user, ritual=ritual, client_id=client_id)
         if replay is not None:
             return replay, False
         raise AlreadyCheckedIn(N_("You already checked in for %(day)s."), day=day.isoformat())
-    checkin = session.get(CheckIn, new_id)
-    assert checkin is not None
+    new_id, stored, checkin_rows, pause_rows = inserted
+    record = stored or StreakRecord(
+        ritual_id=ritual.id,
+        current=0,
+        longest=0,
+        freezes_available=0,
+        finalized_through=fresh_after,
+    )
+    if day <= record.finalized_through:
+        # Only after the couple's day moved backwards (a flight west): that day is settled.
+        session.rollback()
+        raise Invalid(
+            "local_date",
+            N_("%(day)s is already settled for this ritual's streak."),
+            day=day.isoformat(),
+        )
+    # Not added to the session: the row is written; this is its value for the response.
+    checkin = CheckIn(id=new_id, **values)
 
     if record.finalized_through < timeline.entries[0][0]:
         timeline = load_timelines(session, couple, [ritual], {ritual.id: record.finalized_through})[
             ritual.id
         ]
-    days = _load_days(
-        session, couple, [ritual], {ritual.id: record.finalized_through}, {ritual.id: timeline}
-    )[ritual.id]
+    days = RitualDays(ritual, couple.partner_ids, timeline)
+    days.checkins[day].add(user.id)
+    for other_date, other_user in checkin_rows:
+        days.checkins[as_date(other_date)].add(other_user)  # type: ignore[index]
+    days.pauses.extend((as_date(a), as_date(b)) for a, b in pause_rows)  # type: ignore[misc]
     state, events = _catch_up(record.state, days, today - timedelta(days=2))
-    record.store(state)
     _, provisional = engine.provisional(
         state,
         pending=_pending(state, days, today),
         today=days.day(today),
         later=days.later(today),
     )
-    _notify_partner(
-        session, couple=couple, user=user, ritual=ritual, checkin=checkin, days=days, today=today
+    locales = {user.id: user.locale}
+    if partner is not None:
+        locales[partner.id] = partner.locale
+    notifications = _partner_notification(
+        couple=couple, user=user, ritual=ritual, checkin=checkin, days=days, today=today
     )
-    for event in [*events, *provisional]:
-        if event.kind == "milestone":
-            _notify_milestone(session, couple=couple, ritual=ritual, event=event)
+    for ev in [*events, *provisional]:
+        if ev.kind == "milestone":
+            notifications.extend(_milestone_notifications(couple=couple, ritual=ritual, event=ev))
+    notify_many(
+        session,
+        [
+            {
+                **item,
+                "title": item["title"].render(locales.get(item["recipient_id"])),
+                "body": item["body"].render(locales.get(item["recipient_id"])),
+            }
+            for item in notifications
+        ],
+    )
+    if stored is None or state != record.state:
+        _save_record(session, ritual.id, state)
     session.commit()
     return checkin, True
 
@@ -424,8 +600,7 @@ def _replay(session: Session, *, user: User, ritual: Ritual, client_id: str) -> 
     return existing
 
 
-def _notify_partner(
-    session: Session,
+def _partner_notification(
     *,
     couple: Couple,
     user: User,
@@ -433,10 +608,11 @@ def _notify_partner(
     checkin: CheckIn,
     days: RitualDays,
     today: date,
-) -> None:
+) -> list[dict[str, Any]]:
+    """The partner's "logged it" push (none without a partner), with Text to render."""
     partner_id = couple.partner_of(user.id)
     if partner_id is None:
-        return
+        return []
     yesterday = checkin.local_date < today
     your_turn = ritual.completion == "both" and partner_id not in days.checkins.get(
         checkin.local_date, ()
@@ -450,42 +626,44 @@ def _notify_partner(
         message = N_("%(name)s logged your %(ritual)s: your turn")
     else:
         message = N_("%(name)s logged your %(ritual)s")
-    body = text(message, name=_name(user), ritual=ritual_phrase(ritual))
-    notify(
-        session,
-        recipient_id=partner_id,
-        category="partner_checkin",
-        title=verbatim(ritual.title),
-        body=body,
-        data={
-            "ritual_id": str(ritual.id),
-            "check_in_id": str(checkin.id),
-            "local_date": checkin.local_date.isoformat(),
-        },
-        dedupe_key=f"partner_checkin:{checkin.id}",
-    )
+    return [
+        {
+            "recipient_id": partner_id,
+            "category": "partner_checkin",
+            "title": verbatim(ritual.title),
+            "body": text(message, name=_name(user), ritual=ritual_phrase(ritual)),
+            "data": {
+                "ritual_id": str(ritual.id),
+                "check_in_id": str(checkin.id),
+                "local_date": checkin.local_date.isoformat(),
+            },
+            "dedupe_key": f"partner_checkin:{checkin.id}",
+        }
+    ]
 
 
-def _notify_milestone(
-    session: Session, *, couple: Couple, ritual: Ritual, event: engine.Event
-) -> None:
+def _milestone_notifications(
+    *, couple: Couple, ritual: Ritual, event: engine.Event
+) -> list[dict[str, Any]]:
+    """Both partners' milestone pushes, with Text to render."""
     # run_started_on in the key: once per run, however often the run's days are re-folded
-    for recipient_id in couple.partner_ids:
-        notify(
-            session,
-            recipient_id=recipient_id,
-            category="streak_milestone",
-            title=text(N_("%(count)s in a row!"), count=event.value),
-            body=text(
+    return [
+        {
+            "recipient_id": recipient_id,
+            "category": "streak_milestone",
+            "title": text(N_("%(count)s in a row!"), count=event.value),
+            "body": text(
                 N_("Your %(ritual)s streak reached %(count)s. Keep it going."),
                 ritual=ritual_phrase(ritual),
                 count=event.value,
             ),
-            data={"ritual_id": str(ritual.id), "milestone": str(event.value)},
-            dedupe_key=(
+            "data": {"ritual_id": str(ritual.id), "milestone": str(event.value)},
+            "dedupe_key": (
                 f"streak_milestone:{ritual.id}:{event.run_started_on}:{event.value}:{recipient_id}"
             ),
-        )
+        }
+        for recipient_id in couple.partner_ids
+    ]
 
 
 def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nudge:
@@ -595,50 +773,63 @@ def send_at_risk_nudges(session: Session) -> int:
         by_couple: dict[int, tuple[Couple, list[Ritual]]] = {}
         for ritual, couple in batch:
             by_couple.setdefault(couple.id, (couple, []))[1].append(ritual)
+        pushes: dict[str, int] = {}  # dedupe_key -> ritual id
+        notifications: list[dict[str, Any]] = []
         for couple, rituals in by_couple.values():
             evening = engine.is_after(
                 couple_time(couple, instant), AT_RISK_AFTER, couple.day_starts_at
             )
             if not evening:
                 continue
-            views = streaks(session, couple=couple, rituals=rituals)
-            for view, ritual in zip(views, rituals, strict=True):
+            ids = [r.id for r in rituals]
+            for record, days in _streak_inputs(session, couple, instant, Ritual.id.in_(ids)):
+                view = _streak_view(record, days, couple, instant)
                 if view["at_risk"] and view["current"] >= AT_RISK_MIN_CURRENT:
-                    sent += _notify_at_risk(session, couple, ritual, view["current"], instant)
+                    for item in _at_risk_notifications(couple, days, view["current"], instant):
+                        pushes[item["dedupe_key"]] = days.ritual.id
+                        notifications.append(item)
+        if notifications:
+            locales = dict(
+                session.execute(
+                    select(User.id, User.locale).where(
+                        User.id.in_({n["recipient_id"] for n in notifications})
+                    )
+                ).all()
+            )
+            for item in notifications:
+                locale = locales.get(item["recipient_id"])
+                item["title"] = item["title"].render(locale)
+                item["body"] = item["body"].render(locale)
+            written = notify_many_keyed(session, notifications)
+            sent += len({pushes[key] for key in written})
         session.commit()
     return sent
 
 
-def _notify_at_risk(
-    session: Session, couple: Couple, ritual: Ritual, current: int, instant: datetime
-) -> int:
+def _at_risk_notifications(
+    couple: Couple, days: RitualDays, current: int, instant: datetime
+) -> list[dict[str, Any]]:
+    """The "keep it going" pushes of one ritual, with Text to render in each one's language."""
+    ritual = days.ritual
     # The ritual's own day (its zone may not be the couple's), as the streak view used.
-    today = recent_timeline(session, couple, ritual, instant).day_of(instant)
-    done = set(
-        session.scalars(
-            select(CheckIn.user_id).where(
-                CheckIn.ritual_id == ritual.id, CheckIn.local_date == today
-            )
-        )
-    )
+    today = days.timeline.day_of(instant)
+    done = days.checkins.get(today, set())
     # For `both` rituals only the partner who has not checked in yet is reminded.
-    recipients = [uid for uid in couple.partner_ids if uid not in done]
-    written = [
-        notify(
-            session,
-            recipient_id=recipient_id,
-            category="streak_at_risk",
-            title=text(N_("Keep your %(count)s going"), count=current),
-            body=text(
+    return [
+        {
+            "recipient_id": recipient_id,
+            "category": "streak_at_risk",
+            "title": text(N_("Keep your %(count)s going"), count=current),
+            "body": text(
                 N_("Your %(ritual)s streak is at %(count)s. Log it tonight to keep it going."),
                 ritual=ritual_phrase(ritual),
                 count=current,
             ),
-            data={"ritual_id": str(ritual.id), "local_date": today.isoformat()},
-            dedupe_key=f"streak_at_risk:{ritual.id}:{today}:{recipient_id}",
-            collapse_key=f"streak_at_risk:{ritual.id}",
-            ttl_seconds=seconds_until_next_day(couple, instant),
-        )
-        for recipient_id in recipients
+            "data": {"ritual_id": str(ritual.id), "local_date": today.isoformat()},
+            "dedupe_key": f"streak_at_risk:{ritual.id}:{today}:{recipient_id}",
+            "collapse_key": f"streak_at_risk:{ritual.id}",
+            "ttl_seconds": seconds_until_next_day(couple, instant),
+        }
+        for recipient_id in couple.partner_ids
+        if recipient_id not in done
     ]
-    return int(any(n is not None for n in written))
