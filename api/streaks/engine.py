@@ -28,6 +28,10 @@ streak) and so can yesterday's (a late check-in for yesterday is allowed). The p
 after ``finalized_through`` are *pending* and are folded on every read by :func:`view` without
 being persisted, so a late check-in never rewrites history. A pending yesterday that is still
 incomplete is shown as missed (it has fully passed), and is repaired by a late check-in.
+Today, and a later day already holding a check-in (a reminder before the day start takes
+check-ins for tomorrow's occurrence while today runs), are *open*; an open counting day not yet
+complete holds back the completed days after it while there is a run it could break
+(:func:`provisional`), so ``longest`` never counts a day that a miss would take back.
 """
 
 from __future__ import annotations
