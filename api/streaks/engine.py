@@ -28,6 +28,10 @@ streak) and so can yesterday's (a late check-in for yesterday is allowed). The p
 after ``finalized_through`` are *pending* and are folded on every read by :func:`view` without
 being persisted, so a late check-in never rewrites history. A pending yesterday that is still
 incomplete is shown as missed (it has fully passed), and is repaired by a late check-in.
+Today, and a later day already holding a check-in (a reminder before the day start takes
+check-ins for tomorrow's occurrence while today runs), are *open*; an open counting day not yet
+complete holds back the completed days after it while there is a run it could break
+(:func:`provisional`), so ``longest`` never counts a day that a miss would take back.
 """
 
 from __future__ import annotations
@@ -263,22 +267,30 @@ def is_after(now_local: time, at: time, day_starts_at: time) -> bool:
 def provisional(
     state: StreakState, *, pending: Sequence[Day], today: Day, later: Sequence[Day] = ()
 ) -> tuple[StreakState, list[Event]]:
-    """Fold the pending days, today and later days (those only if complete), persisting nothing.
+    """Fold the pending days, then today and later days up to the first open one; persist nothing.
 
-    ``later`` are days after today that already hold check-ins: after a move west "today" is
-    earlier than a day the couple already completed, and that day must not be taken away.
+    ``later`` are the days after today up to the last one holding a check-in (a reminder before
+    the day start takes check-ins for tomorrow's occurrence while today runs). Today and later
+    days are *open*: an incomplete counting one has no verdict yet. A completed day after an open
+    one that could break the run waits for that verdict instead of being counted across it:
+    counted across, it would lengthen the run (and ``longest``) by a day that the open day's
+    miss then takes back. With no run (``current`` 0, hence no freeze) the open day has nothing
+    to take back, and what follows it counts at once.
     """
     if any(d.date >= today.date for d in pending):
         raise ValueError("pending days must be before today")
-    days = [d for d in pending if d.date > state.finalized_through]
-    if today.counts and today.complete and today.date > state.finalized_through:
-        days.append(today)
-    days.extend(
-        d
-        for d in sorted(later, key=lambda d: d.date)
-        if d.date > today.date and d.date > state.finalized_through and d.counts and d.complete
-    )
-    return advance(state, days)
+    state, events = advance(state, [d for d in pending if d.date > state.finalized_through])
+    ahead = [today, *sorted((d for d in later if d.date > today.date), key=lambda d: d.date)]
+    for day in ahead:
+        if day.date <= state.finalized_through or not day.counts:
+            continue  # already folded, or neutral: neither extends nor waits
+        if not day.complete:
+            if state.current:
+                break  # open, with a run to break: what comes after it waits for its verdict
+            continue
+        state, folded = advance(state, [day])
+        events.extend(folded)
+    return state, events
 
 
 def view(

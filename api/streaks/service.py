@@ -121,8 +121,14 @@ class RitualDays:
         )
 
     def later(self, today: date) -> list[engine.Day]:
-        """Days after today that already hold check-ins (possible only after a move west)."""
-        return [self.day(d) for d in sorted(self.checkins) if d > today]
+        """Every day after today up to the last one holding a check-in, in order.
+
+        Check-ins after today come from a reminder before the day start (tomorrow's occurrence
+        fires while today runs). The days between are included so that an open one among them
+        holds back what follows it (engine.provisional).
+        """
+        last = max(self.checkins, default=today)
+        return [self.day(today + timedelta(days=n)) for n in range(1, (last - today).days + 1)]
 
     def completed_dates(self) -> set[date]:
         return {d for d in self.checkins if self.complete(d)}

@@ -209,18 +209,30 @@ class Oracle:
         who = self.checkins.get(day, set())
         return bool(who) if self.rule == "either" else who == {"alex", "sam"}
 
-    def streak(self, today: date) -> tuple[int, int, int]:
-        """(current, longest, freezes) from scratch over every day that can matter."""
+    def counts(self, day: date) -> bool:
+        """A scheduled day outside a pause (a pause's edge day only if it was completed)."""
+        inside, edge = self.pause_state(day)
+        return self.scheduled(day) and (self.complete(day) if edge else not inside)
+
+    def fold(self, today: date) -> tuple[int, int, int, date | None]:
+        """(current, longest, freezes, held_from) from scratch over every day that can matter.
+
+        Days are folded in order; an open day (today or later, counting, not yet complete) that
+        could break the run stops the fold at ``held_from``: a day completed after it (a reminder
+        before the day start takes check-ins for tomorrow while today runs) waits for its
+        verdict. API.md: today incomplete does not break the streak, and ``longest`` never goes
+        down; counting the later day across the open one makes a run its miss takes back. With
+        no run to break (current 0) the open day is passed over.
+        """
         if not self.checkins:
-            return 0, 0, 0
+            return 0, 0, 0, None
         first = min(self.checkins)
         last = max(today, max(self.checkins))
         current = longest = freezes = 0
         day = first
         while day <= last:
             complete = self.complete(day)
-            inside, edge = self.pause_state(day)
-            counts = self.scheduled(day) and (complete if edge else not inside)
+            counts = self.counts(day)
             if counts and complete:
                 current += 1
                 longest = max(longest, current)
@@ -231,8 +243,14 @@ class Oracle:
                     freezes -= 1
                 else:
                     current = 0
+            elif counts and current:  # open, with a run to break: the rest waits for it
+                return current, longest, freezes, day
             day += timedelta(days=1)
-        return current, longest, freezes
+        return current, longest, freezes, None
+
+    def streak(self, today: date) -> tuple[int, int, int]:
+        """(current, longest, freezes) as the API must show them on ``today``."""
+        return self.fold(today)[:3]
 
     def missed(self, today: date) -> set[date]:
         """Counting days that fully passed incomplete (since the first check-in)."""
@@ -638,13 +656,15 @@ class CoupleLife(RuleBasedStateMachine):
         assert body["longest"] >= self.longest_seen, "longest went down"
         missed = self.oracle.missed(today)
         if not missed:
-            # Checked in on every scheduled day: the streak is every completed day.
+            # Checked in on every scheduled day so far: the streak is every completed day
+            # (those after a still open day join once it has its verdict).
+            open_day = self.oracle.fold(today)[3]
             assert body["current"] == sum(
                 1
                 for d in self.oracle.checkins
                 if self.oracle.complete(d)
-                and self.oracle.scheduled(d)
-                and (self.oracle.pause_state(d)[1] or not self.oracle.pause_state(d)[0])
+                and self.oracle.counts(d)
+                and (open_day is None or d < open_day)
             )
         if body["current"] < self.current_seen:
             assert missed - self.missed_seen, "current dropped with no scheduled day missed"

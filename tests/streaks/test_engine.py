@@ -141,3 +141,51 @@ def test_compute_matches_advance_on_an_example() -> None:
     history = days("xx-x.xxpxxxxxxx..x")
     state, _ = advance(StreakState.start(MON - timedelta(days=1)), history)
     assert state == compute(history)
+
+
+def test_an_open_today_holds_back_a_later_completed_day_while_a_run_could_break() -> None:
+    """Today open, tomorrow already done (an early reminder): tomorrow waits for today's verdict."""
+    state, _ = fold("xx")  # Mon, Tue complete
+    wed, thu, fri = (MON + timedelta(days=n) for n in (2, 3, 4))
+    held = view(
+        state,
+        today=wed,
+        today_complete=False,
+        today_scheduled=True,
+        now_local_time=time(23, 0),
+        later=[Day(thu, True, False, True)],
+    )
+    assert (held["current"], held["longest"]) == (2, 2)
+    done = view(
+        state,
+        today=wed,
+        today_complete=True,
+        today_scheduled=True,
+        now_local_time=time(23, 0),
+        later=[Day(thu, True, False, True)],
+    )
+    assert (done["current"], done["longest"]) == (4, 4)
+    # An open day after today holds back what follows it too.
+    gap = view(
+        state,
+        today=wed,
+        today_complete=True,
+        today_scheduled=True,
+        now_local_time=time(23, 0),
+        later=[Day(thu, True, False, False), Day(fri, True, False, True)],
+    )
+    assert (gap["current"], gap["longest"]) == (3, 3)
+
+
+def test_with_no_run_an_open_today_holds_nothing_back() -> None:
+    """Nothing to break (current 0): the later completed day counts at once."""
+    start = StreakState.start(MON - timedelta(days=1))
+    shown = view(
+        start,
+        today=MON,
+        today_complete=False,
+        today_scheduled=True,
+        now_local_time=time(23, 0),
+        later=[Day(MON + timedelta(days=1), True, False, True)],
+    )
+    assert (shown["current"], shown["longest"]) == (1, 1)
