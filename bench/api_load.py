@@ -1,8 +1,8 @@
 """Load benchmark: Hearth under gunicorn beside two baselines, driven by wrk, interleaved.
 
 It makes its own PostgreSQL database, migrates it, and seeds it: LOAD_COUPLES couples made
-through the API (each partner signed in with a dev token, paired, two rituals, a few
-check-ins and notifications), plus filler couples cloned from them by bulk SQL up to each
+through the API (each partner signed in with a dev token, paired; half of them read, with two
+rituals and yesterday's check-ins, half write, with forty rituals to check in to), plus filler couples cloned from them by bulk SQL up to each
 size given (default 1k and 10k couples), so that the figures show whether a request's cost
 grows with the data. Then it serves, with one and the same gunicorn config:
 
@@ -48,10 +48,11 @@ from sqlalchemy.engine import make_url  # noqa: E402
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 LOAD_COUPLES = 100
-# Rituals per load couple: two are read by the streak endpoint; the rest give the check-in
-# run enough distinct (partner, ritual, day) slots that every POST is a real insert.
+# Half the load couples read: two rituals each, each with yesterday's check-in (the shape the
+# reads are compared at). The other half write: WRITE_RITUALS rituals each, so that the
+# check-in run has enough distinct (partner, ritual, day) slots for every POST to be an insert.
 READ_RITUALS = 2
-WRITE_RITUALS = 20
+WRITE_RITUALS = 40
 # Invites are single-use codes of the load couples' past: nothing reads them under load.
 NOT_CLONED = ("alembic_version", "invites")
 GUNICORN = ["--workers", "2", "--worker-class", "sync", "--log-level", "warning"]
@@ -149,16 +150,17 @@ def seed_load_couples(database_url: str, redis_url: str) -> dict[str, object]:
     days = [today.isoformat(), (today - timedelta(days=1)).isoformat()]
     tokens: list[str] = []
     slots: list[tuple[str, int, str]] = []
-    read_rituals: list[int] = []
     for i in range(LOAD_COUPLES):
+        reader = i % 2 == 0
         a, b = f"load-a-{i}", f"load-b-{i}"
-        tokens += [a, b]
+        if reader:
+            tokens += [a, b]
         for uid in (a, b):
             call(client, "PATCH", "/v1/me", uid, {"display_name": uid, "timezone": "UTC"})
         code = call(client, "POST", "/v1/invites", a)["code"]
         call(client, "POST", "/v1/couple", b, {"code": code})
         call(client, "PATCH", "/v1/couple", a, {"timezone": "UTC", "day_starts_at": "00:00"})
-        for r in range(READ_RITUALS + WRITE_RITUALS):
+        for r in range(READ_RITUALS if reader else WRITE_RITUALS):
             ritual = call(
                 client,
                 "POST",
@@ -176,8 +178,7 @@ def seed_load_couples(database_url: str, redis_url: str) -> dict[str, object]:
                     "client_id": str(uuid.uuid4()),
                 },
             )
-            if r < READ_RITUALS:
-                read_rituals.append(ritual["id"])
+            if reader:
                 # History for the reads: yesterday's check-in by one partner (a feed item too).
                 call(
                     client,
