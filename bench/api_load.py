@@ -2,9 +2,10 @@
 
 It makes its own PostgreSQL database, migrates it, and seeds it: LOAD_COUPLES couples made
 through the API (each partner signed in with a dev token, paired; half of them read, with two
-rituals and yesterday's check-ins, half write, with forty rituals to check in to), plus filler couples cloned from them by bulk SQL up to each
-size given (default 1k and 10k couples), so that the figures show whether a request's cost
-grows with the data. Then it serves, with one and the same gunicorn config:
+rituals and yesterday's check-ins, half write, with forty rituals to check in to), plus
+filler couples cloned from them by bulk SQL up to each size given (default 1k and 10k
+couples), so that the figures show whether a request's cost grows with the data. Then it
+serves, with one and the same gunicorn config:
 
 - Hearth (`api:create_app()`, APP_ENV=development with dev tokens, Redis for the queue),
 - the bare Flask baseline (bench/baselines.py `bare_app`: a small JSON object),
@@ -34,7 +35,6 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -43,7 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.common import is_postgres, parse_sizes, scratch_database  # noqa: E402
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
@@ -99,23 +100,6 @@ def free_port() -> int:
 
 
 # ---------------------------------------------------------------- database and seed
-
-
-@contextmanager
-def scratch_database(base_url: str):  # type: ignore[no-untyped-def]
-    """A new database on base_url's server, dropped at the end; yields its URL."""
-    base = make_url(base_url)
-    name = f"hearth_load_{os.getpid()}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def hearth_env(database_url: str, redis_url: str) -> dict[str, str]:
@@ -502,10 +486,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per endpoint")
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = parse_sizes(args.sizes)
     threads = 2
 
-    with scratch_database(args.database_url) as database_url:
+    if not is_postgres(args.database_url):
+        sys.exit("api_load.py needs PostgreSQL (--database-url postgresql://...)")
+    with scratch_database(args.database_url, "load") as (database_url, _backend):
         seed = seed_load_couples(database_url, args.redis_url)
         prepare_orm_baseline(database_url)
         env = hearth_env(database_url, args.redis_url)

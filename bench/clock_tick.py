@@ -22,7 +22,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as wall
@@ -32,11 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import bindparam, create_engine, delete, insert, select, text, update  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import bindparam, delete, insert, select, update  # noqa: E402
 
-from api import clock, create_app  # noqa: E402
-from api.config import Config  # noqa: E402
+from api import clock  # noqa: E402
 from api.extensions import db  # noqa: E402
 from api.notifications.models import Notification  # noqa: E402
 from api.pairing.models import Couple  # noqa: E402
@@ -44,6 +41,16 @@ from api.rituals import reminders  # noqa: E402
 from api.rituals.models import Ritual  # noqa: E402
 from api.rituals.schedule import WEEKDAYS, next_occurrence  # noqa: E402
 from api.users.models import User  # noqa: E402
+from bench.common import (  # noqa: E402
+    analyze,
+    chunks,
+    ms_per_due,
+    parse_sizes,
+    print_header,
+    print_tick_ratios,
+    scratch_database,
+    test_app,
+)
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 RITUALS_PER_COUPLE = 10
@@ -72,11 +79,6 @@ def next_fire(minute: int, zone: str, lead: int, schedule: int) -> datetime:
     )
 
 
-def chunks(rows: list[dict], size: int = CHUNK):  # type: ignore[no-untyped-def]
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
 def seed(n: int) -> None:
     """N rituals, their couples and users, by bulk inserts (no ORM objects)."""
     rng = random.Random(n)
@@ -96,7 +98,7 @@ def seed(n: int) -> None:
         }
         for i in range(1, 2 * couples + 1)
     ]
-    for part in chunks(users):
+    for part in chunks(users, CHUNK):
         db.session.execute(insert(User), part)
     rows = [
         {
@@ -109,7 +111,7 @@ def seed(n: int) -> None:
         }
         for c in range(1, couples + 1)
     ]
-    for part in chunks(rows):
+    for part in chunks(rows, CHUNK):
         db.session.execute(insert(Couple), part)
     del users, rows
     batch: list[dict] = []
@@ -140,14 +142,7 @@ def seed(n: int) -> None:
     if batch:
         db.session.execute(insert(Ritual), batch)
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("VACUUM ANALYZE users, couples, rituals")
-            )
-    else:
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+    analyze(db.session, ("users", "couples", "rituals"))
 
 
 def time_ticks(app, repeat: int) -> tuple[int, list[float]]:  # type: ignore[no-untyped-def]
@@ -190,10 +185,7 @@ def time_ticks(app, repeat: int) -> tuple[int, list[float]]:  # type: ignore[no-
 
 
 def run_size(url: str, n: int, repeat: int) -> tuple[int, float, float]:
-    config = Config.from_env(
-        {}, APP_ENV="test", DATABASE_URL=url, REDIS_URL=None, AUTH_MODE="dev", PUSH_BACKEND="log"
-    )
-    app = create_app(config)
+    app = test_app(url)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -219,48 +211,18 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3, help="ticks timed per size (median)")
     args = parser.parse_args()
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    sizes = parse_sizes(args.sizes)
 
-    cleanup = None
-    if args.database_url and args.database_url.startswith("postgres"):
-        base = make_url(Config.from_env({"DATABASE_URL": args.database_url}).DATABASE_URL)
-        name = f"hearth_bench_clock_{random.randrange(10**6):06d}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = base.set(database=name).render_as_string(hide_password=False)
-        backend = "postgresql"
-
-        def cleanup() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-    else:
-        folder = tempfile.mkdtemp(prefix="hearth-bench-")
-        url = f"sqlite:///{folder}/clock.sqlite3"
-        backend = "sqlite"
-
-    print(f"reminder tick on {backend}: ~1 in 1,440 rituals due; median of {args.repeat} ticks")
-    header = f"{'rituals':>10} {'due':>6} {'tick ms':>10} {'ms per due':>11} {'seed s':>8}"
-    print(header)
-    print("-" * len(header))
-    results = []
-    try:
+    with scratch_database(args.database_url, "clock") as (url, backend):
+        print(f"reminder tick on {backend}: ~1 in 1,440 rituals due; median of {args.repeat} ticks")
+        print_header(f"{'rituals':>10} {'due':>6} {'tick ms':>10} {'ms per due':>11} {'seed s':>8}")
+        results = []
         for n in sizes:
             due, seconds, seeded = run_size(url, n, args.repeat)
-            per_due = seconds * 1000 / due if due else float("nan")
+            per_due = ms_per_due(seconds, due)
             results.append((n, due, seconds, per_due))
             print(f"{n:>10,} {due:>6,} {seconds * 1000:>10.1f} {per_due:>11.3f} {seeded:>8.1f}")
-    finally:
-        if cleanup:
-            cleanup()
-    if len(results) >= 2:
-        (n0, due0, t0, p0), (n1, due1, t1, p1) = results[0], results[-1]
-        print(
-            f"largest/smallest: rituals x{n1 / n0:,.0f}, due x{due1 / max(due0, 1):,.1f}, "
-            f"tick time x{t1 / t0:,.1f}, cost per due reminder x{p1 / p0:,.2f}"
-        )
+    print_tick_ratios(results, "rituals", "reminder")
 
 
 if __name__ == "__main__":

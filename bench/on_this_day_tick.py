@@ -32,16 +32,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import bindparam, create_engine, delete, select, text, update  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import bindparam, delete, select, text, update  # noqa: E402
 
-from api import clock, create_app  # noqa: E402
-from api.config import Config  # noqa: E402
+from api import clock  # noqa: E402
 from api.extensions import db  # noqa: E402
 from api.memories import on_this_day  # noqa: E402
 from api.memories.models import OnThisDaySchedule  # noqa: E402
 from api.notifications.models import Notification  # noqa: E402
 from api.pairing.models import Couple  # noqa: E402
+from bench.common import (  # noqa: E402
+    analyze,
+    is_postgres,
+    ms_per_due,
+    parse_sizes,
+    print_header,
+    print_tick_ratios,
+    scratch_database,
+    test_app,
+)
 
 DEFAULT_SIZES = (10_000, 1_000_000)
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -152,10 +160,7 @@ def seed(n: int) -> None:
         conn.execute(text("SET session_replication_role = DEFAULT"))
         for index in indexes:
             index.create(conn)
-    with db.engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-            text("VACUUM ANALYZE users, couples, memories, on_this_day_schedules")
-        )
+    analyze(db.engine, ("users", "couples", "memories", "on_this_day_schedules"))
 
 
 def check_sample(n: int) -> None:
@@ -220,10 +225,7 @@ def time_ticks(app, repeat: int) -> tuple[int, int, list[float]]:  # type: ignor
 
 
 def run_size(url: str, n: int, repeat: int) -> tuple[int, int, float, float]:
-    config = Config.from_env(
-        {}, APP_ENV="test", DATABASE_URL=url, REDIS_URL=None, AUTH_MODE="dev", PUSH_BACKEND="log"
-    )
-    app = create_app(config)
+    app = test_app(url)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -248,47 +250,29 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL, help="the PostgreSQL server")
     parser.add_argument("--repeat", type=int, default=3, help="ticks timed per size (median)")
     args = parser.parse_args()
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    sizes = parse_sizes(args.sizes)
 
-    base = make_url(Config.from_env({"DATABASE_URL": args.database_url}).DATABASE_URL)
-    if base.get_backend_name() != "postgresql":
+    if not is_postgres(args.database_url):
         sys.exit("on_this_day_tick.py needs PostgreSQL (--database-url postgresql://...)")
-    name = f"hearth_bench_otd_{random.randrange(10**6):06d}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-
-    print(
-        f"on-this-day tick on postgresql at {MOMENT:%Y-%m-%d %H:%M}Z (09:00 Berlin), "
-        f"{MEMORIES_PER_COUPLE} memories per couple; median of {args.repeat} ticks"
-    )
-    header = (
-        f"{'couples':>10} {'memories':>11} {'due':>6} {'pushes':>7} {'tick ms':>9} "
-        f"{'ms per due':>11} {'seed s':>7}"
-    )
-    print(header)
-    print("-" * len(header))
-    results = []
-    try:
+    with scratch_database(args.database_url, "otd") as (url, _backend):
+        print(
+            f"on-this-day tick on postgresql at {MOMENT:%Y-%m-%d %H:%M}Z (09:00 Berlin), "
+            f"{MEMORIES_PER_COUPLE} memories per couple; median of {args.repeat} ticks"
+        )
+        print_header(
+            f"{'couples':>10} {'memories':>11} {'due':>6} {'pushes':>7} {'tick ms':>9} "
+            f"{'ms per due':>11} {'seed s':>7}"
+        )
+        results = []
         for n in sizes:
             due, pushes, seconds, seeded = run_size(url, n, args.repeat)
-            per_due = seconds * 1000 / due if due else float("nan")
+            per_due = ms_per_due(seconds, due)
             results.append((n, due, seconds, per_due))
             print(
                 f"{n:>10,} {n * MEMORIES_PER_COUPLE:>11,} {due:>6,} {pushes:>7,} "
                 f"{seconds * 1000:>9.1f} {per_due:>11.3f} {seeded:>7.1f}"
             )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    if len(results) >= 2:
-        (n0, due0, t0, p0), (n1, due1, t1, p1) = results[0], results[-1]
-        print(
-            f"largest/smallest: couples x{n1 / n0:,.0f}, due x{due1 / max(due0, 1):,.1f}, "
-            f"tick time x{t1 / t0:,.1f}, cost per due couple x{p1 / p0:,.2f}"
-        )
+    print_tick_ratios(results, "couples", "couple")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,10 @@ HTTP POSTs of the same FCM requests to the same server from this process (keep-a
 connections, as many threads as send_each uses, no SDK, no database). It also compares
 send_each with send_each_async on the sender alone.
 
+It writes into a scratch database: with --database-url (or DATABASE_URL) naming a PostgreSQL
+server, a new database on that server, dropped at the end; otherwise a throw-away SQLite file.
+The database the URL names is never written to.
+
 The fake server runs in its own process so that it does not share this process's GIL.
 Figures depend on the machine; compare the ratio, not the absolute numbers.
 """
@@ -31,6 +35,8 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import parse_sizes, scratch_database  # noqa: E402
 
 
 def start_fake() -> tuple[subprocess.Popen, dict]:
@@ -217,58 +223,70 @@ def compare_send_each(app, n: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,100,10000")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL"),
+        help="PostgreSQL server to make a scratch database on (default: a SQLite file)",
+    )
     parser.add_argument("--compare", type=int, default=2000, help="messages for send_each vs async")
     args = parser.parse_args()
 
     proc, fake = start_fake()
     tmp = Path(tempfile.mkdtemp(prefix="hearth-bench-"))
     try:
-        service_account = tmp / "service-account.json"
-        service_account.write_text(json.dumps(fake["service_account"]))
-        database_url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
-        app = make_app(database_url, service_account, fake)
-
-        from workers import delivery
-        from workers.push import get_sender
-
-        with app.app_context():
-            sender = get_sender(app.extensions["hearth_config"])
-            sender.send([])  # nothing; the app is made on first real send below
-        time_worker(app, write_notifications(app, 5, "warmup"))
-        with app.app_context():
-            token = sender.app().credential.get_credential().token
-
-        db_name = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
-        print(f"Push delivery, one worker process -> fake FCM on loopback ({db_name})")
-        print(f"delivery batch: {delivery.BATCH_SIZE} notifications per send_each and commit\n")
-        print(f"{'recipients':>10} | {'worker notif/s':>14} | {'raw POST/s':>10} | {'ratio':>6}")
-        print(f"{'-' * 10}-+-{'-' * 14}-+-{'-' * 10}-+-{'-' * 6}")
-        for n in (int(s) for s in args.sizes.split(",")):
-            ids = write_notifications(app, n, f"run{n}")
-            worker = n / time_worker(app, ids)
-            bodies = raw_bodies(app, n)
-            raw = n / time_raw(
-                fake["url"],
-                fake["service_account"]["project_id"],
-                token,
-                bodies,
-                threads=min(n, delivery.BATCH_SIZE),
-            )
-            print(f"{n:>10} | {worker:>14.0f} | {raw:>10.0f} | {worker / raw:>6.2f}")
-
-        if args.compare:
-            sync_rate, async_rate = compare_send_each(app, args.compare)
-            print(f"\nsender only, {args.compare} messages in batches of 500:")
-            print(f"  send_each        {sync_rate:8.0f} msg/s")
-            print(
-                f"  send_each_async  {async_rate:8.0f} msg/s   (send_each / async = "
-                f"{sync_rate / async_rate:.1f}x)"
-            )
+        with scratch_database(args.database_url, "push") as (database_url, backend):
+            run(args, fake, tmp, database_url, backend)
     finally:
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait(timeout=10)
+
+
+def run(args, fake: dict, tmp: Path, database_url: str, backend: str) -> None:  # type: ignore[no-untyped-def]
+    """The figures, on the scratch database at database_url."""
+    service_account = tmp / "service-account.json"
+    service_account.write_text(json.dumps(fake["service_account"]))
+    app = make_app(database_url, service_account, fake)
+
+    from api.extensions import db
+    from workers import delivery
+    from workers.push import get_sender
+
+    with app.app_context():
+        sender = get_sender(app.extensions["hearth_config"])
+        sender.send([])  # nothing; the app is made on first real send below
+    time_worker(app, write_notifications(app, 5, "warmup"))
+    with app.app_context():
+        token = sender.app().credential.get_credential().token
+
+    db_name = "PostgreSQL" if backend == "postgresql" else "SQLite"
+    print(f"Push delivery, one worker process -> fake FCM on loopback ({db_name})")
+    print(f"delivery batch: {delivery.BATCH_SIZE} notifications per send_each and commit\n")
+    print(f"{'recipients':>10} | {'worker notif/s':>14} | {'raw POST/s':>10} | {'ratio':>6}")
+    print(f"{'-' * 10}-+-{'-' * 14}-+-{'-' * 10}-+-{'-' * 6}")
+    for n in parse_sizes(args.sizes):
+        ids = write_notifications(app, n, f"run{n}")
+        worker = n / time_worker(app, ids)
+        bodies = raw_bodies(app, n)
+        raw = n / time_raw(
+            fake["url"],
+            fake["service_account"]["project_id"],
+            token,
+            bodies,
+            threads=min(n, delivery.BATCH_SIZE),
+        )
+        print(f"{n:>10} | {worker:>14.0f} | {raw:>10.0f} | {worker / raw:>6.2f}")
+
+    if args.compare:
+        sync_rate, async_rate = compare_send_each(app, args.compare)
+        print(f"\nsender only, {args.compare} messages in batches of 500:")
+        print(f"  send_each        {sync_rate:8.0f} msg/s")
+        print(
+            f"  send_each_async  {async_rate:8.0f} msg/s   (send_each / async = "
+            f"{sync_rate / async_rate:.1f}x)"
+        )
+    with app.app_context():
+        db.engine.dispose()  # before the scratch database is dropped
 
 
 if __name__ == "__main__":

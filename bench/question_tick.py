@@ -20,10 +20,8 @@ On PostgreSQL it creates (and drops at the end) its own database on that server.
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as wall
@@ -32,11 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import bindparam, create_engine, delete, insert, select, text, update  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import bindparam, delete, insert, select, text, update  # noqa: E402
 
-from api import clock, create_app  # noqa: E402
-from api.config import Config  # noqa: E402
+from api import clock  # noqa: E402
 from api.extensions import db  # noqa: E402
 from api.notifications.models import Notification  # noqa: E402
 from api.pairing.models import Couple  # noqa: E402
@@ -45,6 +41,15 @@ from api.questions.models import CoupleQuestion, QuestionAnswer  # noqa: E402
 from api.questions.schedule import next_reminder_after  # noqa: E402
 from api.streaks.days import couple_today  # noqa: E402
 from api.users.models import User  # noqa: E402
+from bench.common import (  # noqa: E402
+    analyze,
+    ms_per_due,
+    parse_sizes,
+    print_header,
+    print_tick_ratios,
+    scratch_database,
+    test_app,
+)
 
 DEFAULT_SIZES = (10_000, 1_000_000)
 CHUNK = 20_000
@@ -200,14 +205,7 @@ def seed(n: int) -> None:
             )
         )
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("VACUUM ANALYZE users, couples, couple_questions, question_answers")
-            )
-    else:
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+    analyze(db.session, ("users", "couples", "couple_questions", "question_answers"))
 
 
 def time_ticks(app, repeat: int) -> tuple[int, int, list[float]]:  # type: ignore[no-untyped-def]
@@ -244,10 +242,7 @@ def time_ticks(app, repeat: int) -> tuple[int, int, list[float]]:  # type: ignor
 
 
 def run_size(url: str, n: int, repeat: int) -> tuple[int, int, float, float]:
-    config = Config.from_env(
-        {}, APP_ENV="test", DATABASE_URL=url, REDIS_URL=None, AUTH_MODE="dev", PUSH_BACKEND="log"
-    )
-    app = create_app(config)
+    app = test_app(url)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -273,56 +268,27 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=5, help="ticks timed per size (median)")
     args = parser.parse_args()
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    sizes = parse_sizes(args.sizes)
 
-    cleanup = None
-    if args.database_url and args.database_url.startswith("postgres"):
-        base = make_url(Config.from_env({"DATABASE_URL": args.database_url}).DATABASE_URL)
-        name = f"hearth_bench_question_{random.randrange(10**6):06d}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = base.set(database=name).render_as_string(hide_password=False)
-        backend = "postgresql"
-
-        def cleanup() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-    else:
-        folder = tempfile.mkdtemp(prefix="hearth-bench-")
-        url = f"sqlite:///{folder}/questions.sqlite3"
-        backend = "sqlite"
-
-    print(
-        f"question reminder tick on {backend}: ~1 in 1,440 couples due; "
-        f"median of {args.repeat} ticks"
-    )
-    header = (
-        f"{'couples':>10} {'due':>6} {'pushes':>7} {'tick ms':>10} {'ms per due':>11} {'seed s':>8}"
-    )
-    print(header)
-    print("-" * len(header))
-    results = []
-    try:
+    with scratch_database(args.database_url, "questions") as (url, backend):
+        print(
+            f"question reminder tick on {backend}: ~1 in 1,440 couples due; "
+            f"median of {args.repeat} ticks"
+        )
+        print_header(
+            f"{'couples':>10} {'due':>6} {'pushes':>7} {'tick ms':>10} {'ms per due':>11}"
+            f" {'seed s':>8}"
+        )
+        results = []
         for n in sizes:
             due, written, seconds, seeded = run_size(url, n, args.repeat)
-            per_due = seconds * 1000 / due if due else float("nan")
+            per_due = ms_per_due(seconds, due)
             results.append((n, due, seconds, per_due))
             print(
                 f"{n:>10,} {due:>6,} {written:>7,} {seconds * 1000:>10.1f} {per_due:>11.3f}"
                 f" {seeded:>8.1f}"
             )
-    finally:
-        if cleanup:
-            cleanup()
-    if len(results) >= 2:
-        (n0, due0, t0, p0), (n1, due1, t1, p1) = results[0], results[-1]
-        print(
-            f"largest/smallest: couples x{n1 / n0:,.0f}, due x{due1 / max(due0, 1):,.1f}, "
-            f"tick time x{t1 / t0:,.1f}, cost per due couple x{p1 / p0:,.2f}"
-        )
+    print_tick_ratios(results, "couples", "couple")
 
 
 if __name__ == "__main__":

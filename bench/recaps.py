@@ -22,7 +22,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall
@@ -31,12 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import bindparam, create_engine, delete, insert, text, update  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import bindparam, delete, insert, update  # noqa: E402
 
-from api import clock, create_app  # noqa: E402
+from api import clock  # noqa: E402
 from api.affirmations.models import AffirmationMessage, GratitudeEntry  # noqa: E402
-from api.config import Config  # noqa: E402
 from api.extensions import db  # noqa: E402
 from api.moods.models import MoodEntry, MoodNeed  # noqa: E402
 from api.notifications.models import Notification  # noqa: E402
@@ -46,17 +43,22 @@ from api.recaps.models import RecapSchedule  # noqa: E402
 from api.rituals.models import Ritual  # noqa: E402
 from api.streaks.models import CheckIn  # noqa: E402
 from api.users.models import User  # noqa: E402
+from bench.common import (  # noqa: E402
+    analyze,
+    chunks,
+    ms_per_due,
+    parse_sizes,
+    print_header,
+    print_tick_ratios,
+    scratch_database,
+    test_app,
+)
 
 # Sunday 8 March 2026, 19:00 in Berlin: the push instant of every Berlin couple.
 MOMENT = datetime(2026, 3, 8, 18, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 8)
 CHUNK = 20_000
 NEEDS = ("heard", "touched", "space", "encouraged")
-
-
-def chunks(rows: list[dict], size: int = CHUNK):  # type: ignore[no-untyped-def]
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
 
 
 def users_and_couples(couples: int) -> None:
@@ -72,7 +74,7 @@ def users_and_couples(couples: int) -> None:
         }
         for i in range(1, 2 * couples + 1)
     ]
-    for part in chunks(users):
+    for part in chunks(users, CHUNK):
         db.session.execute(insert(User), part)
     del users
     rows = [
@@ -87,7 +89,7 @@ def users_and_couples(couples: int) -> None:
         for c in range(1, couples + 1)
     ]
     # Core inserts skip the ORM's after_insert listener: the schedule rows are seeded by hand.
-    for part in chunks(rows):
+    for part in chunks(rows, CHUNK):
         db.session.execute(insert(Couple.__table__), part)
 
 
@@ -171,31 +173,15 @@ def seed_history(weeks: int) -> None:
         (MoodEntry, entries),
         (MoodNeed, needs),
     ):
-        for part in chunks(rows):
+        for part in chunks(rows, CHUNK):
             db.session.execute(insert(model.__table__), part)
     db.session.commit()
-    analyze()
-
-
-def analyze() -> None:
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
-    else:
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
-
-
-def fresh_app(url: str):  # type: ignore[no-untyped-def]
-    config = Config.from_env(
-        {}, APP_ENV="test", DATABASE_URL=url, REDIS_URL=None, AUTH_MODE="dev", PUSH_BACKEND="log"
-    )
-    return create_app(config)
+    analyze(db.session)
 
 
 def time_read(url: str, weeks: int, repeat: int) -> tuple[float, float]:
     """Median seconds of one past week's recap and of a page of 12, at `weeks` of history."""
-    app = fresh_app(url)
+    app = test_app(url)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -219,7 +205,7 @@ def time_read(url: str, weeks: int, repeat: int) -> tuple[float, float]:
 
 def time_tick(url: str, couples: int, repeat: int) -> tuple[int, float, float]:
     """(couples due, median tick seconds, seed seconds) with `couples` couples."""
-    app = fresh_app(url)
+    app = test_app(url)
     rng = random.Random(couples)
     with app.app_context():
         db.drop_all()
@@ -242,7 +228,7 @@ def time_tick(url: str, couples: int, repeat: int) -> tuple[int, float, float]:
         if batch:
             db.session.execute(insert(RecapSchedule.__table__), batch)
         db.session.commit()
-        analyze()
+        analyze(db.session)
         seeded = time.perf_counter() - started
         timings = []
         for _ in range(repeat):
@@ -276,32 +262,13 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL server (default SQLite)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per size (median)")
     args = parser.parse_args()
-    weeks = [int(s) for s in args.weeks.split(",") if s.strip()]
-    couples = [int(s.replace("_", "")) for s in args.couples.split(",") if s.strip()]
+    weeks = parse_sizes(args.weeks)
+    couples = parse_sizes(args.couples)
 
-    cleanup = None
-    if args.database_url and args.database_url.startswith("postgres"):
-        base = make_url(Config.from_env({"DATABASE_URL": args.database_url}).DATABASE_URL)
-        name = f"hearth_bench_recaps_{random.randrange(10**6):06d}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = base.set(database=name).render_as_string(hide_password=False)
-        backend = "postgresql"
-
-        def cleanup() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='hearth-bench-')}/recaps.sqlite3"
-        backend = "sqlite"
-    try:
+    with scratch_database(args.database_url, "recaps") as (url, backend):
         if weeks:
             print(f"recap read on {backend}: median of {args.repeat}")
-            header = f"{'weeks':>8} {'one week ms':>12} {'page of 12 ms':>14}"
-            print(header + "\n" + "-" * len(header))
+            print_header(f"{'weeks':>8} {'one week ms':>12} {'page of 12 ms':>14}")
             reads = []
             for w in weeks:
                 one, page = time_read(url, w, args.repeat)
@@ -316,23 +283,16 @@ def main() -> None:
             print(
                 f"Sunday recap tick on {backend}: ~1 in 1,440 couples due; median of {args.repeat}"
             )
-            header = f"{'couples':>10} {'due':>6} {'tick ms':>10} {'ms per due':>11} {'seed s':>8}"
-            print(header + "\n" + "-" * len(header))
+            print_header(
+                f"{'couples':>10} {'due':>6} {'tick ms':>10} {'ms per due':>11} {'seed s':>8}"
+            )
             ticks = []
             for n in couples:
                 due, seconds, seeded = time_tick(url, n, args.repeat)
-                per_due = seconds * 1000 / due if due else float("nan")
+                per_due = ms_per_due(seconds, due)
                 ticks.append((n, due, seconds, per_due))
                 print(f"{n:>10,} {due:>6,} {seconds * 1000:>10.1f} {per_due:>11.2f} {seeded:>8.1f}")
-            if len(ticks) >= 2:
-                (n0, d0, t0, q0), (n1, d1, t1, q1) = ticks[0], ticks[-1]
-                print(
-                    f"largest/smallest: couples x{n1 / n0:,.0f}, due x{d1 / max(d0, 1):,.1f}, "
-                    f"tick time x{t1 / t0:,.1f}, cost per due couple x{q1 / q0:,.2f}"
-                )
-    finally:
-        if cleanup:
-            cleanup()
+            print_tick_ratios(ticks, "couples", "couple")
 
 
 if __name__ == "__main__":
