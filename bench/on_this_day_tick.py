@@ -79,8 +79,9 @@ SEED_SQL = [
     FROM generate_series(1, 2 * :n) AS g
     """,
     f"""
-    INSERT INTO couples (id, user_a_id, user_b_id, paired_at, timezone, day_starts_at, anniversary)
-    SELECT c, 2 * c - 1, 2 * c, :moment, ({ZONE_ARRAY})[1 + c % 6], time '04:00',
+    INSERT INTO couples (id, user_a_id, user_b_id, paired_at, timezone, day_starts_at,
+        question_time, anniversary)
+    SELECT c, 2 * c - 1, 2 * c, :moment, ({ZONE_ARRAY})[1 + c % 6], time '04:00', time '19:00',
         CASE WHEN c % 5 = 0 THEN date '2018-01-01' + ((c * 37) % 365) END
     FROM generate_series(1, :n) AS c
     """,
