@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -14,7 +15,7 @@ from firebase_admin import auth as firebase_auth
 from firebase_admin.exceptions import FirebaseError
 from flask import current_app, g, request
 from google.auth.exceptions import GoogleAuthError
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 
 from api import firebase
 from api.clock import now
@@ -118,21 +119,26 @@ def _verify_id_token(token: str, config: Config) -> dict[str, Any]:
     return claims
 
 
+@functools.cache
+def _user_and_couple() -> Select[tuple[User, Couple]]:
+    """The user by ``uid`` (a bound parameter) with their live couple; built once."""
+    return (
+        select(User, Couple)
+        .outerjoin(Couple, and_(Couple.id == User.couple_id, Couple.unpaired_at.is_(None)))
+        .where(User.uid == bindparam("uid"))
+    )
+
+
 def provision(uid: str) -> tuple[User, Couple | None]:
     """The user for uid (created on first sight, race-safe) and their live couple, if any.
 
     One statement (an outer join) loads both: the couple is what most requests need next.
     """
-    stmt = (
-        select(User, Couple)
-        .outerjoin(Couple, and_(Couple.id == User.couple_id, Couple.unpaired_at.is_(None)))
-        .where(User.uid == uid)
-    )
-    row = db.session.execute(stmt).first()
+    row = db.session.execute(_user_and_couple(), {"uid": uid}).first()
     if row is None:
         insert_ignore(db.session, User, {"uid": uid, "created_at": now()}, conflict_on=["uid"])
         db.session.commit()
-        row = db.session.execute(stmt).one()
+        row = db.session.execute(_user_and_couple(), {"uid": uid}).one()
     return row[0], row[1]
 
 

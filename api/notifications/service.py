@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import Select, bindparam, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -160,13 +161,14 @@ def mark_read(session: Session, *, user_id: int, up_to_id: int) -> int:
     return result.rowcount or 0
 
 
-def feed_page(
-    session: Session, *, user_id: int, unread: bool, limit: int, cursor: str | None
-) -> tuple[Page, int]:
-    """A keyset page of the user's feed, newest first, and the unread count: one statement.
+@functools.cache
+def _feed_statement(unread: bool, after_cursor: bool) -> Select[Any]:
+    """The feed page's SELECT, built once per variant.
 
-    The count rides on every row as a scalar subquery; only an empty page asks for it apart.
+    Bound parameters: ``user_id``, ``limit`` (rows to fetch), and ``before_id`` (the
+    cursor's id) when ``after_cursor``.
     """
+    user_id = bindparam("user_id")
     unread_total = (
         select(func.count())
         .select_from(Notification)
@@ -176,9 +178,22 @@ def feed_page(
     stmt = select(Notification, unread_total).where(Notification.recipient_id == user_id)
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
+    if after_cursor:
+        stmt = stmt.where(Notification.id < bindparam("before_id"))
+    return stmt.order_by(Notification.id.desc()).limit(bindparam("limit"))
+
+
+def feed_page(
+    session: Session, *, user_id: int, unread: bool, limit: int, cursor: str | None
+) -> tuple[Page, int]:
+    """A keyset page of the user's feed, newest first, and the unread count: one statement.
+
+    The count rides on every row as a scalar subquery; only an empty page asks for it apart.
+    """
+    params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
     if cursor is not None:
-        stmt = stmt.where(Notification.id < decode_cursor(cursor, key=Notification.id))
-    rows = session.execute(stmt.order_by(Notification.id.desc()).limit(limit + 1)).all()
+        params["before_id"] = decode_cursor(cursor, key=Notification.id)
+    rows = session.execute(_feed_statement(unread, cursor is not None), params).all()
     if not rows:
         return Page(items=[], next_cursor=None), unread_count(session, user_id=user_id)
     items = [row[0] for row in rows[:limit]]

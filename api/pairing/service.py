@@ -281,7 +281,13 @@ def update_couple(session: Session, *, couple: Couple, changes: dict[str, Any]) 
 
 def to_dict(session: Session, couple: Couple) -> dict[str, Any]:
     """The /v1/couple representation (inviter first)."""
-    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(couple.partner_ids)))}
+    # The three columns shown, not whole User entities (no ORM objects to build).
+    people = {
+        row.id: row
+        for row in session.execute(
+            select(User.id, User.display_name, User.timezone).where(User.id.in_(couple.partner_ids))
+        )
+    }
     partners = [people[i] for i in couple.partner_ids if i in people]
     return {
         "id": couple.id,

@@ -6,13 +6,23 @@ day before yesterday) plus the few check-ins and pause spans after it, never the
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    Date,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -225,7 +235,7 @@ def _streak_view(
 
 def streak(session: Session, *, couple: Couple, ritual_id: int) -> dict[str, Any]:
     """The streak of one ritual as the API shows it now."""
-    views = _streak_views(session, couple, Ritual.id == ritual_id)
+    views = _streak_views(session, couple, ritual_id=ritual_id)
     if not views:
         raise RitualNotFound(N_("No such ritual."))
     return views[0]
@@ -240,36 +250,40 @@ def streaks(
     if not rituals:
         return []
     by_id = {r.id: r for r in rituals}
-    views = {v["ritual_id"]: v for v in _streak_views(session, couple, Ritual.id.in_(by_id))}
+    views = {v["ritual_id"]: v for v in _streak_views(session, couple, ritual_ids=list(by_id))}
     return [views[r.id] for r in rituals]
 
 
 def _streak_views(
-    session: Session, couple: Couple, *where: ColumnElement[bool]
+    session: Session,
+    couple: Couple,
+    *,
+    ritual_id: int | None = None,
+    ritual_ids: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """The streak views of the couple's live rituals matching ``where``: one SELECT."""
+    """The streak views of the couple's live rituals (all, one, or those listed): one SELECT."""
     instant = now()
     return [
         _streak_view(record, days, couple, instant)
-        for record, days in _streak_inputs(session, couple, instant, *where)
+        for record, days in _streak_inputs(
+            session, couple, instant, ritual_id=ritual_id, ritual_ids=ritual_ids
+        )
     ]
 
 
-def _streak_inputs(
-    session: Session, couple: Couple, instant: datetime, *where: ColumnElement[bool]
-) -> list[tuple[StreakRecord | None, RitualDays]]:
-    """Live rituals with their record, timeline, recent check-ins and pauses: one SELECT.
+@functools.cache
+def _streak_inputs_statement(dialect: str, which: str) -> Select[Any]:
+    """The SELECT of _streak_inputs, built once per dialect and filter (all, one, some).
 
-    Every child set is a JSON column of the ritual's row (api.db_json). The bounds are the
-    record's finalized_through, or for a ritual without a record the few recent days (a
-    superset of what the engine needs, narrowed here exactly as the separate queries did).
+    Bound parameters: ``couple_id``, ``recent`` (a date), and ``ritual_id`` or ``ritual_ids``
+    (a list). Built once, it is not rebuilt, nor its compiled-cache key recomputed, per
+    request: for this statement that was most of the read's CPU.
     """
-    recent = instant.astimezone(UTC).date() - RECENT
-    dialect = session.get_bind().dialect.name
+    recent = bindparam("recent", type_=Date)
     finalized = StreakRecord.finalized_through
     # Timeline rows from min(finalized_through, recent); children after finalized_through.
-    since = case((finalized < recent, finalized), else_=literal(recent, Date))
-    after = func.coalesce(finalized, literal(recent, Date))
+    since = case((finalized < recent, finalized), else_=recent)
+    after = func.coalesce(finalized, recent)
     checkins = json_rows(
         dialect,
         [CheckIn.local_date, CheckIn.user_id],
@@ -284,12 +298,45 @@ def _streak_inputs(
         or_(RitualPause.resumed_on.is_(None), RitualPause.resumed_on > after),
         own=[RitualPause],
     )
-    rows = session.execute(
+    where = {
+        "all": [],
+        "one": [Ritual.id == bindparam("ritual_id")],
+        "some": [Ritual.id.in_(bindparam("ritual_ids", expanding=True))],
+    }[which]
+    return (
         select(Ritual, StreakRecord, schedules_column(dialect, since), checkins, pauses)
         .outerjoin(StreakRecord, StreakRecord.ritual_id == Ritual.id)
-        .where(Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None), *where)
+        .where(Ritual.couple_id == bindparam("couple_id"), Ritual.deleted_at.is_(None), *where)
         .order_by(Ritual.id)
-    ).all()
+    )
+
+
+def _streak_inputs(
+    session: Session,
+    couple: Couple,
+    instant: datetime,
+    *,
+    ritual_id: int | None = None,
+    ritual_ids: Sequence[int] | None = None,
+) -> list[tuple[StreakRecord | None, RitualDays]]:
+    """Live rituals with their record, timeline, recent check-ins and pauses: one SELECT.
+
+    Every child set is a JSON column of the ritual's row (api.db_json). The bounds are the
+    record's finalized_through, or for a ritual without a record the few recent days (a
+    superset of what the engine needs, narrowed here exactly as the separate queries did).
+    """
+    params: dict[str, Any] = {
+        "couple_id": couple.id,
+        "recent": instant.astimezone(UTC).date() - RECENT,
+    }
+    if ritual_id is not None:
+        which, params["ritual_id"] = "one", ritual_id
+    elif ritual_ids is not None:
+        which, params["ritual_ids"] = "some", list(ritual_ids)
+    else:
+        which = "all"
+    statement = _streak_inputs_statement(session.get_bind().dialect.name, which)
+    rows = session.execute(statement, params).all()
     out = []
     for ritual, record, schedules, checkin_rows, pause_rows in rows:
         timeline = timeline_from_json(ritual, couple, schedules)
@@ -346,6 +393,38 @@ def _insert_ignore_any(session: Session, model: Any, values: dict[str, Any]) -> 
     return session.execute(stmt).scalar_one_or_none()
 
 
+def _column_param(column: Any) -> Any:
+    """A bound parameter named and typed after a table column."""
+    return bindparam(column.key, type_=column.type)
+
+
+@functools.cache
+def _load_for_check_in_statement(dialect: str) -> Select[Any]:
+    """The SELECT of _load_for_check_in, built once per dialect.
+
+    Bound parameters: ``since`` (a date), ``user_id``, ``client_id``, ``partner_id`` (-1
+    without a partner), ``ritual_id``, ``couple_id``.
+    """
+    replay_id = (
+        select(CheckIn.id)
+        .where(CheckIn.user_id == bindparam("user_id"), CheckIn.client_id == bindparam("client_id"))
+        .scalar_subquery()
+    )
+    partner = aliased(User)
+    return (
+        select(
+            Ritual, schedules_column(dialect, bindparam("since", type_=Date)), replay_id, partner
+        )
+        .outerjoin(partner, partner.id == bindparam("partner_id"))
+        .where(
+            Ritual.id == bindparam("ritual_id"),
+            Ritual.couple_id == bindparam("couple_id"),
+            Ritual.deleted_at.is_(None),
+        )
+        .with_for_update(of=Ritual, key_share=True)
+    )
+
+
 def _load_for_check_in(
     session: Session, *, couple: Couple, user: User, ritual_id: int, client_id: str
 ) -> tuple[Ritual, Timeline, int | None, User | None]:
@@ -355,46 +434,40 @@ def _load_for_check_in(
     partners' check-ins of one ritual, so the second one sees the first (both complete,
     milestones) and neither write of its streak record is lost.
     """
-    dialect = session.get_bind().dialect.name
-    since = literal(now().astimezone(UTC).date() - RECENT, Date)
-    replay_id = (
-        select(CheckIn.id)
-        .where(CheckIn.user_id == user.id, CheckIn.client_id == client_id)
-        .scalar_subquery()
-    )
     partner_id = couple.partner_of(user.id)
-    partner = aliased(User)
-    stmt = (
-        select(Ritual, schedules_column(dialect, since), replay_id, partner)
-        .outerjoin(partner, partner.id == (partner_id if partner_id is not None else -1))
-        .where(Ritual.id == ritual_id, Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None))
-        .with_for_update(of=Ritual, key_share=True)
-    )
-    row = session.execute(stmt).first()
+    row = session.execute(
+        _load_for_check_in_statement(session.get_bind().dialect.name),
+        {
+            "since": now().astimezone(UTC).date() - RECENT,
+            "user_id": user.id,
+            "client_id": client_id,
+            "partner_id": partner_id if partner_id is not None else -1,
+            "ritual_id": ritual_id,
+            "couple_id": couple.id,
+        },
+    ).first()
     if row is None:
         raise RitualNotFound(N_("No such ritual."))
     ritual, schedules, replayed, partner_user = row
     return ritual, timeline_from_json(ritual, couple, schedules), replayed, partner_user
 
 
-def _insert_check_in(
-    session: Session, values: dict[str, Any], *, fresh_after: date
-) -> tuple[int, StreakRecord | None, list[list[Any]], list[list[Any]]] | None:
-    """INSERT the check-in (None on a duplicate), RETURNING its id and what the streak needs.
+@functools.cache
+def _insert_check_in_statement(dialect: str) -> Any:
+    """The INSERT ... RETURNING of _insert_check_in, built once per dialect.
 
-    The same statement returns the ritual's streak record and its check-ins and pause spans
-    after the record's finalized_through (``fresh_after`` without a record), each as JSON. It
-    runs after the ritual's lock, so its snapshot holds the partner's committed check-in. The
-    new row itself is left out (whether a statement sees its own insert differs by database).
+    Bound parameters: the check-in's columns (``ritual_id``, ``user_id``, ``local_date``,
+    ``note``, ``client_id``, ``created_at``) and ``fresh_after`` (a date).
     """
-    dialect = session.get_bind().dialect.name
-    rid, uid, day = values["ritual_id"], values["user_id"], values["local_date"]
+    table = CheckIn.__table__
+    columns = ("ritual_id", "user_id", "local_date", "note", "client_id", "created_at")
+    rid, uid, day = (_column_param(table.c[name]) for name in columns[:3])
     finalized = (
         select(StreakRecord.finalized_through)
         .where(StreakRecord.ritual_id == rid)
         .scalar_subquery()
     )
-    after = func.coalesce(finalized, literal(fresh_after, Date))
+    after = func.coalesce(finalized, bindparam("fresh_after", type_=Date))
     record = json_rows(
         dialect,
         [
@@ -425,15 +498,31 @@ def _insert_check_in(
         own=[RitualPause],
     )
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
+    return (
         insert(CheckIn)
-        .values(**values)
+        .values({name: _column_param(table.c[name]) for name in columns})
         .on_conflict_do_nothing()
         .returning(CheckIn.id, record, checkins, pauses)
     )
-    row = session.execute(stmt).first()
+
+
+def _insert_check_in(
+    session: Session, values: dict[str, Any], *, fresh_after: date
+) -> tuple[int, StreakRecord | None, list[list[Any]], list[list[Any]]] | None:
+    """INSERT the check-in (None on a duplicate), RETURNING its id and what the streak needs.
+
+    The same statement returns the ritual's streak record and its check-ins and pause spans
+    after the record's finalized_through (``fresh_after`` without a record), each as JSON. It
+    runs after the ritual's lock, so its snapshot holds the partner's committed check-in. The
+    new row itself is left out (whether a statement sees its own insert differs by database).
+    """
+    row = session.execute(
+        _insert_check_in_statement(session.get_bind().dialect.name),
+        {**values, "fresh_after": fresh_after},
+    ).first()
     if row is None:
         return None
+    rid = values["ritual_id"]
     new_id, record_rows, checkin_rows, pause_rows = row
     stored = None
     for current, longest, freezes, last_completed, run_started, finalized_through in decode(
@@ -451,23 +540,43 @@ def _insert_check_in(
     return new_id, stored, decode(checkin_rows), decode(pause_rows)
 
 
+@functools.cache
+def _save_record_statement(dialect: str) -> Any:
+    """The streak record's upsert, built once per dialect; its columns are bound parameters."""
+    table = StreakRecord.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = (
+        "current",
+        "longest",
+        "freezes_available",
+        "last_completed_date",
+        "run_started_on",
+        "finalized_through",
+        "updated_at",
+    )
+    stmt = insert(StreakRecord).values(
+        {name: _column_param(table.c[name]) for name in ("ritual_id", *columns)}
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[StreakRecord.ritual_id],
+        set_={name: stmt.excluded[name] for name in columns},
+    )
+
+
 def _save_record(session: Session, ritual_id: int, state: engine.StreakState) -> None:
     """Create or update the ritual's streak record (its row is ours: the ritual is locked)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = {
-        "current": state.current,
-        "longest": state.longest,
-        "freezes_available": state.freezes_available,
-        "last_completed_date": state.last_completed_date,
-        "run_started_on": state.run_started_on,
-        "finalized_through": state.finalized_through,
-        "updated_at": now(),
-    }
     session.execute(
-        insert(StreakRecord)
-        .values(ritual_id=ritual_id, **values)
-        .on_conflict_do_update(index_elements=[StreakRecord.ritual_id], set_=values)
+        _save_record_statement(session.get_bind().dialect.name),
+        {
+            "ritual_id": ritual_id,
+            "current": state.current,
+            "longest": state.longest,
+            "freezes_available": state.freezes_available,
+            "last_completed_date": state.last_completed_date,
+            "run_started_on": state.run_started_on,
+            "finalized_through": state.finalized_through,
+            "updated_at": now(),
+        },
     )
 
 
@@ -788,7 +897,7 @@ def send_at_risk_nudges(session: Session) -> int:
             if not evening:
                 continue
             ids = [r.id for r in rituals]
-            for record, days in _streak_inputs(session, couple, instant, Ritual.id.in_(ids)):
+            for record, days in _streak_inputs(session, couple, instant, ritual_ids=ids):
                 view = _streak_view(record, days, couple, instant)
                 if view["at_risk"] and view["current"] >= AT_RISK_MIN_CURRENT:
                     for item in _at_risk_notifications(couple, days, view["current"], instant):
