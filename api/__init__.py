@@ -102,12 +102,14 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
     from api.auth import authenticate
     from api.content.cli import content_cli
     from api.devices.routes import blp as devices
+    from api.extensions import db
     from api.memories.routes import blp as memories
     from api.moods.routes import moods_blp, needs_blp
     from api.notifications.routes import blp as notifications
     from api.observability.web import skip_preflight_auth
     from api.pairing.routes import couple, invites
     from api.questions.routes import blp as questions
+    from api.read_only import begin_read_only, is_read_only_request
     from api.recaps.routes import IsoWeekConverter
     from api.recaps.routes import blp as recaps
     from api.rituals.routes import blp as rituals
@@ -151,6 +153,8 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
             if app.extensions["hearth_config"].cors_origins and skip_preflight_auth():
                 return  # a browser's CORS preflight carries no token; flask-cors answers it
             _require_json_body()
+            if is_read_only_request():
+                begin_read_only(db.session)
             authenticate()
             g.locale = g.user.locale  # errors answer in the sender's language
 

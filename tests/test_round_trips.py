@@ -1,10 +1,13 @@
 """Round trips to the database per request: a number that grows is a regression.
 
-Every call the app's engine makes to the database driver is counted, at the SQLAlchemy
-dialect (the last stop before the driver): statements (`do_execute*`), COMMIT, ROLLBACK (the
-pool's reset when a connection is returned too) and the pool's liveness ping. The ceilings
-are the issue's goals: GET /v1/me at most 2, each list or couple read at most 3 (the
-streaks read whatever the number of rituals), a check-in at most 6 including its COMMIT.
+Every round trip the app's engine makes to the database server is counted, at the SQLAlchemy
+dialect (the last stop before the driver): statements (`do_execute*`), the BEGIN psycopg
+sends by itself before a transaction's first statement, COMMIT and ROLLBACK when there is a
+transaction to end (the pool's reset when a connection is returned too), and the pool's
+liveness ping. The ceilings are the issue's goals, lower where reads run without a
+transaction (api/read_only.py): GET /v1/me one statement, each list or couple read at most
+2 (the streaks read whatever the number of rituals), a check-in at most 7 including BEGIN and
+COMMIT (the issue's 6, counted before BEGIN was seen: see the note on the check-in test).
 """
 
 from __future__ import annotations
@@ -32,9 +35,35 @@ DIALECT_CALLS = (
 )
 
 
+def _in_transaction(dbapi_connection: Any) -> bool:
+    """Whether the driver's connection holds an open transaction (so COMMIT/ROLLBACK is sent)."""
+    # The pool hands the dialect its proxy (a _ConnectionFairy) or the driver's connection.
+    dbapi_connection = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
+    info = getattr(dbapi_connection, "info", None)
+    status = getattr(info, "transaction_status", None)
+    if status is not None:  # psycopg
+        import psycopg
+
+        return bool(status != psycopg.pq.TransactionStatus.IDLE)
+    return bool(dbapi_connection.in_transaction)  # sqlite3
+
+
+def _begins_implicitly(cursor: Any) -> bool:
+    """Whether psycopg sends a BEGIN of its own before this statement (a round trip).
+
+    sqlite3 begins implicitly too, but in-process: no round trip to count.
+    """
+    connection = cursor.connection
+    return (
+        hasattr(connection, "info")
+        and not connection.autocommit
+        and not _in_transaction(connection)
+    )
+
+
 @contextmanager
 def round_trips() -> Iterator[list[str]]:
-    """Record every driver call the app's engine makes within the block, by its name."""
+    """Record every round trip the app's engine makes within the block, by its name."""
     calls: list[str] = []
     dialect = db.engine.dialect
     originals = {name: getattr(dialect, name) for name in DIALECT_CALLS}
@@ -43,8 +72,13 @@ def round_trips() -> Iterator[list[str]]:
         original = originals[name]
 
         def counted(*args: Any, **kwargs: Any) -> Any:
-            statement = args[1] if name.startswith("do_execute") and len(args) > 1 else ""
-            calls.append(f"{name} {' '.join(statement.split())}".strip()[:300])
+            if name.startswith("do_execute"):
+                if _begins_implicitly(args[0]):
+                    calls.append("BEGIN (sent by psycopg)")
+                statement = args[1] if len(args) > 1 else ""
+                calls.append(f"{name} {' '.join(statement.split())}".strip()[:300])
+            elif name == "do_ping" or _in_transaction(args[0]):
+                calls.append(name)
             return original(*args, **kwargs)
 
         return counted
@@ -96,12 +130,12 @@ def _add_ritual(client: FlaskClient, n: int) -> int:
 
 
 READS = [
-    ("/v1/me", 2),
-    ("/v1/couple", 3),
-    ("/v1/notifications", 3),
-    ("/v1/devices", 3),
-    ("/v1/couple/rituals", 3),
-    ("/v1/couple/streaks", 3),
+    ("/v1/me", 1),
+    ("/v1/couple", 2),
+    ("/v1/notifications", 2),
+    ("/v1/devices", 2),
+    ("/v1/couple/rituals", 2),
+    ("/v1/couple/streaks", 2),
 ]
 
 
@@ -124,12 +158,15 @@ def test_the_streaks_read_does_not_grow_with_rituals(
         _add_ritual(client, n)
     with round_trips() as many:
         _call(client, "GET", "/v1/couple/streaks", "alex")
-    assert len(many) == len(few) <= 3, many
+    assert len(many) == len(few) <= 2, many
 
 
-def test_a_check_in_takes_at_most_six_round_trips_with_its_commit(
+def test_a_check_in_takes_at_most_seven_round_trips_with_begin_and_commit(
     client: FlaskClient, couple: dict[str, Any]
 ) -> None:
+    """BEGIN, the auth SELECT, the locked ritual, the INSERT ... RETURNING, the notification
+    INSERT, the streak record's upsert, COMMIT. The issue's ceiling of 6 was set with a
+    counter that did not see psycopg's BEGIN; this counter does (on PostgreSQL)."""
     ritual = couple["rituals"][1]
     with round_trips() as calls:
         _call(
@@ -140,15 +177,56 @@ def test_a_check_in_takes_at_most_six_round_trips_with_its_commit(
             {"client_id": str(uuid.uuid4())},
         )
     assert any(c.startswith("do_commit") for c in calls)
-    assert len(calls) <= 6, calls
+    assert len(calls) <= 7, calls
 
 
-def test_the_counter_sees_pings_and_the_pool_reset(client: FlaskClient) -> None:
-    """The instrument itself: a ping and a returned connection's rollback are counted."""
+def test_a_read_sends_no_begin_and_no_rollback(client: FlaskClient, couple: dict[str, Any]) -> None:
+    _call(client, "GET", "/v1/couple/streaks", "alex")
+    with round_trips() as calls:
+        _call(client, "GET", "/v1/couple/streaks", "alex")
+    assert [c.split()[0] for c in calls] == ["do_execute", "do_execute"], calls
+
+
+def test_a_read_gives_its_connection_back_transactional(
+    client: FlaskClient, couple: dict[str, Any]
+) -> None:
+    """The autocommit of a read ends with the request: the next user of the connection
+    (a write) runs in a transaction that a ROLLBACK undoes."""
+    from sqlalchemy import text
+
+    for _ in range(3):
+        _call(client, "GET", "/v1/me", "alex")
+    with db.engine.connect() as conn:
+        assert conn.get_isolation_level() != "AUTOCOMMIT"
+        before = conn.execute(text("SELECT count(*) FROM rituals")).scalar_one()
+        conn.execute(text("UPDATE rituals SET title = 'changed'"))
+        conn.rollback()
+        assert (
+            conn.execute(text("SELECT count(*) FROM rituals WHERE title = 'changed'")).scalar_one()
+            == 0
+        )
+        assert before == 2
+
+
+def test_a_write_in_a_read_request_is_not_in_autocommit_after_first_sight(
+    client: FlaskClient,
+) -> None:
+    """The first sight of a user is an INSERT and COMMIT in the auth step, then the read."""
+    response = client.get("/v1/me", headers=auth("newcomer"))
+    assert response.status_code == 200
+    assert response.get_json()["id"] > 0
+
+
+def test_the_counter_sees_pings_begin_and_the_pool_reset(client: FlaskClient) -> None:
+    """The instrument itself: a ping, psycopg's BEGIN and a returned connection's rollback."""
     with round_trips() as calls, db.engine.connect() as conn:
         db.engine.dialect.do_ping(conn.connection.dbapi_connection)
-        conn.exec_driver_sql("SELECT 1")
-    assert [c.split()[0] for c in calls] == ["do_ping", "do_execute", "do_rollback"], calls
+        conn.exec_driver_sql("UPDATE users SET locale = locale WHERE id = -1")
+    if db.engine.dialect.name == "postgresql":
+        expected = ["do_ping", "BEGIN", "do_execute", "do_rollback"]
+    else:
+        expected = ["do_ping", "do_execute", "do_rollback"]
+    assert [c.split()[0] for c in calls] == expected, calls
 
 
 @pytest.mark.postgres

@@ -12,6 +12,7 @@ from api.devices import service
 from api.devices.models import Device
 from api.devices.schemas import DeviceInSchema, DeviceSchema
 from api.extensions import db
+from api.read_only import read_only
 
 blp = Blueprint("devices", __name__, url_prefix="/v1/devices", description="Push devices")
 
@@ -32,6 +33,7 @@ class Devices(MethodView):
         )
         return device, 201 if created else 200
 
+    @read_only
     @blp.response(200, DeviceSchema(many=True))
     def get(self) -> list[Device]:
         """List my devices (tokens masked)"""

@@ -11,6 +11,7 @@ from api.auth import current_user
 from api.extensions import db
 from api.notifications import service
 from api.notifications.schemas import FeedArgs, MarkReadSchema, NotificationPageSchema
+from api.read_only import read_only
 
 blp = Blueprint(
     "notifications", __name__, url_prefix="/v1/notifications", description="In-app feed"
@@ -19,6 +20,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Feed(MethodView):
+    @read_only
     @blp.arguments(FeedArgs, location="query")
     @blp.response(200, NotificationPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

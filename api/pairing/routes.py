@@ -13,6 +13,7 @@ from api.errors import problem_doc
 from api.extensions import db, limiter
 from api.pairing import service
 from api.pairing.schemas import CouplePatchSchema, CoupleSchema, InviteSchema, JoinSchema
+from api.read_only import read_only
 
 invites = Blueprint("invites", __name__, url_prefix="/v1/invites", description="Invite codes")
 couple = Blueprint("couple", __name__, url_prefix="/v1/couple", description="The couple")
@@ -87,6 +88,7 @@ class Couple(MethodView):
         joined = service.join(db.session, user=current_user(), raw_code=body["code"])
         return service.to_dict(db.session, joined)
 
+    @read_only
     @couple.response(200, CoupleSchema)
     @couple.alt_response(404, **problem_doc("Not paired"))
     def get(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from api.auth import current_couple, current_user
 from api.clock import now
 from api.errors import problem_doc
 from api.extensions import db
+from api.read_only import read_only
 from api.rituals import service
 from api.rituals.schemas import (
     RitualCreateSchema,
@@ -53,6 +54,7 @@ class Rituals(MethodView):
         )
         return service.to_dict(ritual, couple=couple, moment=now()), 201 if created else 200
 
+    @read_only
     @blp.response(200, RitualSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """List our rituals"""
@@ -66,6 +68,7 @@ class Rituals(MethodView):
 
 @blp.route("/<int:ritual_id>")
 class RitualById(MethodView):
+    @read_only
     @blp.response(200, RitualSchema)
     def get(self, ritual_id: int) -> dict[str, Any]:
         """Read one ritual"""

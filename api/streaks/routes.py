@@ -11,6 +11,7 @@ from api.auth import current_couple, current_user
 from api.errors import problem_doc
 from api.extensions import db
 from api.pagination import Page
+from api.read_only import read_only
 from api.streaks import service
 from api.streaks.models import CheckIn, Nudge
 from api.streaks.schemas import (
@@ -48,6 +49,7 @@ class CheckIns(MethodView):
         )
         return checkin, 201 if created else 200
 
+    @read_only
     @blp.arguments(CheckInQuerySchema, location="query")
     @blp.response(200, CheckInPageSchema)
     def get(self, args: dict[str, Any], ritual_id: int) -> Page:
@@ -65,6 +67,7 @@ class CheckIns(MethodView):
 
 @blp.route("/rituals/<int:ritual_id>/streak")
 class Streak(MethodView):
+    @read_only
     @blp.response(200, StreakSchema)
     def get(self, ritual_id: int) -> dict[str, Any]:
         """The ritual's streak now"""
@@ -73,6 +76,7 @@ class Streak(MethodView):
 
 @blp.route("/streaks")
 class Streaks(MethodView):
+    @read_only
     @blp.response(200, StreakSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """The streak of every ritual of the couple"""

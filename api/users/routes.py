@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from api.auth import current_user
 from api.extensions import db
+from api.read_only import read_only
 from api.users import service
 from api.users.schemas import MePatchSchema, MeSchema
 
@@ -17,6 +18,7 @@ blp = Blueprint("me", __name__, url_prefix="/v1/me", description="The caller's o
 
 @blp.route("")
 class Me(MethodView):
+    @read_only
     @blp.response(200, MeSchema)
     def get(self) -> dict[str, Any]:
         """Read my profile"""
