@@ -95,6 +95,24 @@ class AppLimiter(Limiter):
             "limiter": self._limiter,
         }
 
+    def _check_request_limit(
+        self, callable_name: str | None = None, in_middleware: bool = True
+    ) -> None:
+        """Flask-Limiter's check; its before_request pass is skipped when it has nothing to count.
+
+        That pass counts default, application and meta limits only (a route's own limits are
+        checked by the route's decorator). Hearth declares none, yet the pass cost a fifth of
+        a small read's CPU (GET /v1/me, measured in process).
+        """
+        if in_middleware and not (
+            self.limit_manager.application_limits
+            or self.limit_manager.default_limits
+            or self._meta_limits
+            or self._in_memory_fallback
+        ):
+            return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
     def _state(self) -> dict[str, Any] | None:
         if not has_app_context():
             return None
