@@ -8,6 +8,8 @@ liveness ping. The ceilings are the issue's goals, lower where reads run without
 transaction (api/read_only.py): GET /v1/me one statement, each list or couple read at most
 2 (the streaks read whatever the number of rituals), a check-in at most 7 including BEGIN and
 COMMIT (the issue's 6, counted before BEGIN was seen: see the note on the check-in test).
+Every view marked @read_only is read once more with data behind it (READ_ONLY_VIEWS): only
+SELECTs, no BEGIN, no ROLLBACK; and only GET views carry the mark.
 """
 
 from __future__ import annotations
@@ -16,12 +18,18 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from api.content.loader import load
+from api.content.service import import_content
 from api.extensions import db
+from api.memories.models import PHOTO_READY, MemoryPhoto
+from api.read_only import read_only
 from tests.conftest import auth
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday, 13:00 in Berlin
@@ -185,6 +193,165 @@ def test_a_read_sends_no_begin_and_no_rollback(client: FlaskClient, couple: dict
     with round_trips() as calls:
         _call(client, "GET", "/v1/couple/streaks", "alex")
     assert [c.split()[0] for c in calls] == ["do_execute", "do_execute"], calls
+
+
+CONTENT = Path(__file__).resolve().parents[1] / "content"
+
+
+@pytest.fixture
+def lived_in(client: FlaskClient, couple: dict[str, Any], clock: Any) -> dict[str, Any]:
+    """The couple of `couple` a day on, with something in every read: the shipped content,
+    yesterday's question answered by both, a message each way, a gratitude entry, a memory with
+    a listed photo, today's moods with needs, Alex's phone, and Robin's (unpaired) live invite."""
+    import_content(db.session, load(CONTENT))
+    question = _call(client, "GET", "/v1/couple/questions/today", "alex")["id"]
+    for uid in ("alex", "sam"):
+        body = {"text": f"{uid}'s answer", "client_id": str(uuid.uuid4())}
+        _call(client, "PUT", f"/v1/couple/questions/{question}/answer", uid, body)
+    thursday = clock.advance(days=1)  # the question is history now
+    affirmation = _call(client, "GET", "/v1/affirmations?limit=1", "sam")["items"][0]["id"]
+    for uid, body in (
+        ("sam", {"affirmation_id": affirmation}),
+        ("alex", {"text": "You make my mornings."}),
+    ):
+        _call(
+            client, "POST", "/v1/couple/affirmations", uid, {**body, "client_id": str(uuid.uuid4())}
+        )
+    _call(
+        client,
+        "POST",
+        "/v1/couple/gratitude",
+        "alex",
+        {"text": "The coffee.", "client_id": str(uuid.uuid4())},
+    )
+    memory = _call(
+        client,
+        "POST",
+        "/v1/couple/memories",
+        "alex",
+        {"title": "Lisbon", "happened_on": "2026-02-14", "client_id": str(uuid.uuid4())},
+    )["id"]
+    db.session.add(
+        MemoryPhoto(
+            memory_id=memory,
+            key=f"memories/test/{memory}/photo",
+            content_type="image/jpeg",
+            size_bytes=1024,
+            status=PHOTO_READY,
+            created_at=thursday,
+            confirmed_at=thursday,
+        )
+    )
+    db.session.commit()
+    needs = [n["slug"] for n in _call(client, "GET", "/v1/needs", "alex")[:2]]
+    for uid, mood in (("alex", 4), ("sam", 2)):
+        body = {"mood": mood, "needs": needs, "client_id": str(uuid.uuid4())}
+        _call(client, "POST", "/v1/couple/moods", uid, body)
+    _call(client, "POST", "/v1/devices", "alex", {"token": "fcm-" + "x" * 150, "platform": "ios"})
+    _call(client, "POST", "/v1/invites", "robin")
+    return {"ritual": couple["rituals"][0], "question": question, "memory": memory}
+
+
+# Every view marked @read_only, with a request that finds something to read (as Alex unless
+# named). test_every_read_only_view_is_covered keeps this list and the marks in step.
+READ_ONLY_VIEWS = [
+    ("/v1/me", "alex"),
+    ("/v1/couple", "alex"),
+    ("/v1/notifications", "alex"),
+    ("/v1/devices", "alex"),
+    ("/v1/couple/rituals", "alex"),
+    ("/v1/couple/rituals/{ritual}", "alex"),
+    ("/v1/couple/rituals/{ritual}/check-ins", "alex"),
+    ("/v1/couple/rituals/{ritual}/streak", "alex"),
+    ("/v1/couple/streaks", "alex"),
+    ("/v1/ritual-templates", "alex"),
+    ("/v1/affirmations", "alex"),
+    ("/v1/couple/affirmations", "alex"),
+    ("/v1/couple/gratitude", "alex"),
+    ("/v1/couple/memories", "alex"),
+    ("/v1/couple/memories/{memory}", "alex"),
+    ("/v1/needs", "alex"),
+    ("/v1/couple/moods", "alex"),
+    ("/v1/couple/moods/today", "alex"),
+    ("/v1/couple/moods/summary", "alex"),
+    ("/v1/invites/current", "robin"),
+    ("/v1/couple/questions", "alex"),
+    ("/v1/couple/questions/{question}", "alex"),
+    ("/v1/couple/recaps", "alex"),
+    ("/v1/couple/recaps/2026-W10", "alex"),
+]
+
+
+def _has_content(body: Any) -> bool:
+    """Whether an answer holds something read (a page has items, today has both entries)."""
+    if isinstance(body, dict) and "items" in body:
+        return bool(body["items"])
+    if isinstance(body, dict) and "me" in body:
+        return body["me"] is not None and body["partner"] is not None
+    return bool(body)
+
+
+@pytest.mark.parametrize(("template", "uid"), READ_ONLY_VIEWS)
+def test_a_read_only_view_sends_no_begin_and_no_rollback(
+    client: FlaskClient, lived_in: dict[str, Any], template: str, uid: str
+) -> None:
+    path = template.format(**lived_in)
+    _call(client, "GET", path, uid)  # warm: first sight of a route, lazy loads
+    with round_trips() as calls:
+        body = _call(client, "GET", path, uid)
+    assert _has_content(body), body
+    # Statements only (no BEGIN, ROLLBACK nor COMMIT), and each of them a SELECT.
+    assert calls and all(c.startswith("do_execute SELECT ") for c in calls), calls
+
+
+def _marked_views(app: Flask) -> dict[str, list[str]]:
+    """Each endpoint with a view marked @read_only, and the methods of its marked views."""
+    marked: dict[str, list[str]] = {}
+    for endpoint, view in app.view_functions.items():
+        view_class = getattr(view, "view_class", None)
+        if view_class is None:
+            if getattr(view, "hearth_read_only", False):
+                methods = {m for rule in app.url_map.iter_rules(endpoint) for m in rule.methods}
+                marked[endpoint] = sorted(methods - {"HEAD", "OPTIONS"})
+            continue
+        methods = sorted(
+            m
+            for m in (view_class.methods or ())
+            if getattr(getattr(view_class, m.lower(), None), "hearth_read_only", False)
+        )
+        if methods:
+            marked[endpoint] = methods
+    return marked
+
+
+def test_only_gets_are_marked_read_only(app: Flask) -> None:
+    """A write in autocommit commits at once: @read_only is for GET views only, never a POST,
+    PATCH, PUT or DELETE (nor a function view that also takes one)."""
+    marked = _marked_views(app)
+    assert marked, "the walk found no marked view"
+    assert {endpoint: methods for endpoint, methods in marked.items() if methods != ["GET"]} == {}
+
+
+def test_the_guard_sees_a_marked_post() -> None:
+    """The walk of test_only_gets_are_marked_read_only finds a mark on a MethodView's post."""
+    from flask.views import MethodView
+
+    class Wrong(MethodView):
+        @read_only
+        def post(self) -> str:
+            return ""
+
+    probe = Flask(__name__)
+    probe.add_url_rule("/wrong", view_func=Wrong.as_view("wrong"))
+    assert _marked_views(probe) == {"wrong": ["POST"]}
+
+
+def test_every_read_only_view_is_covered(app: Flask) -> None:
+    """READ_ONLY_VIEWS names every marked view, and only those."""
+    urls = app.url_map.bind("localhost")
+    ids = {"ritual": 1, "question": 1, "memory": 1}
+    covered = {urls.match(t.format(**ids), method="GET")[0] for t, _ in READ_ONLY_VIEWS}
+    assert covered == set(_marked_views(app))
 
 
 def test_a_read_gives_its_connection_back_transactional(

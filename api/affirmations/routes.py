@@ -26,6 +26,7 @@ from api.auth import current_couple, current_user
 from api.errors import problem_doc
 from api.extensions import db
 from api.pagination import Page, PageArgs
+from api.read_only import read_only
 
 library = Blueprint(
     "affirmations", __name__, url_prefix="/v1/affirmations", description="The affirmation library"
@@ -46,6 +47,7 @@ gratitude = Blueprint(
 
 @library.route("")
 class Library(MethodView):
+    @read_only
     @library.arguments(LibraryArgs, location="query")
     @library.response(200, AffirmationPageSchema)
     def get(self, args: dict[str, Any]) -> Page:
@@ -87,6 +89,7 @@ class Messages(MethodView):
         )
         return message, 201 if created else 200
 
+    @read_only
     @messages.arguments(BoxArgs, location="query")
     @messages.response(200, MessagePageSchema)
     @messages.doc(operationId="listAffirmationMessages")
@@ -147,6 +150,7 @@ class Gratitude(MethodView):
         )
         return entry, 201 if created else 200
 
+    @read_only
     @gratitude.arguments(PageArgs, location="query")
     @gratitude.response(200, GratitudePageSchema)
     def get(self, args: dict[str, Any]) -> Page:

@@ -21,6 +21,7 @@ from api.memories.schemas import (
     UploadSchema,
 )
 from api.pagination import PageArgs
+from api.read_only import read_only
 from api.storage import get_storage
 
 blp = Blueprint(
@@ -53,6 +54,7 @@ class Memories(MethodView):
         )
         return service.present(get_storage(), memory), 201 if created else 200
 
+    @read_only
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, MemoryPageSchema)
     @blp.alt_response(404, **problem_doc("Not paired"))
@@ -70,6 +72,7 @@ class Memories(MethodView):
 
 @blp.route("/<int:memory_id>")
 class MemoryItem(MethodView):
+    @read_only
     @blp.response(200, MemorySchema)
     @blp.alt_response(404, **NOT_FOUND)
     def get(self, memory_id: int) -> dict[str, Any]:

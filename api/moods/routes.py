@@ -22,6 +22,7 @@ from api.moods.schemas import (
     SummaryArgs,
 )
 from api.pagination import Page
+from api.read_only import read_only
 
 needs_blp = Blueprint("needs", __name__, url_prefix="/v1/needs", description="The needs vocabulary")
 moods_blp = Blueprint(
@@ -31,6 +32,7 @@ moods_blp = Blueprint(
 
 @needs_blp.route("")
 class Needs(MethodView):
+    @read_only
     @needs_blp.response(200, NeedSchema(many=True))
     def get(self) -> list[Need]:
         """The needs vocabulary in my locale (English where it has no translation)"""
@@ -55,6 +57,7 @@ class Moods(MethodView):
         )
         return entry, 201 if created else 200
 
+    @read_only
     @moods_blp.arguments(HistoryArgs, location="query")
     @moods_blp.response(200, MoodPageSchema)
     def get(self, args: dict[str, Any]) -> Page:
@@ -73,6 +76,7 @@ class Moods(MethodView):
 
 @moods_blp.route("/today")
 class MoodsToday(MethodView):
+    @read_only
     @moods_blp.response(200, MoodTodaySchema)
     def get(self) -> dict[str, MoodEntry | None]:
         """Each partner's latest entry of the couple's day"""
@@ -81,6 +85,7 @@ class MoodsToday(MethodView):
 
 @moods_blp.route("/summary")
 class MoodsSummary(MethodView):
+    @read_only
     @moods_blp.arguments(SummaryArgs, location="query")
     @moods_blp.response(200, MoodSummarySchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -48,6 +48,7 @@ class Invites(MethodView):
 
 @invites.route("/current")
 class CurrentInvite(MethodView):
+    @read_only
     @invites.response(200, InviteSchema)
     @invites.alt_response(404, **problem_doc("No live invite"))
     def get(self) -> service.NewInvite:

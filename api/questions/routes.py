@@ -14,6 +14,7 @@ from api.extensions import db
 from api.pagination import Page, PageArgs
 from api.questions import service
 from api.questions.schemas import AnswerInSchema, CoupleQuestionPageSchema, CoupleQuestionSchema
+from api.read_only import read_only
 
 blp = Blueprint(
     "questions",
@@ -28,6 +29,7 @@ NO_QUESTION = problem_doc("Not paired, or no such question in my couple")
 
 @blp.route("")
 class History(MethodView):
+    @read_only
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, CoupleQuestionPageSchema)
     @blp.alt_response(404, **NOT_PAIRED)
@@ -63,6 +65,7 @@ class Swap(MethodView):
 
 @blp.route("/<int:question_id>")
 class OneQuestion(MethodView):
+    @read_only
     @blp.response(200, CoupleQuestionSchema)
     @blp.alt_response(404, **NO_QUESTION)
     def get(self, question_id: int) -> service.QuestionView:

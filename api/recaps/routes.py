@@ -10,6 +10,7 @@ from werkzeug.routing import BaseConverter
 
 from api.auth import current_couple
 from api.extensions import db
+from api.read_only import read_only
 from api.recaps import service
 from api.recaps.schemas import RecapPageArgs, RecapPageSchema, RecapSchema
 
@@ -29,6 +30,7 @@ class IsoWeekConverter(BaseConverter):
 
 @blp.route("")
 class Recaps(MethodView):
+    @read_only
     @blp.arguments(RecapPageArgs, location="query")
     @blp.response(200, RecapPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -40,6 +42,7 @@ class Recaps(MethodView):
 
 @blp.route("/<isoweek:week>")
 class RecapOfWeek(MethodView):
+    @read_only
     @blp.response(200, RecapSchema)
     def get(self, week: str) -> dict[str, Any]:
         """One week's recap (Monday to Sunday in the couple's zone), e.g. 2026-W10"""

@@ -33,6 +33,7 @@ blp = Blueprint(
 
 @templates_blp.route("")
 class RitualTemplates(MethodView):
+    @read_only
     @templates_blp.response(200, RitualTemplateSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """List the ritual templates"""
