@@ -1,8 +1,8 @@
 """Load benchmark: Hearth under gunicorn beside two baselines, driven by wrk, interleaved.
 
 It makes its own PostgreSQL database, migrates it, and seeds it: LOAD_COUPLES couples made
-through the API (each partner signed in with a dev token, paired; half of them read, with two
-rituals and yesterday's check-ins, half write, with forty rituals to check in to), plus
+through the API (each partner signed in with a dev token, paired; one in four reads, with two
+rituals and yesterday's check-ins, the rest write, with forty rituals to check in to), plus
 filler couples cloned from them by bulk SQL up to each size given (default 1k and 10k
 couples), so that the figures show whether a request's cost grows with the data. Then it
 serves, with one and the same gunicorn config:
@@ -17,7 +17,7 @@ gunicorn processes, from /proc) and the ratios to the baselines (medians over th
 A second run per read, its connections paced to half of the peak rate (wrk's `delay()`),
 gives the latency away from saturation: p99/p50 there, and the share of the peak reached.
 
-    python bench/api_load.py                         # 1k and 10k couples, 10 s per run
+    python bench/api_load.py                         # 1k and 10k couples, 5 s per run
     python bench/api_load.py --sizes 1000 --duration 5 --rounds 1
 
 Needs wrk (Debian package `wrk`), PostgreSQL and Redis; `make bench` runs it when they answer.
@@ -50,9 +50,10 @@ from bench.common import is_postgres, parse_sizes, scratch_database  # noqa: E40
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 LOAD_COUPLES = 100
-# Half the load couples read: two rituals each, each with yesterday's check-in (the shape the
-# reads are compared at). The other half write: WRITE_RITUALS rituals each, so that the
-# check-in run has enough distinct (partner, ritual, day) slots for every POST to be an insert.
+# One load couple in four reads: two rituals each, each with yesterday's check-in (the shape
+# the reads are compared at). The others write: WRITE_RITUALS rituals each, so that the
+# check-in run has enough distinct (partner, ritual, day) slots for every POST to be an insert
+# (12,000, shared out among the sizes and, within a size, its rounds).
 READ_RITUALS = 2
 WRITE_RITUALS = 40
 # Invites are single-use codes of the load couples' past: nothing reads them under load.
@@ -136,7 +137,7 @@ def seed_load_couples(database_url: str, redis_url: str) -> dict[str, object]:
     tokens: list[str] = []
     slots: list[tuple[str, int, str]] = []
     for i in range(LOAD_COUPLES):
-        reader = i % 2 == 0
+        reader = i % 4 == 0
         a, b = f"load-a-{i}", f"load-b-{i}"
         if reader:
             tokens += [a, b]
@@ -188,6 +189,10 @@ def call(client, method: str, path: str, uid: str, body: dict | None = None) -> 
     return response.get_json() or {}
 
 
+# The seeded couples' rows, their ids and each table's id stride (filled by the first grow_to).
+_SEED: dict[str, dict] = {}  # type: ignore[type-arg]
+
+
 def grow_to(database_url: str, couples: int) -> int:
     """Clone the seeded couples' rows by bulk SQL until the database holds `couples` couples.
 
@@ -205,17 +210,32 @@ def grow_to(database_url: str, couples: int) -> int:
         copies = max(0, (couples - have) // LOAD_COUPLES)
         if not copies:
             return have
-        template: dict[str, list[dict]] = {}  # type: ignore[type-arg]
-        stride: dict[str, int] = {}
-        owned_ids: dict[str, set[int]] = {}
-        for table in _couple_tables(metadata):
-            rows = [dict(r._mapping) for r in conn.execute(select(table))]
-            pk = next(iter(table.primary_key.columns)).name
-            if rows:
-                template[table.name] = rows
-                owned_ids[table.name] = {row[pk] for row in rows}
-                stride[table.name] = max(owned_ids[table.name]) + 1
-        for k in range(1, copies + 1):
+        if not _SEED:
+            # The template is the seeded couples only, read once: a later size clones them
+            # again, numbering its copies after the earlier ones (ids and suffixes distinct).
+            for table in _couple_tables(metadata):
+                rows = [dict(r._mapping) for r in conn.execute(select(table))]
+                pk = next(iter(table.primary_key.columns)).name
+                if rows:
+                    _SEED.setdefault("template", {})[table.name] = rows
+                    ids = {row[pk] for row in rows}
+                    _SEED.setdefault("owned_ids", {})[table.name] = ids
+                    _SEED.setdefault("stride", {})[table.name] = max(ids) + 1
+        template, owned_ids, stride = _SEED["template"], _SEED["owned_ids"], _SEED["stride"]
+        first = have // LOAD_COUPLES  # copies 1 .. first - 1 exist already
+        # Ids of this call's copies start past every id in use (the runs add rows too).
+        base = {
+            name: conn.scalar(
+                select(func.coalesce(func.max(next(iter(table.primary_key.columns))), 0))
+            )
+            for name, table in metadata.tables.items()
+            if name in template
+        }
+
+        def shift(name: str, k: int) -> int:
+            return base[name] + (k - first) * stride[name]
+
+        for k in range(first, first + copies):
             deferred: list[tuple[str, str, int, int]] = []
             for table in metadata.sorted_tables:
                 if table.name not in template:
@@ -224,7 +244,7 @@ def grow_to(database_url: str, couples: int) -> int:
                 new_rows = []
                 for row in template[table.name]:
                     new = dict(row)
-                    new[pk] = row[pk] + k * stride[table.name]
+                    new[pk] = row[pk] + shift(table.name, k)
                     for column in table.columns:
                         value = row[column.name]
                         for fk in column.foreign_keys:
@@ -237,12 +257,12 @@ def grow_to(database_url: str, couples: int) -> int:
                                             table.name,
                                             column.name,
                                             new[pk],
-                                            value + k * stride[target],
+                                            value + shift(target, k),
                                         )
                                     )
                                     new[column.name] = None
                                 else:
-                                    new[column.name] = value + k * stride[target]
+                                    new[column.name] = value + shift(target, k)
                         if column.unique and isinstance(value, str):
                             new[column.name] = f"{value}~{k}"[: column.type.length or None]
                     for unique in _unique_text_groups(table):
@@ -497,7 +517,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE))
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
     parser.add_argument("--sizes", default="1000,10000", help="couples, comma-separated")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per endpoint")
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
@@ -511,7 +531,7 @@ def main() -> None:
         prepare_orm_baseline(database_url)
         env = hearth_env(database_url, args.redis_url)
         base_env = {**os.environ, "BENCH_DATABASE_URL": database_url}
-        for size in sizes:
+        for number, size in enumerate(sizes):
             total = grow_to(database_url, size)
             servers = {
                 "hearth": start("hearth", "api:create_app()", env, ROOT),
@@ -523,7 +543,10 @@ def main() -> None:
                     f"\n== {total} couples; {args.rounds} rounds of {args.duration:g} s, "
                     f"{args.connections} connections, gunicorn {' '.join(GUNICORN)}"
                 )
-                report(servers, seed, args, threads, salt=size)
+                # Each size checks in to its own share of the slots: no 409 for a slot taken
+                # by an earlier size's run.
+                share = {**seed, "slots": seed["slots"][number :: len(sizes)]}  # type: ignore[index]
+                report(servers, share, args, threads, salt=size)
             finally:
                 for server in servers.values():
                     stop(server)
