@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
-from bench.common import is_postgres, parse_sizes, scratch_database  # noqa: E402
+from bench.common import analyze, is_postgres, parse_sizes, scratch_database  # noqa: E402
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
@@ -285,6 +285,8 @@ def grow_to(database_url: str, couples: int) -> int:
                 )
             )
         total = conn.scalar(select(func.count()).select_from(metadata.tables["couples"]))
+    # Fresh planner statistics, as a live database has: bulk-loaded tables have none yet.
+    analyze(engine)
     engine.dispose()
     return total
 
