@@ -552,6 +552,12 @@ def main() -> None:
             finally:
                 for server in servers.values():
                     stop(server)
+    if args.redis_url == DEFAULT_REDIS:
+        # The runs' queued pushes (no worker runs here) and rate-limit keys: the bench's own
+        # Redis database, emptied. A database given with --redis-url is left as it is.
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
 
 
 def report(
