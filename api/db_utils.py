@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+
+def conflict_insert(dialect_name: str) -> Callable[..., Any]:
+    """The dialect's insert(): the one with on_conflict_do_nothing / on_conflict_do_update."""
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
 def insert_ignore(
@@ -15,9 +21,8 @@ def insert_ignore(
 
     Race-safe without savepoints: two writers of the same unique key never both win.
     """
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (
-        dialect.insert(model)
+        conflict_insert(session.get_bind().dialect.name)(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=conflict_on)
         .returning(model.id)

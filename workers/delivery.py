@@ -36,12 +36,11 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, delete, literal, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.config import Config
-from api.db_utils import for_update_skip_locked
+from api.db_utils import conflict_insert, for_update_skip_locked
 from api.devices.models import Device
 from api.extensions import UTCDateTime, db
 from api.notifications import categories
@@ -322,7 +321,6 @@ def _insert_attempts(session: Session, pairs: list[tuple[int, int]]) -> dict[tup
     devices: a device deleted since it was read is simply left out, and ON CONFLICT DO
     NOTHING leaves out a pair that already has a row.
     """
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     source = select(
         Notification.id,
         Device.id,
@@ -333,7 +331,7 @@ def _insert_attempts(session: Session, pairs: list[tuple[int, int]]) -> dict[tup
         tuple_(Notification.id, Device.id).in_(pairs),
     )
     stmt = (
-        dialect.insert(Delivery)
+        conflict_insert(session.get_bind().dialect.name)(Delivery)
         .from_select(["notification_id", "device_id", "status", "created_at"], source)
         .on_conflict_do_nothing(index_elements=["notification_id", "device_id"])
         .returning(Delivery.id, Delivery.notification_id, Delivery.device_id)

@@ -22,11 +22,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, func, inspect, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api.clock import now
-from api.db_utils import for_update_skip_locked
+from api.db_utils import conflict_insert, for_update_skip_locked
 from api.i18n import N_, ntranslate, translate
 from api.memories.models import Memory, OnThisDaySchedule, month_day
 from api.notifications.service import notify_many
@@ -134,8 +133,9 @@ def refresh(session: Session, *, couple: Couple, moment: datetime | None = None)
 
 
 def _upsert(session: Session, couple_id: int, due: datetime | None) -> None:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(OnThisDaySchedule).values(couple_id=couple_id, next_due_at=due)
+    stmt = conflict_insert(session.get_bind().dialect.name)(OnThisDaySchedule).values(
+        couple_id=couple_id, next_due_at=due
+    )
     session.execute(
         stmt.on_conflict_do_update(index_elements=["couple_id"], set_={"next_due_at": due}),
         execution_options={"synchronize_session": False},

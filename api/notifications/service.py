@@ -7,12 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, event, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api import queue
 from api.clock import now
-from api.db_utils import insert_ignore
+from api.db_utils import conflict_insert, insert_ignore
 from api.i18n import Text
 from api.notifications import categories
 from api.notifications.models import Notification
@@ -109,11 +108,10 @@ def _insert_many(session: Session, notifications: list[dict[str, Any]]) -> list[
                 "created_at": moment,
             }
         )
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     # One compiled statement run as an executemany: SQLAlchemy batches it into multi-row
     # INSERTs ("insertmanyvalues"), RETURNING the ids of the rows that were new.
     stmt = (
-        dialect.insert(Notification)
+        conflict_insert(session.get_bind().dialect.name)(Notification)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Notification.id, Notification.dedupe_key)
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from api.db_utils import conflict_insert
 from api.quotas.models import DailyQuota
 
 # Counters older than this are of no more use to anyone: dropped as the same quota is taken.
@@ -20,9 +20,8 @@ def take(session: Session, *, user_id: int, scope: str, day: date, limit: int) -
     The conditional UPDATE decides under the row's lock, so two requests at once never both
     take the last use. The caller commits (or rolls back, and the use is given back).
     """
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
-        dialect.insert(DailyQuota)
+        conflict_insert(session.get_bind().dialect.name)(DailyQuota)
         .values(user_id=user_id, scope=scope, day=day, used=0)
         .on_conflict_do_nothing(index_elements=["user_id", "scope", "day"])
     )

@@ -12,13 +12,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, inspect, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Mapper, Session
 
 from api.clock import now
-from api.db_utils import for_update_skip_locked
+from api.db_utils import conflict_insert, for_update_skip_locked
 from api.errors import Invalid, NotFound
 from api.i18n import N_, translate
 from api.lifecycle import couple_unpaired
@@ -264,9 +263,10 @@ def insert_ignore_pk(
     session: Session, model: Any, values: dict[str, Any], *, conflict_on: list[str]
 ) -> None:
     """INSERT ... ON CONFLICT DO NOTHING for a table keyed without an id (two clocks race)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
-        dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_on)
+        conflict_insert(session.get_bind().dialect.name)(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_on)
     )
 
 

@@ -23,11 +23,11 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from api.clock import now
 from api.db_json import as_date, decode, json_rows
+from api.db_utils import conflict_insert
 from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.i18n import N_, Text, text, verbatim
 from api.notifications.service import notify, notify_many, notify_many_keyed
@@ -271,6 +271,17 @@ def _streak_views(
     ]
 
 
+def _pause_spans_after(dialect: str, ritual_id: Any, after: Any) -> Any:
+    """JSON column: the ritual's pause spans still open or resumed after ``after``."""
+    return json_rows(
+        dialect,
+        [RitualPause.paused_from, RitualPause.resumed_on],
+        RitualPause.ritual_id == ritual_id,
+        or_(RitualPause.resumed_on.is_(None), RitualPause.resumed_on > after),
+        own=[RitualPause],
+    )
+
+
 @functools.cache
 def _streak_inputs_statement(dialect: str, which: str) -> Select[Any]:
     """The SELECT of _streak_inputs, built once per dialect and filter (all, one, some).
@@ -291,13 +302,7 @@ def _streak_inputs_statement(dialect: str, which: str) -> Select[Any]:
         CheckIn.local_date > after,
         own=[CheckIn],
     )
-    pauses = json_rows(
-        dialect,
-        [RitualPause.paused_from, RitualPause.resumed_on],
-        RitualPause.ritual_id == Ritual.id,
-        or_(RitualPause.resumed_on.is_(None), RitualPause.resumed_on > after),
-        own=[RitualPause],
-    )
+    pauses = _pause_spans_after(dialect, Ritual.id, after)
     where = {
         "all": [],
         "one": [Ritual.id == bindparam("ritual_id")],
@@ -388,8 +393,8 @@ def list_check_ins(
 
 def _insert_ignore_any(session: Session, model: Any, values: dict[str, Any]) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING (on any unique key) RETURNING id."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    insert = conflict_insert(session.get_bind().dialect.name)
+    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -490,16 +495,9 @@ def _insert_check_in_statement(dialect: str) -> Any:
         ~and_(other.user_id == uid, other.local_date == day),
         own=[other],
     )
-    pauses = json_rows(
-        dialect,
-        [RitualPause.paused_from, RitualPause.resumed_on],
-        RitualPause.ritual_id == rid,
-        or_(RitualPause.resumed_on.is_(None), RitualPause.resumed_on > after),
-        own=[RitualPause],
-    )
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    pauses = _pause_spans_after(dialect, rid, after)
     return (
-        insert(CheckIn)
+        conflict_insert(dialect)(CheckIn)
         .values({name: _column_param(table.c[name]) for name in columns})
         .on_conflict_do_nothing()
         .returning(CheckIn.id, record, checkins, pauses)
@@ -544,7 +542,6 @@ def _insert_check_in(
 def _save_record_statement(dialect: str) -> Any:
     """The streak record's upsert, built once per dialect; its columns are bound parameters."""
     table = StreakRecord.__table__
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     columns = (
         "current",
         "longest",
@@ -554,7 +551,7 @@ def _save_record_statement(dialect: str) -> Any:
         "finalized_through",
         "updated_at",
     )
-    stmt = insert(StreakRecord).values(
+    stmt = conflict_insert(dialect)(StreakRecord).values(
         {name: _column_param(table.c[name]) for name in ("ritual_id", *columns)}
     )
     return stmt.on_conflict_do_update(
