@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import CursorResult, Executable
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,19 @@ from sqlalchemy.orm import Session
 def conflict_insert(dialect_name: str) -> Callable[..., Any]:
     """The dialect's insert(): the one with on_conflict_do_nothing / on_conflict_do_update."""
     return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+
+
+def execute_core(session: Session, statement: Executable, params: Any = None) -> CursorResult[Any]:
+    """Run an INSERT (or upsert) of a mapped table as plain Core, in the session's transaction.
+
+    ``params``: one dict, or a list of dicts for an executemany. session.execute() sends an
+    insert of a mapped class through the ORM's bulk-insert path (per-row parameter and state
+    handling), a ninth of a check-in's time. An insert changes no object the session holds
+    (an upsert's caller expires any copy it may hold), so the connection runs it. Pending
+    objects are flushed first, as session.execute would.
+    """
+    session.flush()
+    return session.connection().execute(statement, params)
 
 
 def insert_ignore(
@@ -27,7 +41,7 @@ def insert_ignore(
         .on_conflict_do_nothing(index_elements=conflict_on)
         .returning(model.id)
     )
-    return session.execute(stmt).scalar_one_or_none()
+    return execute_core(session, stmt).scalar_one_or_none()
 
 
 def for_update_skip_locked(session: Session) -> dict[str, bool]:

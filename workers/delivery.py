@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.config import Config
-from api.db_utils import conflict_insert, for_update_skip_locked
+from api.db_utils import conflict_insert, execute_core, for_update_skip_locked
 from api.devices.models import Device
 from api.extensions import UTCDateTime, db
 from api.notifications import categories
@@ -338,7 +338,7 @@ def _insert_attempts(session: Session, pairs: list[tuple[int, int]]) -> dict[tup
     )
     return {
         (notification_id, device_id): delivery_id
-        for delivery_id, notification_id, device_id in session.execute(stmt)
+        for delivery_id, notification_id, device_id in execute_core(session, stmt)
     }
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api import queue
 from api.clock import now
-from api.db_utils import conflict_insert, insert_ignore
+from api.db_utils import conflict_insert, execute_core, insert_ignore
 from api.i18n import Text
 from api.notifications import categories
 from api.notifications.models import Notification
@@ -117,7 +117,7 @@ def _insert_many(session: Session, notifications: list[dict[str, Any]]) -> list[
     )
     new: list[tuple[int, str]] = []
     for start in range(0, len(rows), _MANY_CHUNK):
-        new.extend(tuple(r) for r in session.execute(stmt, rows[start : start + _MANY_CHUNK]))
+        new.extend(tuple(r) for r in execute_core(session, stmt, rows[start : start + _MANY_CHUNK]))
     if new:
         session.info.setdefault(_OUTBOX_KEY, []).extend(row_id for row_id, _ in new)
     return new

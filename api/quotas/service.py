@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from api.db_utils import conflict_insert
+from api.db_utils import conflict_insert, execute_core
 from api.quotas.models import DailyQuota
 
 # Counters older than this are of no more use to anyone: dropped as the same quota is taken.
@@ -20,10 +20,11 @@ def take(session: Session, *, user_id: int, scope: str, day: date, limit: int) -
     The conditional UPDATE decides under the row's lock, so two requests at once never both
     take the last use. The caller commits (or rolls back, and the use is given back).
     """
-    session.execute(
+    execute_core(
+        session,
         conflict_insert(session.get_bind().dialect.name)(DailyQuota)
         .values(user_id=user_id, scope=scope, day=day, used=0)
-        .on_conflict_do_nothing(index_elements=["user_id", "scope", "day"])
+        .on_conflict_do_nothing(index_elements=["user_id", "scope", "day"]),
     )
     taken = session.execute(
         update(DailyQuota)

@@ -17,7 +17,7 @@ from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Mapper, Session
 
 from api.clock import now
-from api.db_utils import conflict_insert, for_update_skip_locked
+from api.db_utils import conflict_insert, execute_core, for_update_skip_locked
 from api.errors import Invalid, NotFound
 from api.i18n import N_, translate
 from api.lifecycle import couple_unpaired
@@ -263,10 +263,11 @@ def insert_ignore_pk(
     session: Session, model: Any, values: dict[str, Any], *, conflict_on: list[str]
 ) -> None:
     """INSERT ... ON CONFLICT DO NOTHING for a table keyed without an id (two clocks race)."""
-    session.execute(
+    execute_core(
+        session,
         conflict_insert(session.get_bind().dialect.name)(model)
         .values(**values)
-        .on_conflict_do_nothing(index_elements=conflict_on)
+        .on_conflict_do_nothing(index_elements=conflict_on),
     )
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 
 from api.clock import now
 from api.db_json import as_date, decode, json_rows
-from api.db_utils import conflict_insert
+from api.db_utils import conflict_insert, execute_core
 from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.i18n import N_, Text, text, verbatim
 from api.notifications.service import notify, notify_many, notify_many_keyed
@@ -395,7 +395,7 @@ def _insert_ignore_any(session: Session, model: Any, values: dict[str, Any]) -> 
     """INSERT ... ON CONFLICT DO NOTHING (on any unique key) RETURNING id."""
     insert = conflict_insert(session.get_bind().dialect.name)
     stmt = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
-    return session.execute(stmt).scalar_one_or_none()
+    return execute_core(session, stmt).scalar_one_or_none()
 
 
 def _column_param(column: Any) -> Any:
@@ -514,7 +514,8 @@ def _insert_check_in(
     runs after the ritual's lock, so its snapshot holds the partner's committed check-in. The
     new row itself is left out (whether a statement sees its own insert differs by database).
     """
-    row = session.execute(
+    row = execute_core(
+        session,
         _insert_check_in_statement(session.get_bind().dialect.name),
         {**values, "fresh_after": fresh_after},
     ).first()
@@ -562,7 +563,8 @@ def _save_record_statement(dialect: str) -> Any:
 
 def _save_record(session: Session, ritual_id: int, state: engine.StreakState) -> None:
     """Create or update the ritual's streak record (its row is ours: the ritual is locked)."""
-    session.execute(
+    execute_core(
+        session,
         _save_record_statement(session.get_bind().dialect.name),
         {
             "ritual_id": ritual_id,
