@@ -55,7 +55,10 @@ class JobQueue:
         if self.breaker_open():
             return False
         try:
-            self.queue.enqueue(job_name, *args, result_ttl=300, **options)
+            # On one pipeline: RQ alone sends two MULTI/EXEC (the queue's name, then the job).
+            with self.connection.pipeline() as pipe:
+                self.queue.enqueue(job_name, *args, result_ttl=300, pipeline=pipe, **options)
+                pipe.execute()
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
             self._trip(f"{job_name} left for the sweep: {exc}")
             return False

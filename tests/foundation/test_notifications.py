@@ -181,3 +181,31 @@ def test_redis_down_at_enqueue_leaves_rows_for_the_sweep(app, clock, run_jobs, m
     run_jobs()
     db.session.expire_all()
     assert db.session.get(Notification, notification_id).status == "sent"
+
+
+def test_a_commit_enqueues_its_push_in_one_redis_round_trip(app, run_jobs, monkeypatch):
+    """RQ on its own sends two MULTI/EXEC per enqueue; the app hands it one pipeline."""
+    import redis
+
+    sent: list[str] = []
+    real_command, real_pipeline = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+    def command(self, *args, **options):
+        sent.append(f"command {args[0]}")
+        return real_command(self, *args, **options)
+
+    def pipeline(self, *args, **options):
+        sent.append("pipeline")
+        return real_pipeline(self, *args, **options)
+
+    user = UserFactory()
+    DeviceFactory(user=user)
+    write(user, key="first")  # RQ asks the server's version (INFO) once per queue
+    monkeypatch.setattr(redis.Redis, "execute_command", command)
+    monkeypatch.setattr(redis.client.Pipeline, "execute", pipeline)
+    notification_id = write(user, key="one-trip")
+    monkeypatch.undo()
+
+    assert sent == ["pipeline"]
+    assert run_jobs() == 2
+    assert db.session.get(Notification, notification_id).status == "sent"
