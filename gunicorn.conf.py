@@ -11,6 +11,7 @@
   to PROMETHEUS_MULTIPROC_DIR and /metrics sums the folder. Unless the operator set one (to
   share it with a worker or clock on the same host; empty it before starting them), a fresh
   temporary folder is made here, before any worker imports prometheus-client.
+- Tail latency: each worker freezes what loading the app allocated (post_worker_init).
 """
 
 import os
@@ -43,3 +44,16 @@ def child_exit(server: object, worker: object) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def post_worker_init(worker: object) -> None:
+    """Hide the loaded app's objects from the garbage collector (gc.freeze), once per worker.
+
+    A worker holds ~180,000 objects once the app is loaded (modules, mappers, schemas); every
+    full collection walked them all, ~75 ms in which the worker answers nobody: a request's
+    p99. Frozen, a full collection walks only what requests left behind.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
