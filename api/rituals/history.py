@@ -258,8 +258,11 @@ def _record(session: Session, ritual: Ritual, couple: Couple, moment: datetime) 
         if kept_day is not None and kept_day >= effective_from:
             effective_from = kept_day + timedelta(days=1)
     new = current_schedule(ritual, couple)
-    if timeline.latest == new and timeline.latest_from <= effective_from:
-        return  # nothing this ritual's calendar depends on changed (a follower's zone, say)
+    if timeline.latest == new:
+        # Nothing this ritual's calendar depends on changed (the couple's zone, for a ritual
+        # with its own). Even when a move west made today earlier than the latest row's first
+        # day: moving that row back would judge a day already passed by a schedule made after.
+        return
     # A later row can only exist after a move west made today earlier: the new edit replaces it.
     session.execute(
         delete(RitualSchedule).where(

@@ -199,6 +199,26 @@ def test_4_a_schedule_edit_does_not_rejudge_the_past(pair, clock):
     assert pair.streak(kiss)["current"] == 0
 
 
+def test_4_a_change_that_leaves_a_ritual_as_it_was_moves_no_schedule_back(pair, clock):
+    """Found by the calendar model (test_calendar_model.py): Tokyo, Friday 00:00, the days set to
+    Tuesdays only; the ritual's zone set to Berlin (Thursday 16:00 there); then the couple moves
+    to Berlin, which changes nothing for a ritual with its own zone. Before: that move rewrote
+    the Tuesdays-only schedule to start on Thursday, so Thursday (passed under the daily
+    schedule) refused its check-in with 422. After: Thursday is still a daily day."""
+    clock.set(at("Asia/Tokyo", 2026, 3, 26, 12, 0))
+    patch_couple(pair, timezone="Asia/Tokyo", day_starts_at="00:00")
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    kiss = ritual_row(create(pair, schedule={"days": every_day, "time": "00:15"}))
+    clock.set(at("Asia/Tokyo", 2026, 3, 27, 0, 0))  # Friday begins in Tokyo
+    patch_ritual(pair, kiss.id, schedule={"days": ["tue"]})
+    patch_ritual(pair, kiss.id, schedule={"timezone": "Europe/Berlin"})  # Thursday again
+    patch_couple(pair, timezone="Europe/Berlin")
+    clock.set(at(BERLIN, 2026, 3, 26, 22, 41))
+    response = pair.check_in(pair.alex, kiss)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["local_date"] == "2026-03-26"
+
+
 # -- 5 ----------------------------------------------------------------------------------------
 
 
