@@ -6,8 +6,8 @@ sends by itself before a transaction's first statement, COMMIT and ROLLBACK when
 transaction to end (the pool's reset when a connection is returned too), and the pool's
 liveness ping. The ceilings are the issue's goals, lower where reads run without a
 transaction (api/read_only.py): GET /v1/me one statement, each list or couple read at most
-2 (the streaks read whatever the number of rituals), a check-in at most 7 including BEGIN and
-COMMIT (the issue's 6, counted before BEGIN was seen: see the note on the check-in test).
+2 (the streaks read whatever the number of rituals), a check-in at most 6 including BEGIN and
+COMMIT.
 Every view marked @read_only is read once more with data behind it (READ_ONLY_VIEWS): only
 SELECTs, no BEGIN, no ROLLBACK; and only GET views carry the mark.
 """
@@ -169,12 +169,11 @@ def test_the_streaks_read_does_not_grow_with_rituals(
     assert len(many) == len(few) <= 2, many
 
 
-def test_a_check_in_takes_at_most_seven_round_trips_with_begin_and_commit(
+def test_a_check_in_takes_at_most_six_round_trips_with_begin_and_commit(
     client: FlaskClient, couple: dict[str, Any]
 ) -> None:
     """BEGIN, the auth SELECT, the locked ritual, the INSERT ... RETURNING, the notification
-    INSERT, the streak record's upsert, COMMIT. The issue's ceiling of 6 was set with a
-    counter that did not see psycopg's BEGIN; this counter does (on PostgreSQL)."""
+    INSERT with the streak record's upsert (a first check-in: the record is new), COMMIT."""
     ritual = couple["rituals"][1]
     with round_trips() as calls:
         _call(
@@ -185,7 +184,7 @@ def test_a_check_in_takes_at_most_seven_round_trips_with_begin_and_commit(
             {"client_id": str(uuid.uuid4())},
         )
     assert any(c.startswith("do_commit") for c in calls)
-    assert len(calls) <= 7, calls
+    assert len(calls) <= 6, calls
 
 
 def test_a_read_sends_no_begin_and_no_rollback(client: FlaskClient, couple: dict[str, Any]) -> None:

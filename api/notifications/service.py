@@ -6,7 +6,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, event, func, select, update
+from sqlalchemy import Executable, Select, bindparam, event, func, select, update
 from sqlalchemy.orm import Session
 
 from api import queue
@@ -68,15 +68,25 @@ def notify(
 
 
 _MANY_CHUNK = 500
+# At most this many rows go with an `alongside` write as one multi-row VALUES (compiled per
+# row count: a check-in writes one to three).
+_ALONGSIDE_MAX = 8
 
 
-def notify_many(session: Session, notifications: list[dict[str, Any]]) -> list[int]:
+def notify_many(
+    session: Session,
+    notifications: list[dict[str, Any]],
+    *,
+    alongside: tuple[Executable, dict[str, Any]] | None = None,
+) -> list[int]:
     """Write many notifications (notify's keyword arguments, one dict each) in few statements.
 
     For clock jobs that push to thousands at once: one INSERT per 500 rows instead of one
     round trip per row. Rows whose dedupe_key exists are skipped; returns the new ids.
+    ``alongside``: (statement, params) of another write of the same transaction, sent in the
+    same round trip where the database can (see _insert_many), on its own otherwise.
     """
-    return [row_id for row_id, _ in _insert_many(session, notifications)]
+    return [row_id for row_id, _ in _insert_many(session, notifications, alongside)]
 
 
 def notify_many_keyed(session: Session, notifications: list[dict[str, Any]]) -> set[str]:
@@ -84,8 +94,18 @@ def notify_many_keyed(session: Session, notifications: list[dict[str, Any]]) -> 
     return {key for _, key in _insert_many(session, notifications)}
 
 
-def _insert_many(session: Session, notifications: list[dict[str, Any]]) -> list[tuple[int, str]]:
+def _insert_many(
+    session: Session,
+    notifications: list[dict[str, Any]],
+    alongside: tuple[Executable, dict[str, Any]] | None = None,
+) -> list[tuple[int, str]]:
     """The rows of notify_many written; (id, dedupe_key) of each new one."""
+    dialect = session.get_bind().dialect.name
+    if alongside is not None and (
+        dialect != "postgresql" or not notifications or len(notifications) > _ALONGSIDE_MAX
+    ):
+        execute_core(session, *alongside)
+        alongside = None
     if not notifications:
         return []
     moment = now()
@@ -108,16 +128,25 @@ def _insert_many(session: Session, notifications: list[dict[str, Any]]) -> list[
                 "created_at": moment,
             }
         )
-    # One compiled statement run as an executemany: SQLAlchemy batches it into multi-row
-    # INSERTs ("insertmanyvalues"), RETURNING the ids of the rows that were new.
-    stmt = (
-        conflict_insert(session.get_bind().dialect.name)(Notification)
+    insert = (
+        conflict_insert(dialect)(Notification)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Notification.id, Notification.dedupe_key)
     )
     new: list[tuple[int, str]] = []
-    for start in range(0, len(rows), _MANY_CHUNK):
-        new.extend(tuple(r) for r in execute_core(session, stmt, rows[start : start + _MANY_CHUNK]))
+    if alongside is not None:
+        # PostgreSQL runs a data-modifying CTE with the statement it is attached to, in the
+        # same snapshot: the other write and the rows (a multi-row VALUES) in one round trip.
+        statement, params = alongside
+        combined = insert.values(rows).add_cte(statement.cte("alongside"))
+        new.extend(tuple(r) for r in execute_core(session, combined, params))
+    else:
+        # One compiled statement run as an executemany: SQLAlchemy batches it into multi-row
+        # INSERTs ("insertmanyvalues"), RETURNING the ids of the rows that were new.
+        for start in range(0, len(rows), _MANY_CHUNK):
+            new.extend(
+                tuple(r) for r in execute_core(session, insert, rows[start : start + _MANY_CHUNK])
+            )
     if new:
         session.info.setdefault(_OUTBOX_KEY, []).extend(row_id for row_id, _ in new)
     return new

@@ -561,22 +561,21 @@ def _save_record_statement(dialect: str) -> Any:
     )
 
 
-def _save_record(session: Session, ritual_id: int, state: engine.StreakState) -> None:
-    """Create or update the ritual's streak record (its row is ours: the ritual is locked)."""
-    execute_core(
-        session,
-        _save_record_statement(session.get_bind().dialect.name),
-        {
-            "ritual_id": ritual_id,
-            "current": state.current,
-            "longest": state.longest,
-            "freezes_available": state.freezes_available,
-            "last_completed_date": state.last_completed_date,
-            "run_started_on": state.run_started_on,
-            "finalized_through": state.finalized_through,
-            "updated_at": now(),
-        },
-    )
+def _record_upsert(
+    dialect: str, ritual_id: int, state: engine.StreakState
+) -> tuple[Any, dict[str, Any]]:
+    """(statement, params) creating or updating the ritual's streak record (the ritual is
+    locked: its row is ours)."""
+    return _save_record_statement(dialect), {
+        "ritual_id": ritual_id,
+        "current": state.current,
+        "longest": state.longest,
+        "freezes_available": state.freezes_available,
+        "last_completed_date": state.last_completed_date,
+        "run_started_on": state.run_started_on,
+        "finalized_through": state.finalized_through,
+        "updated_at": now(),
+    }
 
 
 def check_in(
@@ -592,8 +591,8 @@ def check_in(
     """Record the caller's check-in; returns it and whether it is new (False: a replay).
 
     Round trips: the locked ritual with its timeline (one SELECT), the check-in's INSERT that
-    returns the streak's inputs, one INSERT of every notification, the streak record's upsert
-    when its state changed, and the COMMIT.
+    returns the streak's inputs, one INSERT of every notification with the streak record's
+    upsert when its state changed (one statement on PostgreSQL, two on SQLite), and the COMMIT.
     """
     ritual, timeline, replayed, partner = _load_for_check_in(
         session, couple=couple, user=user, ritual_id=ritual_id, client_id=client_id
@@ -688,6 +687,7 @@ def check_in(
     for ev in [*events, *provisional]:
         if ev.kind == "milestone":
             notifications.extend(_milestone_notifications(couple=couple, ritual=ritual, event=ev))
+    changed = stored is None or state != record.state
     notify_many(
         session,
         [
@@ -698,9 +698,11 @@ def check_in(
             }
             for item in notifications
         ],
+        # The record's upsert goes with the notifications' INSERT (one round trip on PostgreSQL).
+        alongside=_record_upsert(session.get_bind().dialect.name, ritual.id, state)
+        if changed
+        else None,
     )
-    if stored is None or state != record.state:
-        _save_record(session, ritual.id, state)
     session.commit()
     return checkin, True
 

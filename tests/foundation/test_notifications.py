@@ -209,3 +209,41 @@ def test_a_commit_enqueues_its_push_in_one_redis_round_trip(app, run_jobs, monke
     assert sent == ["pipeline"]
     assert run_jobs() == 2
     assert db.session.get(Notification, notification_id).status == "sent"
+
+
+@pytest.mark.parametrize("rows", [2, 9])
+def test_notify_many_writes_the_alongside_statement_too(app, rows):
+    """One multi-row INSERT with the other write as its CTE (PostgreSQL, few rows), or the two
+    statements one after the other: both are written either way, in the caller's transaction."""
+    from sqlalchemy import bindparam, update
+
+    from api.notifications.service import notify_many
+    from api.users.models import User
+
+    user = UserFactory()
+    db.session.commit()
+    rename = (
+        update(User).where(User.id == bindparam("b_user")).values(display_name=bindparam("b_name"))
+    )
+    alongside = (rename, {"b_user": user.id, "b_name": "Renamed"})
+    items = [
+        {
+            "recipient_id": user.id,
+            "category": "affirmation",
+            "title": "Hearth",
+            "body": f"note {i}",
+            "dedupe_key": f"alongside-{rows}-{i}",
+        }
+        for i in range(rows)
+    ]
+    new = notify_many(db.session, items, alongside=alongside)
+    db.session.rollback()  # the caller's transaction: undone, both writes are gone
+    assert db.session.scalars(select(Notification.id)).all() == []
+    assert db.session.get(User, user.id).display_name != "Renamed"
+
+    new = notify_many(db.session, items, alongside=alongside)
+    db.session.commit()
+    assert len(new) == rows
+    assert sorted(db.session.scalars(select(Notification.id)).all()) == sorted(new)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).display_name == "Renamed"
