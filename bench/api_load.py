@@ -15,7 +15,9 @@ For each endpoint it runs wrk against Hearth and against its baselines in turn, 
 times, and prints requests/s, p50/p99 latency, CPU per request (user+system time of the
 gunicorn processes, from /proc) and the ratios to the baselines (medians over the rounds).
 A second run per read, its connections paced to half of the peak rate (wrk's `delay()`),
-gives the latency away from saturation: p99/p50 there, and the share of the peak reached.
+gives the latency away from saturation: p99/p50 there, and the share of the peak reached;
+the Flask + SQLAlchemy baseline is paced to half of its own peak the same way, to tell what
+is Hearth's from what the machine and gunicorn's sync workers give any app.
 
     python bench/api_load.py                         # 1k and 10k couples, 5 s per run
     python bench/api_load.py --sizes 1000 --duration 5 --rounds 1
@@ -571,9 +573,9 @@ def report(
     print(
         "| endpoint | Hearth req/s | p50 ms | p99 ms | ratio to bare Flask "
         "| ratio to Flask+SQLAlchemy | CPU/request vs bare "
-        "| p99/p50 at half of peak (rate reached) | non-2xx |"
+        "| p99/p50 at half of peak (rate reached) | same, Flask+SQLAlchemy | non-2xx |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for number, endpoint in enumerate(ENDPOINTS):
         body = "checkin" if endpoint.method == "POST" else ""
         runs: dict[str, list[Run]] = {"hearth": [], **{b: [] for b in endpoint.baselines}}
@@ -604,28 +606,24 @@ def report(
                     wrk(server, base_script, args.duration, args.connections, threads)
                 )
         hearth = _median(runs["hearth"])
-        # Latency away from saturation: the same connections paced to half of the peak rate
-        # (each waits connections/target seconds, jittered, between its requests).
-        half = (
-            wrk(
-                servers["hearth"],
-                lua_script(
-                    endpoint.method,
-                    endpoint.hearth_path,
-                    "",
-                    seed,
-                    threads,
-                    0,
-                    pace_ms=1000 * args.connections / (hearth.requests_per_s / 2),
-                ),
-                args.duration,
-                args.connections,
-                threads,
-            )
-            if not body
-            else None
-        )
         db_base = _median(runs[endpoint.baselines[-1]])
+        # Latency away from saturation: the same connections paced to half of the peak rate
+        # (each waits connections/target seconds, jittered, between its requests), for Hearth
+        # and for the one-query baseline at half of its own peak.
+        half = base_half = None
+        if not body:
+            half = paced(
+                servers["hearth"],
+                endpoint.method,
+                endpoint.hearth_path,
+                seed,
+                args,
+                threads,
+                hearth.requests_per_s,
+            )
+            base_half = paced(
+                servers["orm"], "GET", "/items/{id}", seed, args, threads, db_base.requests_per_s
+            )
         bare = _median(runs["bare"]) if "bare" in runs else None
         cells = [
             endpoint.name,
@@ -635,16 +633,41 @@ def report(
             f"{hearth.requests_per_s / bare.requests_per_s:.2f}" if bare else "—",
             f"{hearth.requests_per_s / db_base.requests_per_s:.2f}",
             f"x{hearth.cpu_ms_per_request / bare.cpu_ms_per_request:.1f}" if bare else "—",
-            # (wrk shows no percentiles when no request finished within its timeout)
-            (
-                f"{half.p99_ms / half.p50_ms:.1f} "
-                f"({half.requests_per_s / hearth.requests_per_s:.0%})"
-                if half and half.p50_ms
-                else "—"
-            ),
+            _tail(half, hearth),
+            _tail(base_half, db_base),
             str(hearth.errors),
         ]
         print("| " + " | ".join(cells) + " |", flush=True)
+
+
+def paced(
+    server: Server,
+    method: str,
+    path: str,
+    seed: dict[str, object],
+    args,  # type: ignore[no-untyped-def]
+    threads: int,
+    peak_per_s: float,
+) -> Run:
+    """A wrk run whose connections are paced to half of ``peak_per_s`` requests per second."""
+    script = lua_script(
+        method,
+        path,
+        "",
+        seed,
+        threads,
+        0,
+        pace_ms=1000 * args.connections / (peak_per_s / 2),
+    )
+    return wrk(server, script, args.duration, args.connections, threads)
+
+
+def _tail(half: Run | None, peak: Run) -> str:
+    """p99/p50 of a paced run and the share of the peak rate it reached ("—" without one)."""
+    # (wrk shows no percentiles when no request finished within its timeout)
+    if half is None or not half.p50_ms:
+        return "—"
+    return f"{half.p99_ms / half.p50_ms:.1f} ({half.requests_per_s / peak.requests_per_s:.0%})"
 
 
 def _median(runs: list[Run]) -> Run:
