@@ -423,3 +423,36 @@ def test_a_connection_killed_while_idle_is_replaced_before_the_request_uses_it(
     # The kill took the session-wide test app's idle connections too (same database), and that
     # engine has no idle ping: drop them so the cleanup after this test gets live ones.
     db.engine.dispose()
+
+
+def test_no_schema_is_built_per_request(
+    client: FlaskClient, couple: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schemas are built once, when the routes are: webargs builds a new instance on every
+    request from a schema class (a fifth of a feed read's argument parsing), so the routes
+    hand @blp.arguments instances."""
+    import marshmallow
+
+    ritual = couple["rituals"][1]
+    requests = [
+        ("GET", "/v1/notifications?limit=5", None),
+        ("GET", f"/v1/couple/rituals/{ritual}/check-ins?limit=5", None),
+        ("GET", "/v1/couple/recaps?limit=5", None),
+        ("GET", "/v1/couple/memories?limit=5", None),
+        ("GET", "/v1/couple/questions?limit=5", None),
+        ("PATCH", "/v1/me", {"display_name": "Alex"}),
+        ("POST", f"/v1/couple/rituals/{ritual}/check-ins", {"client_id": str(uuid.uuid4())}),
+        ("POST", "/v1/notifications/read", {"up_to_id": 1}),
+    ]
+    built: list[str] = []
+    real = marshmallow.Schema.__init__
+
+    def counted(self: marshmallow.Schema, *args: Any, **kwargs: Any) -> None:
+        built.append(type(self).__name__)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(marshmallow.Schema, "__init__", counted)
+    for method, path, body in requests:
+        response = client.open(path, method=method, json=body, headers=auth("alex"))
+        assert response.status_code < 300, (path, response.get_json())
+    assert built == []

@@ -19,7 +19,7 @@ blp = Blueprint("devices", __name__, url_prefix="/v1/devices", description="Push
 
 @blp.route("")
 class Devices(MethodView):
-    @blp.arguments(DeviceInSchema)
+    @blp.arguments(DeviceInSchema())
     @blp.response(201, DeviceSchema)
     @blp.alt_response(200, schema=DeviceSchema, description="The token was already yours")
     def post(self, body: dict[str, Any]) -> tuple[Device, int]:

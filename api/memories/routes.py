@@ -36,7 +36,7 @@ NOT_FOUND = problem_doc("Not paired, or no such memory in my couple")
 
 @blp.route("")
 class Memories(MethodView):
-    @blp.arguments(MemoryCreateSchema)
+    @blp.arguments(MemoryCreateSchema())
     @blp.response(201, MemorySchema)
     @blp.alt_response(200, schema=MemorySchema, description="A replay of client_id")
     @blp.alt_response(404, **problem_doc("Not paired"))
@@ -55,7 +55,7 @@ class Memories(MethodView):
         return service.present(get_storage(), memory), 201 if created else 200
 
     @read_only
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(PageArgs(), location="query")
     @blp.response(200, MemoryPageSchema)
     @blp.alt_response(404, **problem_doc("Not paired"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +80,7 @@ class MemoryItem(MethodView):
         memory = service.get(db.session, couple=current_couple(), memory_id=memory_id)
         return service.present(get_storage(), memory)
 
-    @blp.arguments(MemoryPatchSchema)
+    @blp.arguments(MemoryPatchSchema())
     @blp.response(200, MemorySchema)
     @blp.alt_response(404, **NOT_FOUND)
     def patch(self, changes: dict[str, Any], memory_id: int) -> dict[str, Any]:
@@ -102,7 +102,7 @@ class MemoryItem(MethodView):
 
 @blp.route("/<int:memory_id>/photos")
 class Photos(MethodView):
-    @blp.arguments(UploadRequestSchema)
+    @blp.arguments(UploadRequestSchema())
     @blp.response(201, UploadSchema)
     @blp.alt_response(404, **NOT_FOUND)
     @blp.alt_response(409, **problem_doc("The memory already has 10 photos"))

@@ -21,7 +21,7 @@ blp = Blueprint(
 @blp.route("")
 class Feed(MethodView):
     @read_only
-    @blp.arguments(FeedArgs, location="query")
+    @blp.arguments(FeedArgs(), location="query")
     @blp.response(200, NotificationPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My notification feed, newest first (only the unread with ?unread=true)"""
@@ -37,7 +37,7 @@ class Feed(MethodView):
 
 @blp.route("/read")
 class MarkRead(MethodView):
-    @blp.arguments(MarkReadSchema)
+    @blp.arguments(MarkReadSchema())
     @blp.response(204)
     def post(self, body: dict[str, Any]) -> None:
         """Mark my notifications read up to an id"""

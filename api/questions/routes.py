@@ -30,7 +30,7 @@ NO_QUESTION = problem_doc("Not paired, or no such question in my couple")
 @blp.route("")
 class History(MethodView):
     @read_only
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(PageArgs(), location="query")
     @blp.response(200, CoupleQuestionPageSchema)
     @blp.alt_response(404, **NOT_PAIRED)
     def get(self, args: dict[str, Any]) -> Page:
@@ -77,7 +77,7 @@ class OneQuestion(MethodView):
 
 @blp.route("/<int:question_id>/answer")
 class Answer(MethodView):
-    @blp.arguments(AnswerInSchema)
+    @blp.arguments(AnswerInSchema())
     @blp.response(201, CoupleQuestionSchema)
     @blp.alt_response(200, schema=CoupleQuestionSchema, description="An edit, or a replay")
     @blp.alt_response(404, **NO_QUESTION)
@@ -99,7 +99,7 @@ class Answer(MethodView):
 
 @blp.route("/<int:question_id>/reaction")
 class Reaction(MethodView):
-    @blp.arguments(ReactionSchema)
+    @blp.arguments(ReactionSchema())
     @blp.response(200, CoupleQuestionSchema)
     @blp.alt_response(404, **NO_QUESTION)
     @blp.alt_response(409, **problem_doc("Not revealed yet"))

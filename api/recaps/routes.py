@@ -31,7 +31,7 @@ class IsoWeekConverter(BaseConverter):
 @blp.route("")
 class Recaps(MethodView):
     @read_only
-    @blp.arguments(RecapPageArgs, location="query")
+    @blp.arguments(RecapPageArgs(), location="query")
     @blp.response(200, RecapPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Our weekly recaps, newest first; the current week is the recap so far"""

@@ -43,7 +43,7 @@ class RitualTemplates(MethodView):
 
 @blp.route("")
 class Rituals(MethodView):
-    @blp.arguments(RitualCreateSchema)
+    @blp.arguments(RitualCreateSchema())
     @blp.response(201, RitualSchema)
     @blp.alt_response(200, schema=RitualSchema, description="A replay of the same client_id")
     @blp.alt_response(409, **problem_doc("The couple already has 50 live rituals"))
@@ -79,7 +79,7 @@ class RitualById(MethodView):
         timeline = service.timelines_for(db.session, couple, [ritual], moment)[ritual.id]
         return service.to_dict(ritual, couple=couple, moment=moment, timeline=timeline)
 
-    @blp.arguments(RitualPatchSchema)
+    @blp.arguments(RitualPatchSchema())
     @blp.response(200, RitualSchema)
     def patch(self, changes: dict[str, Any], ritual_id: int) -> dict[str, Any]:
         """Change a ritual: schedule, reminder, completion, paused, wording"""

@@ -30,7 +30,7 @@ blp = Blueprint(
 
 @blp.route("/rituals/<int:ritual_id>/check-ins")
 class CheckIns(MethodView):
-    @blp.arguments(CheckInInSchema)
+    @blp.arguments(CheckInInSchema())
     @blp.response(201, CheckInSchema)
     @blp.alt_response(200, schema=CheckInSchema, description="A replay of the same client_id")
     @blp.alt_response(
@@ -50,7 +50,7 @@ class CheckIns(MethodView):
         return checkin, 201 if created else 200
 
     @read_only
-    @blp.arguments(CheckInQuerySchema, location="query")
+    @blp.arguments(CheckInQuerySchema(), location="query")
     @blp.response(200, CheckInPageSchema)
     def get(self, args: dict[str, Any], ritual_id: int) -> Page:
         """The ritual's check-in history, by day, newest first"""

@@ -24,7 +24,7 @@ class Me(MethodView):
         """Read my profile"""
         return service.to_dict(current_user())
 
-    @blp.arguments(MePatchSchema)
+    @blp.arguments(MePatchSchema())
     @blp.response(200, MeSchema)
     def patch(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Update my profile"""
