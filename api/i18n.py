@@ -40,12 +40,18 @@ def request_locale() -> str | None:
     return request.accept_languages.best_match(available_languages())
 
 
+@functools.cache
 def available_languages() -> tuple[str, ...]:
-    """The languages with a catalog, plus English (the source language)."""
+    """The languages with a catalog, plus English (the source language).
+
+    Read from the folder once per process, as the catalogs themselves are (_catalog): it
+    was a directory listing on every request that rendered a message.
+    """
     found = sorted(p.name for p in TRANSLATIONS_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())
     return (SOURCE_LANGUAGE, *found)
 
 
+@functools.lru_cache(maxsize=1024)
 def language_of(locale: str | None) -> str:
     """The catalog language for a BCP 47 tag: `es-ES` → `es`; unknown or None → `en`."""
     if not locale:

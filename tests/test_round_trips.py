@@ -456,3 +456,34 @@ def test_no_schema_is_built_per_request(
         response = client.open(path, method=method, json=body, headers=auth("alex"))
         assert response.status_code < 300, (path, response.get_json())
     assert built == []
+
+
+def test_no_folder_is_listed_per_request(
+    client: FlaskClient, couple: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What is on disk (the translation catalogs) is read once per process, not per request:
+    the catalogs' folder was listed on every request that rendered a message (a check-in's
+    push text)."""
+    import os
+
+    ritual = couple["rituals"][1]
+    _call(client, "GET", "/v1/couple/streaks", "sam")  # warm: every cache filled once
+    listed: list[str] = []
+    real_listdir, real_scandir = os.listdir, os.scandir
+
+    def listdir(path: Any = ".") -> list[str]:
+        listed.append(str(path))
+        return real_listdir(path)
+
+    def scandir(path: Any = ".") -> Any:
+        listed.append(str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "listdir", listdir)
+    monkeypatch.setattr(os, "scandir", scandir)
+    for uid in ("alex", "sam"):
+        body = {"client_id": str(uuid.uuid4())}
+        _call(client, "POST", f"/v1/couple/rituals/{ritual}/check-ins", uid, body)
+        _call(client, "GET", "/v1/notifications", uid)
+        _call(client, "GET", "/v1/couple/streaks", uid)
+    assert listed == []
