@@ -8,6 +8,7 @@ and partial unique indexes as the backstop (see models.py).
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 import unicodedata
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -279,15 +280,19 @@ def update_couple(session: Session, *, couple: Couple, changes: dict[str, Any]) 
     return couple
 
 
+@functools.cache
+def _partners_statement() -> Select[Any]:
+    """The partners' shown columns by ``a`` and ``b`` (bound user ids; -1 for none), built once."""
+    return select(User.id, User.display_name, User.timezone).where(
+        or_(User.id == bindparam("a"), User.id == bindparam("b"))
+    )
+
+
 def to_dict(session: Session, couple: Couple) -> dict[str, Any]:
     """The /v1/couple representation (inviter first)."""
     # The three columns shown, not whole User entities (no ORM objects to build).
-    people = {
-        row.id: row
-        for row in session.execute(
-            select(User.id, User.display_name, User.timezone).where(User.id.in_(couple.partner_ids))
-        )
-    }
+    ids = {"a": couple.user_a_id or -1, "b": couple.user_b_id or -1}
+    people = {row.id: row for row in session.execute(_partners_statement(), ids)}
     partners = [people[i] for i in couple.partner_ids if i in people]
     return {
         "id": couple.id,
