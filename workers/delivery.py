@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, delete, literal, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.clock import now
@@ -319,7 +319,11 @@ def _insert_attempts(session: Session, pairs: list[tuple[int, int]]) -> dict[tup
 
     One INSERT ... SELECT for the whole batch, joining each notification to its recipient's
     devices: a device deleted since it was read is simply left out, and ON CONFLICT DO
-    NOTHING leaves out a pair that already has a row.
+    NOTHING leaves out a pair that already has a row. The join is narrowed by two id lists
+    rather than a list of (notification, device) rows, which PostgreSQL planned as a scan of
+    every pair (11 ms a batch of 100 in bench/push.py): it yields the same pairs, because
+    each notification is joined only to its own recipient's devices, and a pair of the two
+    lists that is not in `pairs` already has its Delivery row (that is why it was left out).
     """
     source = select(
         Notification.id,
@@ -328,7 +332,8 @@ def _insert_attempts(session: Session, pairs: list[tuple[int, int]]) -> dict[tup
         literal(now(), UTCDateTime()).label("created_at"),
     ).where(
         Device.user_id == Notification.recipient_id,
-        tuple_(Notification.id, Device.id).in_(pairs),
+        Notification.id.in_({n for n, _ in pairs}),
+        Device.id.in_({d for _, d in pairs}),
     )
     stmt = (
         conflict_insert(session.get_bind().dialect.name)(Delivery)

@@ -299,3 +299,39 @@ def test_a_proxy_set_before_the_first_push_is_kept(
     )._client.session
     assert session.trust_env is False
     assert session.proxies["https"] == "http://proxy.internal:3128"
+
+
+def test_sending_threads_are_kept_across_batches(
+    firebase_sender: FirebaseSender, fake_google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """send_each started one thread per message on every call; the sender keeps its pool."""
+    import threading
+
+    from workers.fcm import SEND_THREADS
+
+    started: list[str] = []
+    start = threading.Thread.start
+
+    def counting_start(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", counting_start)
+    batch = 40
+    for run in range(5):
+        results = firebase_sender.send([message(run * batch + i) for i in range(batch)])
+        assert all(r.ok for r in results)
+    assert len(fake_google.accepted) == 5 * batch
+    assert 0 < len(started) <= SEND_THREADS < 5 * batch
+
+
+def test_a_message_the_sdk_refuses_to_encode_fails_alone(
+    firebase_sender: FirebaseSender, fake_google: FakeGoogle
+) -> None:
+    """An error firebase-admin did not map (here its encoder's ValueError) costs one copy."""
+    bad = message(2, data={"notification_id": "102", "count": 3})  # not a string: refused
+    results = firebase_sender.send([message(1), bad, message(3)])
+
+    assert [r.ok for r in results] == [True, False, True]
+    assert results[1].outcome_unknown and results[1].error_code == "UNKNOWN_OUTCOME"
+    assert sorted(a.message["token"] for a in fake_google.accepted) == ["token-1", "token-3"]
