@@ -17,7 +17,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +30,8 @@ from api.extensions import db
 from api.memories.models import PHOTO_READY, MemoryPhoto
 from api.read_only import read_only
 from tests.conftest import auth
+from tests.paired_couple import add_ritual, call, pair_in_berlin
 
-NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday, 13:00 in Berlin
 DIALECT_CALLS = (
     "do_execute",
     "do_executemany",
@@ -100,41 +99,10 @@ def round_trips() -> Iterator[list[str]]:
             setattr(dialect, name, original)
 
 
-def _call(client: FlaskClient, method: str, path: str, uid: str, body: Any = None) -> Any:
-    response = client.open(path, method=method, json=body, headers=auth(uid))
-    assert response.status_code < 300, (path, response.get_json())
-    return response.get_json()
-
-
 @pytest.fixture
 def couple(client: FlaskClient, clock: Any) -> dict[str, Any]:
     """Alex and Sam paired in Berlin, with two daily rituals; Sam checked one in yesterday."""
-    clock.set(NOW)
-    for uid in ("alex", "sam"):
-        _call(client, "PATCH", "/v1/me", uid, {"display_name": uid.title()})
-    code = _call(client, "POST", "/v1/invites", "alex")["code"]
-    _call(client, "POST", "/v1/couple", "sam", {"code": code})
-    _call(client, "PATCH", "/v1/couple", "alex", {"timezone": "Europe/Berlin"})
-    rituals = [_add_ritual(client, n) for n in range(2)]
-    _call(
-        client,
-        "POST",
-        f"/v1/couple/rituals/{rituals[0]}/check-ins",
-        "sam",
-        {"client_id": str(uuid.uuid4()), "local_date": "2026-03-03"},
-    )
-    return {"rituals": rituals}
-
-
-def _add_ritual(client: FlaskClient, n: int) -> int:
-    body = {
-        "title": f"Ritual {n}",
-        "schedule": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "time": "07:30"},
-        "reminder": {"enabled": True, "minutes_before": 0},
-        "completion": "either",
-        "client_id": str(uuid.uuid4()),
-    }
-    return _call(client, "POST", "/v1/couple/rituals", "alex", body)["id"]
+    return pair_in_berlin(client, clock)
 
 
 READS = [
@@ -151,9 +119,9 @@ READS = [
 def test_reads_stay_within_their_round_trips(
     client: FlaskClient, couple: dict[str, Any], path: str, ceiling: int
 ) -> None:
-    _call(client, "GET", path, "alex")  # warm: first sight of a route, lazy loads
+    call(client, "GET", path, "alex")  # warm: first sight of a route, lazy loads
     with round_trips() as calls:
-        _call(client, "GET", path, "alex")
+        call(client, "GET", path, "alex")
     assert len(calls) <= ceiling, "\n".join(calls)
 
 
@@ -161,11 +129,11 @@ def test_the_streaks_read_does_not_grow_with_rituals(
     client: FlaskClient, couple: dict[str, Any]
 ) -> None:
     with round_trips() as few:
-        _call(client, "GET", "/v1/couple/streaks", "alex")
+        call(client, "GET", "/v1/couple/streaks", "alex")
     for n in range(2, 8):
-        _add_ritual(client, n)
+        add_ritual(client, n)
     with round_trips() as many:
-        _call(client, "GET", "/v1/couple/streaks", "alex")
+        call(client, "GET", "/v1/couple/streaks", "alex")
     assert len(many) == len(few) <= 2, many
 
 
@@ -176,7 +144,7 @@ def test_a_check_in_takes_at_most_six_round_trips_with_begin_and_commit(
     INSERT with the streak record's upsert (a first check-in: the record is new), COMMIT."""
     ritual = couple["rituals"][1]
     with round_trips() as calls:
-        _call(
+        call(
             client,
             "POST",
             f"/v1/couple/rituals/{ritual}/check-ins",
@@ -188,9 +156,9 @@ def test_a_check_in_takes_at_most_six_round_trips_with_begin_and_commit(
 
 
 def test_a_read_sends_no_begin_and_no_rollback(client: FlaskClient, couple: dict[str, Any]) -> None:
-    _call(client, "GET", "/v1/couple/streaks", "alex")
+    call(client, "GET", "/v1/couple/streaks", "alex")
     with round_trips() as calls:
-        _call(client, "GET", "/v1/couple/streaks", "alex")
+        call(client, "GET", "/v1/couple/streaks", "alex")
     assert [c.split()[0] for c in calls] == ["do_execute", "do_execute"], calls
 
 
@@ -203,27 +171,27 @@ def lived_in(client: FlaskClient, couple: dict[str, Any], clock: Any) -> dict[st
     yesterday's question answered by both, a message each way, a gratitude entry, a memory with
     a listed photo, today's moods with needs, Alex's phone, and Robin's (unpaired) live invite."""
     import_content(db.session, load(CONTENT))
-    question = _call(client, "GET", "/v1/couple/questions/today", "alex")["id"]
+    question = call(client, "GET", "/v1/couple/questions/today", "alex")["id"]
     for uid in ("alex", "sam"):
         body = {"text": f"{uid}'s answer", "client_id": str(uuid.uuid4())}
-        _call(client, "PUT", f"/v1/couple/questions/{question}/answer", uid, body)
+        call(client, "PUT", f"/v1/couple/questions/{question}/answer", uid, body)
     thursday = clock.advance(days=1)  # the question is history now
-    affirmation = _call(client, "GET", "/v1/affirmations?limit=1", "sam")["items"][0]["id"]
+    affirmation = call(client, "GET", "/v1/affirmations?limit=1", "sam")["items"][0]["id"]
     for uid, body in (
         ("sam", {"affirmation_id": affirmation}),
         ("alex", {"text": "You make my mornings."}),
     ):
-        _call(
+        call(
             client, "POST", "/v1/couple/affirmations", uid, {**body, "client_id": str(uuid.uuid4())}
         )
-    _call(
+    call(
         client,
         "POST",
         "/v1/couple/gratitude",
         "alex",
         {"text": "The coffee.", "client_id": str(uuid.uuid4())},
     )
-    memory = _call(
+    memory = call(
         client,
         "POST",
         "/v1/couple/memories",
@@ -242,12 +210,12 @@ def lived_in(client: FlaskClient, couple: dict[str, Any], clock: Any) -> dict[st
         )
     )
     db.session.commit()
-    needs = [n["slug"] for n in _call(client, "GET", "/v1/needs", "alex")[:2]]
+    needs = [n["slug"] for n in call(client, "GET", "/v1/needs", "alex")[:2]]
     for uid, mood in (("alex", 4), ("sam", 2)):
         body = {"mood": mood, "needs": needs, "client_id": str(uuid.uuid4())}
-        _call(client, "POST", "/v1/couple/moods", uid, body)
-    _call(client, "POST", "/v1/devices", "alex", {"token": "fcm-" + "x" * 150, "platform": "ios"})
-    _call(client, "POST", "/v1/invites", "robin")
+        call(client, "POST", "/v1/couple/moods", uid, body)
+    call(client, "POST", "/v1/devices", "alex", {"token": "fcm-" + "x" * 150, "platform": "ios"})
+    call(client, "POST", "/v1/invites", "robin")
     return {"ritual": couple["rituals"][0], "question": question, "memory": memory}
 
 
@@ -295,9 +263,9 @@ def test_a_read_only_view_sends_no_begin_and_no_rollback(
     client: FlaskClient, lived_in: dict[str, Any], template: str, uid: str
 ) -> None:
     path = template.format(**lived_in)
-    _call(client, "GET", path, uid)  # warm: first sight of a route, lazy loads
+    call(client, "GET", path, uid)  # warm: first sight of a route, lazy loads
     with round_trips() as calls:
-        body = _call(client, "GET", path, uid)
+        body = call(client, "GET", path, uid)
     assert _has_content(body), body
     # Statements only (no BEGIN, ROLLBACK nor COMMIT), and each of them a SELECT.
     assert calls and all(c.startswith("do_execute SELECT ") for c in calls), calls
@@ -361,7 +329,7 @@ def test_a_read_gives_its_connection_back_transactional(
     from sqlalchemy import text
 
     for _ in range(3):
-        _call(client, "GET", "/v1/me", "alex")
+        call(client, "GET", "/v1/me", "alex")
     with db.engine.connect() as conn:
         assert conn.get_isolation_level() != "AUTOCOMMIT"
         before = conn.execute(text("SELECT count(*) FROM rituals")).scalar_one()
@@ -409,7 +377,7 @@ def test_a_connection_killed_while_idle_is_replaced_before_the_request_uses_it(
         engine = db.engine
     api.pool.ping_idle_connections(engine, idle_seconds=0.0)
     client = app.test_client()
-    _call(client, "GET", "/v1/me", "alex")  # a pooled connection, now idle
+    call(client, "GET", "/v1/me", "alex")  # a pooled connection, now idle
     # Every pooled connection of this database but the one running the kill goes away.
     with db.engine.connect() as conn:
         conn.execute(
@@ -423,67 +391,3 @@ def test_a_connection_killed_while_idle_is_replaced_before_the_request_uses_it(
     # The kill took the session-wide test app's idle connections too (same database), and that
     # engine has no idle ping: drop them so the cleanup after this test gets live ones.
     db.engine.dispose()
-
-
-def test_no_schema_is_built_per_request(
-    client: FlaskClient, couple: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Schemas are built once, when the routes are: webargs builds a new instance on every
-    request from a schema class (a fifth of a feed read's argument parsing), so the routes
-    hand @blp.arguments instances."""
-    import marshmallow
-
-    ritual = couple["rituals"][1]
-    requests = [
-        ("GET", "/v1/notifications?limit=5", None),
-        ("GET", f"/v1/couple/rituals/{ritual}/check-ins?limit=5", None),
-        ("GET", "/v1/couple/recaps?limit=5", None),
-        ("GET", "/v1/couple/memories?limit=5", None),
-        ("GET", "/v1/couple/questions?limit=5", None),
-        ("PATCH", "/v1/me", {"display_name": "Alex"}),
-        ("POST", f"/v1/couple/rituals/{ritual}/check-ins", {"client_id": str(uuid.uuid4())}),
-        ("POST", "/v1/notifications/read", {"up_to_id": 1}),
-    ]
-    built: list[str] = []
-    real = marshmallow.Schema.__init__
-
-    def counted(self: marshmallow.Schema, *args: Any, **kwargs: Any) -> None:
-        built.append(type(self).__name__)
-        real(self, *args, **kwargs)
-
-    monkeypatch.setattr(marshmallow.Schema, "__init__", counted)
-    for method, path, body in requests:
-        response = client.open(path, method=method, json=body, headers=auth("alex"))
-        assert response.status_code < 300, (path, response.get_json())
-    assert built == []
-
-
-def test_no_folder_is_listed_per_request(
-    client: FlaskClient, couple: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """What is on disk (the translation catalogs) is read once per process, not per request:
-    the catalogs' folder was listed on every request that rendered a message (a check-in's
-    push text)."""
-    import os
-
-    ritual = couple["rituals"][1]
-    _call(client, "GET", "/v1/couple/streaks", "sam")  # warm: every cache filled once
-    listed: list[str] = []
-    real_listdir, real_scandir = os.listdir, os.scandir
-
-    def listdir(path: Any = ".") -> list[str]:
-        listed.append(str(path))
-        return real_listdir(path)
-
-    def scandir(path: Any = ".") -> Any:
-        listed.append(str(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "listdir", listdir)
-    monkeypatch.setattr(os, "scandir", scandir)
-    for uid in ("alex", "sam"):
-        body = {"client_id": str(uuid.uuid4())}
-        _call(client, "POST", f"/v1/couple/rituals/{ritual}/check-ins", uid, body)
-        _call(client, "GET", "/v1/notifications", uid)
-        _call(client, "GET", "/v1/couple/streaks", uid)
-    assert listed == []

@@ -1,0 +1,85 @@
+"""Work done once per process, never per request: building schemas, listing folders.
+
+Each was found in a profile of the load benchmark (bench/api_load.py) as a per-request cost.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.conftest import auth
+from tests.paired_couple import call, pair_in_berlin
+
+
+@pytest.fixture
+def couple(client: FlaskClient, clock: Any) -> dict[str, Any]:
+    """Alex and Sam paired in Berlin, with two daily rituals."""
+    return pair_in_berlin(client, clock)
+
+
+def test_no_schema_is_built_per_request(
+    client: FlaskClient, couple: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schemas are built once, when the routes are: webargs builds a new instance on every
+    request from a schema class (a fifth of a feed read's argument parsing), so the routes
+    hand @blp.arguments instances."""
+    import marshmallow
+
+    ritual = couple["rituals"][1]
+    requests = [
+        ("GET", "/v1/notifications?limit=5", None),
+        ("GET", f"/v1/couple/rituals/{ritual}/check-ins?limit=5", None),
+        ("GET", "/v1/couple/recaps?limit=5", None),
+        ("GET", "/v1/couple/memories?limit=5", None),
+        ("GET", "/v1/couple/questions?limit=5", None),
+        ("PATCH", "/v1/me", {"display_name": "Alex"}),
+        ("POST", f"/v1/couple/rituals/{ritual}/check-ins", {"client_id": str(uuid.uuid4())}),
+        ("POST", "/v1/notifications/read", {"up_to_id": 1}),
+    ]
+    built: list[str] = []
+    real = marshmallow.Schema.__init__
+
+    def counted(self: marshmallow.Schema, *args: Any, **kwargs: Any) -> None:
+        built.append(type(self).__name__)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(marshmallow.Schema, "__init__", counted)
+    for method, path, body in requests:
+        response = client.open(path, method=method, json=body, headers=auth("alex"))
+        assert response.status_code < 300, (path, response.get_json())
+    assert built == []
+
+
+def test_no_folder_is_listed_per_request(
+    client: FlaskClient, couple: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What is on disk (the translation catalogs) is read once per process, not per request:
+    the catalogs' folder was listed on every request that rendered a message (a check-in's
+    push text)."""
+    import os
+
+    ritual = couple["rituals"][1]
+    call(client, "GET", "/v1/couple/streaks", "sam")  # warm: every cache filled once
+    listed: list[str] = []
+    real_listdir, real_scandir = os.listdir, os.scandir
+
+    def listdir(path: Any = ".") -> list[str]:
+        listed.append(str(path))
+        return real_listdir(path)
+
+    def scandir(path: Any = ".") -> Any:
+        listed.append(str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "listdir", listdir)
+    monkeypatch.setattr(os, "scandir", scandir)
+    for uid in ("alex", "sam"):
+        body = {"client_id": str(uuid.uuid4())}
+        call(client, "POST", f"/v1/couple/rituals/{ritual}/check-ins", uid, body)
+        call(client, "GET", "/v1/notifications", uid)
+        call(client, "GET", "/v1/couple/streaks", uid)
+    assert listed == []
