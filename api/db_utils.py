@@ -22,9 +22,11 @@ def execute_core(session: Session, statement: Executable, params: Any = None) ->
     insert of a mapped class through the ORM's bulk-insert path (per-row parameter and state
     handling), a ninth of a check-in's time. An insert changes no object the session holds
     (an upsert's caller expires any copy it may hold), so the connection runs it. Pending
-    objects are flushed first, as session.execute would.
+    objects are flushed first, as session.execute would: unless autoflush is off, as it is
+    inside a flush hook (`with session.no_autoflush`), where flushing again is not allowed.
     """
-    session.flush()
+    if session.autoflush:
+        session.flush()
     return session.connection().execute(statement, params)
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from api.clock import now
-from api.db_utils import conflict_insert, for_update_skip_locked
+from api.db_utils import conflict_insert, execute_core, for_update_skip_locked
 from api.i18n import N_, ntranslate, translate
 from api.memories.models import Memory, OnThisDaySchedule, month_day
 from api.notifications.service import notify_many
@@ -136,9 +136,9 @@ def _upsert(session: Session, couple_id: int, due: datetime | None) -> None:
     stmt = conflict_insert(session.get_bind().dialect.name)(OnThisDaySchedule).values(
         couple_id=couple_id, next_due_at=due
     )
-    session.execute(
+    execute_core(
+        session,
         stmt.on_conflict_do_update(index_elements=["couple_id"], set_={"next_due_at": due}),
-        execution_options={"synchronize_session": False},
     )
     # The session may hold the row from an earlier read: never trust its copy after this.
     held = session.identity_map.get(
