@@ -6,7 +6,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, Select, bindparam, event, func, select, update
+from sqlalchemy import Executable, Insert, Select, bindparam, event, func, select, update
 from sqlalchemy.orm import Session
 
 from api import queue
@@ -71,6 +71,21 @@ _MANY_CHUNK = 500
 # At most this many rows go with an `alongside` write as one multi-row VALUES (compiled per
 # row count: a check-in writes one to three).
 _ALONGSIDE_MAX = 8
+# The columns notify_many writes, in each row's dict.
+_ROW_COLUMNS = (
+    "recipient_id",
+    "category",
+    "title",
+    "body",
+    "data",
+    "dedupe_key",
+    "status",
+    "deliver_after",
+    "collapse_key",
+    "ttl_seconds",
+    "attempts",
+    "created_at",
+)
 
 
 def notify_many(
@@ -128,21 +143,19 @@ def _insert_many(
                 "created_at": moment,
             }
         )
-    insert = (
-        conflict_insert(dialect)(Notification)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Notification.id, Notification.dedupe_key)
-    )
     new: list[tuple[int, str]] = []
     if alongside is not None:
         # PostgreSQL runs a data-modifying CTE with the statement it is attached to, in the
         # same snapshot: the other write and the rows (a multi-row VALUES) in one round trip.
         statement, params = alongside
-        combined = insert.values(rows).add_cte(statement.cte("alongside"))
+        combined = _insert_with_cte(len(rows), statement)
+        for i, row in enumerate(rows):
+            params = {**params, **{f"n{i}_{column}": row[column] for column in _ROW_COLUMNS}}
         new.extend(tuple(r) for r in execute_core(session, combined, params))
     else:
         # One compiled statement run as an executemany: SQLAlchemy batches it into multi-row
         # INSERTs ("insertmanyvalues"), RETURNING the ids of the rows that were new.
+        insert = _insert_statement(dialect)
         for start in range(0, len(rows), _MANY_CHUNK):
             new.extend(
                 tuple(r) for r in execute_core(session, insert, rows[start : start + _MANY_CHUNK])
@@ -150,6 +163,32 @@ def _insert_many(
     if new:
         session.info.setdefault(_OUTBOX_KEY, []).extend(row_id for row_id, _ in new)
     return new
+
+
+@functools.cache
+def _insert_statement(dialect: str) -> Insert:
+    """INSERT of notifications ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key."""
+    return (
+        conflict_insert(dialect)(Notification)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notification.id, Notification.dedupe_key)
+    )
+
+
+@functools.lru_cache(maxsize=4 * _ALONGSIDE_MAX)
+def _insert_with_cte(count: int, statement: Executable) -> Insert:
+    """The PostgreSQL INSERT of `count` notifications as one multi-row VALUES, with
+    `statement` attached as a data-modifying CTE; built once per row count and statement
+    (building it and its cache key took ~0.15 ms of every check-in).
+
+    Bound parameters: the statement's own, and ``n{i}_{column}`` for row i's columns.
+    """
+    table = Notification.__table__
+    rows = [
+        {column: bindparam(f"n{i}_{column}", type_=table.c[column].type) for column in _ROW_COLUMNS}
+        for i in range(count)
+    ]
+    return _insert_statement("postgresql").values(rows).add_cte(statement.cte("alongside"))
 
 
 def recipient_locale(session: Session, user_id: int) -> str | None:
