@@ -83,3 +83,39 @@ def test_no_folder_is_listed_per_request(
         call(client, "GET", "/v1/notifications", uid)
         call(client, "GET", "/v1/couple/streaks", uid)
     assert listed == []
+
+
+def test_no_statement_is_compiled_per_request(
+    client: FlaskClient, couple: dict[str, Any], app: Any
+) -> None:
+    """Every statement a request sends comes from SQLAlchemy's compiled cache once warm: one
+    it cannot cache (a multi-row VALUES: the check-in's notifications were one) is compiled
+    again on every request, as costly as the rest of the request's SQL work."""
+    from sqlalchemy import event
+    from sqlalchemy.engine.default import CACHE_HIT
+
+    from api.extensions import db
+
+    def requests(ritual: int) -> None:
+        for uid in ("alex", "sam"):
+            body = {"client_id": str(uuid.uuid4())}
+            call(client, "POST", f"/v1/couple/rituals/{ritual}/check-ins", uid, body)
+            for path in ("/v1/me", "/v1/couple", "/v1/notifications", "/v1/couple/streaks"):
+                call(client, "GET", path, uid)
+
+    first, second = couple["rituals"]
+    requests(first)  # warm: each statement compiled once
+    compiled: list[str] = []
+
+    def spy(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: Any) -> None:
+        if context is not None and context.compiled is not None and context.cache_hit != CACHE_HIT:
+            compiled.append(f"{context.cache_hit.name}: {' '.join(statement.split())[:120]}")
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        requests(second)  # the same requests on the other ritual
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    assert compiled == []
