@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -282,6 +283,21 @@ def _pause_spans_after(dialect: str, ritual_id: Any, after: Any) -> Any:
     )
 
 
+def _record_join(dialect: str) -> tuple[Any, tuple[Any, Any]]:
+    """The ritual's streak record for _streak_inputs: (the entity, the outer join's target and
+    condition).
+
+    On PostgreSQL a LATERAL lookup (one row at most, by primary key): an index probe per
+    ritual whatever the planner's estimate of rituals per couple. As a plain outer join,
+    PostgreSQL hashed the whole streak_records table when couples had many rituals (the load
+    benchmark's), a cost that grew with every couple's records. SQLite has no LATERAL.
+    """
+    if dialect != "postgresql":
+        return StreakRecord, (StreakRecord, StreakRecord.ritual_id == Ritual.id)
+    row = select(StreakRecord).where(StreakRecord.ritual_id == Ritual.id).limit(1).lateral("record")
+    return aliased(StreakRecord, row), (row, true())
+
+
 @functools.cache
 def _streak_inputs_statement(dialect: str, which: str) -> Select[Any]:
     """The SELECT of _streak_inputs, built once per dialect and filter (all, one, some).
@@ -291,7 +307,8 @@ def _streak_inputs_statement(dialect: str, which: str) -> Select[Any]:
     request: for this statement that was most of the read's CPU.
     """
     recent = bindparam("recent", type_=Date)
-    finalized = StreakRecord.finalized_through
+    record, joined = _record_join(dialect)
+    finalized = record.finalized_through
     # Timeline rows from min(finalized_through, recent); children after finalized_through.
     since = case((finalized < recent, finalized), else_=recent)
     after = func.coalesce(finalized, recent)
@@ -309,8 +326,8 @@ def _streak_inputs_statement(dialect: str, which: str) -> Select[Any]:
         "some": [Ritual.id.in_(bindparam("ritual_ids", expanding=True))],
     }[which]
     return (
-        select(Ritual, StreakRecord, schedules_column(dialect, since), checkins, pauses)
-        .outerjoin(StreakRecord, StreakRecord.ritual_id == Ritual.id)
+        select(Ritual, record, schedules_column(dialect, since), checkins, pauses)
+        .outerjoin(*joined)
         .where(Ritual.couple_id == bindparam("couple_id"), Ritual.deleted_at.is_(None), *where)
         .order_by(Ritual.id)
     )
