@@ -141,24 +141,39 @@ class Timeline:
         return self.schedule_on(day).occurrence(day)
 
 
+# A later date's occurrence can come before an earlier date's, after a move east (Berlin
+# 23:30 on the 27th, then Auckland 00:15 on the 28th: 11 hours sooner), but by less than
+# 50 hours (wall times within a day, UTC offsets within 26 hours): two dates at most.
+_OVERTAKE = timedelta(days=2)
+
+
 def next_reminder(
     timeline: Timeline, *, after: datetime, lead: timedelta, not_before: date
 ) -> tuple[date, datetime]:
-    """The first scheduled day >= ``not_before`` whose occurrence - ``lead`` is after ``after``.
+    """The next reminder: (its ritual day, its instant), the earliest occurrence - ``lead``
+    after ``after`` among the scheduled days >= ``not_before``.
 
     Each day under the schedule in force on it: an edit made on a day already checked in
-    applies from the next day, so today may still fire on the schedule it had.
+    applies from the next day, so today may still fire on the schedule it had. The earliest
+    instant wins, not the earliest date: when a later date occurs first (a move east), the
+    date it overtook is not reminded, as its caller moves ``not_before`` past the day sent.
+    Raises ValueError when no day within two weeks is scheduled (an empty weekday set).
     """
     after = _aware(after)
     first = max(not_before, timeline.day_of(after + lead) - timedelta(days=1))
+    best: tuple[date, datetime] | None = None
     for offset in range(16):
         day = first + timedelta(days=offset)
+        if best is not None and day > best[0] + _OVERTAKE:
+            break
         schedule = timeline.schedule_on(day)
         if schedule.scheduled(day):
             fire = schedule.occurrence(day) - lead
-            if fire > after:
-                return day, fire
-    raise ValueError("no reminder within two weeks")  # only for an empty weekday set
+            if fire > after and (best is None or fire < best[1]):
+                best = (day, fire)
+    if best is None:
+        raise ValueError("no reminder within two weeks")  # only for an empty weekday set
+    return best
 
 
 def reminder_day_at(

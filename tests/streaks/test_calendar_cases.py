@@ -179,6 +179,28 @@ def test_3_moving_a_zone_west_on_a_day_that_fired_sends_no_second_reminder(pair,
     assert reminder_rows(body["id"])[-1].data["occurrence_at"] == "2027-03-05T06:00:00Z"
 
 
+def test_3_a_move_east_that_brings_the_next_day_first_reminds_it_at_its_time(pair, clock):
+    """Found by the calendar model (test_calendar_model.py): a Berlin couple's 23:30 ritual,
+    both checked in just after midnight on the 27th, then set to 00:15 (from the 28th, the
+    27th being done) and the couple moves to Auckland. The 28th's 00:15 in Auckland
+    (11:15Z on the 27th) comes before the 27th's 23:30 in Berlin (22:30Z). Before: the clock
+    waited for the 27th's, then skipped the 28th's as past. After: the 28th's at its time."""
+    clock.set(at(BERLIN, 2026, 3, 26, 14, 0))
+    patch_couple(pair, timezone="Europe/Berlin", day_starts_at="00:00")
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    kiss = ritual_row(create(pair, schedule={"days": every_day, "time": "23:30"}))
+    clock.set(at(BERLIN, 2026, 3, 27, 0, 1))
+    for partner in (pair.alex, pair.sam):
+        response = pair.check_in(partner, kiss, local_date="2026-03-27")
+        assert response.status_code == 201, response.get_json()
+    patch_ritual(pair, kiss.id, schedule={"days": every_day, "time": "00:15"})
+    patch_couple(pair, timezone="Pacific/Auckland")
+    tick_through(clock, clock.current, utc(2026, 3, 28, 12, 0), timedelta(minutes=15))
+    rows = reminder_rows(kiss.id)
+    assert [n.data["local_date"] for n in rows] == ["2026-03-28"] * 2 + ["2026-03-29"] * 2
+    assert rows[0].data["occurrence_at"] == "2026-03-27T11:15:00Z"
+
+
 # -- 4 ----------------------------------------------------------------------------------------
 
 
