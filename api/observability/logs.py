@@ -135,7 +135,8 @@ class _DropWerkzeugAccessLines(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.msg
-        return not (isinstance(message, str) and message.endswith('"%s" %s %s\n'))
+        # werkzeug formats `... "%s" %s %s\n` and strips the newline before logging it.
+        return not (isinstance(message, str) and message.rstrip().endswith('"%s" %s %s'))
 
 
 class RoutineAtDebug(logging.Filter):

@@ -137,3 +137,31 @@ def test_colour_codes_are_stripped_when_not_writing_to_a_terminal(app):
     line = handler.format(record)
     assert "\x1b" not in line
     assert line.endswith("WARNING: This is a development server. Press CTRL+C to quit")
+
+
+def test_the_dev_server_logs_each_request_once(app, log_lines):
+    """`make run` serves with werkzeug, which logs its own request line beside the app's
+    hearth.access line: the filter meant to drop it matched a format with a trailing newline
+    that werkzeug strips, so every request was logged twice (a fresh-clone trial saw it)."""
+    import http.client
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from workers.embedded import BannerlessRequestHandler
+
+    served = make_server(
+        "127.0.0.1", 0, app, threaded=True, request_handler=BannerlessRequestHandler
+    )
+    thread = threading.Thread(target=served.serve_forever, daemon=True)
+    thread.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", served.server_port, timeout=10)
+        conn.request("GET", "/v1/me")
+        assert conn.getresponse().status == 401
+        conn.close()
+    finally:
+        served.shutdown()
+        thread.join(5)
+    assert [line["message"] for line in log_lines("werkzeug")] == []
+    assert len(log_lines("hearth.access")) == 1
