@@ -43,8 +43,8 @@ log = logging.getLogger(__name__)
 
 # Messages sent between two checks of the OAuth token.
 MAX_BATCH = 500
-# Messages in flight at once: as wide as a delivery batch's messages (100 notifications, a
-# device or two each), and as wide as the HTTP pool below, so no connection is reopened.
+# Messages in flight at once: about a delivery batch's messages (100 notifications, a device
+# or two each), and no wider than the HTTP pool below, so no connection is reopened.
 SEND_THREADS = 100
 FCM_ORIGIN = "https://fcm.googleapis.com"
 

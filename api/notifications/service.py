@@ -78,8 +78,8 @@ def notify(
 
 
 _MANY_CHUNK = 500
-# At most this many rows go with an `alongside` write as one multi-row VALUES (compiled per
-# row count: a check-in writes one to three).
+# At most this many rows go with an `alongside` write in one statement (one INSERT CTE per
+# row, built and compiled once per row count: a check-in writes one to three).
 _ALONGSIDE_MAX = 8
 # The columns notify_many writes, in each row's dict.
 _ROW_COLUMNS = (
