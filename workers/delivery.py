@@ -33,9 +33,10 @@ import logging
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, delete, literal, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.clock import now
@@ -212,9 +213,9 @@ def _claim(session: Session, notification_ids: list[int], lease: timedelta) -> _
     if not due:
         session.rollback()  # nothing due: the clock enqueues the rest when it is
         return claim
+    recipient_ids = {n.recipient_id for n in due}
     users = {
-        u.id: u
-        for u in session.scalars(select(User).where(User.id.in_({n.recipient_id for n in due})))
+        u.id: u for u in session.execute(select(*_RECIPIENT).where(User.id.in_(recipient_ids)))
     }
     sendable: list[tuple[Notification, categories.Category]] = []
     for notification in due:
@@ -237,8 +238,18 @@ def _claim(session: Session, notification_ids: list[int], lease: timedelta) -> _
     return claim
 
 
+# What the claim reads of each recipient (columns, not User objects: a batch loads a hundred).
+_RECIPIENT = (
+    User.id,
+    User.timezone,
+    User.quiet_hours_start,
+    User.quiet_hours_end,
+    *(getattr(User, f"notify_{name}") for name in categories.PREFERENCES),
+)
+
+
 def _quiet_hours_end(
-    user: User, category: categories.Category, moment: datetime
+    user: Row[Any], category: categories.Category, moment: datetime
 ) -> datetime | None:
     if not category.partner_triggered:
         return None
@@ -307,8 +318,16 @@ def _plan(
                 notification.deliver_after,
                 done.get(notification.id, {}),
             )
-            # Not due again (sweep, enqueue_due, a duplicate job) until the lease is over.
-            notification.deliver_after = moment + lease
+    if leased:
+        # Not due again (sweep, enqueue_due, a duplicate job) until the lease is over: one
+        # UPDATE for the batch (setting it on each object flushed a hundred). The objects
+        # keep their deliver_after of before, as claim.before does; _record reads them anew.
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(leased))
+            .values(deliver_after=moment + lease)
+            .execution_options(synchronize_session=False)
+        )
     for notification, _ in sendable:
         if notification.id not in leased and notification.status == PENDING:
             _finish_without_sending(notification, done.get(notification.id, {}), moment)
@@ -357,6 +376,8 @@ def _record(session: Session, claim: _Claim, results: list[PushResult]) -> None:
             .where(Notification.id.in_(claim.before))
             .order_by(Notification.id)
             .with_for_update()
+            # The rows as they are now, under the lock (the lease was written past the ORM).
+            .execution_options(populate_existing=True)
         )
     }
     outcomes: dict[int, _Outcome] = {}
