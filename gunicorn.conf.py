@@ -51,9 +51,8 @@ def post_worker_init(worker: object) -> None:
 
     A worker holds ~180,000 objects once the app is loaded (modules, mappers, schemas); every
     full collection walked them all, ~75 ms in which the worker answers nobody: a request's
-    p99. Frozen, a full collection walks only what requests left behind.
+    p99. Frozen, a full collection walks only what requests left behind (api/gc_freeze.py).
     """
-    import gc
+    from api.gc_freeze import freeze_loaded
 
-    gc.collect()
-    gc.freeze()
+    freeze_loaded()

@@ -239,6 +239,9 @@ def main() -> None:
         help="PostgreSQL server to make a scratch database on (default: a SQLite file)",
     )
     parser.add_argument("--compare", type=int, default=2000, help="messages, sender alone")
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="skip the worker's gc.freeze (to see its effect)"
+    )
     args = parser.parse_args()
 
     proc, fake = start_fake()
@@ -259,6 +262,7 @@ def run(args, fake: dict, tmp: Path, database_url: str, backend: str) -> None:  
     app = make_app(database_url, service_account, fake)
 
     from api.extensions import db
+    from api.gc_freeze import freeze_loaded
     from workers import delivery
     from workers.push import get_sender
 
@@ -266,6 +270,8 @@ def run(args, fake: dict, tmp: Path, database_url: str, backend: str) -> None:  
         sender = get_sender(app.extensions["hearth_config"])
         sender.send([])  # nothing; the app is made on first real send below
     time_worker(app, write_notifications(app, 5, "warmup"))
+    if not args.no_freeze:
+        freeze_loaded()  # as the worker does after its first job (workers/worker.py)
     with app.app_context():
         token = sender.app().credential.get_credential().token
 

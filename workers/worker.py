@@ -8,8 +8,11 @@ import time
 from typing import Any
 
 import redis
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
+from rq.job import Job
+
+from api.gc_freeze import freeze_loaded
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,19 @@ class HearthWorker(SimpleWorker):
     """
 
     max_connection_wait_time = 2.0
+    _frozen = False
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Run the job here; after the first one, freeze what it loaded (api/gc_freeze.py).
+
+        The first job builds the app and, for a push, the FCM client with its libraries, all
+        kept for the process's life: unfrozen, every full collection walked them, some 15% of
+        a push batch's time in bench/push.py.
+        """
+        super().execute_job(job, queue)
+        if not self._frozen:
+            self._frozen = True
+            freeze_loaded()
 
     def work(self, burst: bool = False, **kwargs: Any) -> bool:
         """Run rq's work loop; when it ends on an error rather than a stop, run it again."""
