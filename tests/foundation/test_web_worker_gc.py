@@ -1,4 +1,4 @@
-"""A gunicorn worker freezes what loading the app allocated, so full collections skip it."""
+"""Web and job workers freeze what loading the app allocated, so full collections skip it."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ print(json.dumps({"loaded": loaded, "frozen": gc.get_freeze_count(),
 """
 
 
-def test_post_worker_init_freezes_the_loaded_app(tmp_path):
+def _counts(script: str, tmp_path: Path) -> dict:
+    """Run script in a new process of the embedded default; the JSON of its last line."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -35,10 +36,14 @@ def test_post_worker_init_freezes_the_loaded_app(tmp_path):
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
     )
     done = subprocess.run(
-        [sys.executable, "-c", _WORKER], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    counts = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_post_worker_init_freezes_the_loaded_app(tmp_path):
+    counts = _counts(_WORKER, tmp_path)
     # Every object the app left alive is frozen; the collector sees (next to) none of them.
     assert counts["frozen"] >= counts["loaded"] * 0.9
     assert counts["tracked"] < counts["loaded"] * 0.01
@@ -64,17 +69,7 @@ print(json.dumps({"status": [job.get_status() for job in jobs], "started": start
 
 def test_the_job_worker_freezes_once_after_its_first_job(tmp_path):
     """The RQ worker loads the app (and the FCM client) in its first job, then freezes it."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DATABASE_URL", "REDIS_URL", "PROMETHEUS_MULTIPROC_DIR"))
-    }
-    env.update(APP_ENV="development", DATABASE_URL=f"sqlite:///{tmp_path / 'h.sqlite3'}")
-    done = subprocess.run(
-        [sys.executable, "-c", _JOBS], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    counts = json.loads(done.stdout.strip().splitlines()[-1])
+    counts = _counts(_JOBS, tmp_path)
     assert counts["status"] == ["finished", "finished"]
     assert counts["started"] == 0
     # Frozen after the first job (the app it built among what was frozen), and only then:
