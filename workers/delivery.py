@@ -131,12 +131,16 @@ class _Outcome:
 
 @dataclass
 class _Attempt:
-    """One (notification, device) copy whose attempt is recorded before it is sent."""
+    """One (notification, device) copy whose attempt is recorded before it is sent.
+
+    Plain values, no ORM object: the claim's COMMIT expires objects, and a device deleted
+    during the send (a sign-out) could then not be read back to record its answer.
+    """
 
     delivery_id: int
     notification_id: int
-    device: Device
-    message: PushMessage
+    platform: str  # the device's, for the log
+    message: PushMessage  # device_id and token included
 
 
 @dataclass
@@ -271,10 +275,12 @@ def _plan(
 ) -> None:
     """Write a `sending` Delivery for every device each notification still owes; lease them."""
     ids = [n.id for n, _ in sendable]
-    devices: dict[int, list[Device]] = {}
+    devices: dict[int, list[Row[Any]]] = {}
     recipient_ids = {n.recipient_id for n, _ in sendable}
-    for device in session.scalars(
-        select(Device).where(Device.user_id.in_(recipient_ids)).order_by(Device.id)
+    for device in session.execute(
+        select(Device.id, Device.user_id, Device.token, Device.platform)
+        .where(Device.user_id.in_(recipient_ids))
+        .order_by(Device.id)
     ):
         devices.setdefault(device.user_id, []).append(device)
     # Every device that already has this notification's answer, or an attempt: never sent again.
@@ -295,7 +301,7 @@ def _plan(
         session.execute(update(Delivery).where(Delivery.id.in_(abandoned)).values(status=UNKNOWN))
         count_unknown(len(abandoned), "the run that sent them ended before recording the answer")
 
-    wanted: list[tuple[Notification, categories.Category, Device]] = []
+    wanted: list[tuple[Notification, categories.Category, Row[Any]]] = []
     for notification, category in sendable:
         answered = done.get(notification.id, {})
         remaining = [d for d in devices.get(notification.recipient_id, []) if d.id not in answered]
@@ -311,9 +317,8 @@ def _plan(
         delivery_id = delivery_ids.get((notification.id, device.id))
         if delivery_id is None:
             continue  # the device was deleted meanwhile (or another run holds its attempt)
-        claim.attempts.append(
-            _Attempt(delivery_id, notification.id, device, _message(notification, category, device))
-        )
+        message = _message(notification, category, device)
+        claim.attempts.append(_Attempt(delivery_id, notification.id, device.platform, message))
         if notification.id not in leased:
             leased.add(notification.id)
             claim.before[notification.id] = (
@@ -322,13 +327,13 @@ def _plan(
             )
     if leased:
         # Not due again (sweep, enqueue_due, a duplicate job) until the lease is over: one
-        # UPDATE for the batch (setting it on each object flushed a hundred). The objects
-        # keep their deliver_after of before, as claim.before does; _record reads them anew.
+        # UPDATE for the batch (setting it on each object flushed a hundred); "evaluate" sets
+        # it on the session's objects too, in Python.
         session.execute(
             update(Notification)
             .where(Notification.id.in_(leased))
             .values(deliver_after=moment + lease)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session="evaluate")
         )
     for notification, _ in sendable:
         if notification.id not in leased and notification.status == PENDING:
@@ -378,7 +383,7 @@ def _record(session: Session, claim: _Claim, results: list[PushResult]) -> None:
             .where(Notification.id.in_(claim.before))
             .order_by(Notification.id)
             .with_for_update()
-            # The rows as they are now, under the lock (the lease was written past the ORM).
+            # The rows as they are now, under the lock, whatever the session held of them.
             .execution_options(populate_existing=True)
         )
     }
@@ -445,7 +450,7 @@ def _apply(
 ) -> None:
     """Record one device's answer."""
     code = result.error_code or "UNKNOWN"
-    device = attempt.device
+    device_id = attempt.message.device_id
     PUSH_DELIVERIES.labels(attempt.message.category, _outcome_label(result, code)).inc()
 
     def record(status: str, message_id: str | None = None, error: str | None = None) -> None:
@@ -468,8 +473,8 @@ def _apply(
         outcome.reasons.append(code)
         record(UNKNOWN, error=result.detail or code)
     elif code in DROP_TOKEN_CODES or (code == INVALID_ARGUMENT and result.invalid_token):
-        log.info("device %s dropped: FCM said %s", device.id, code)
-        dropped.append((device.id, device.token))
+        log.info("device %s dropped: FCM said %s", device_id, code)
+        dropped.append((device_id, attempt.message.token))
         outcome.reasons.append(code)
         forget.append(attempt.delivery_id)
     elif code == INVALID_ARGUMENT:
@@ -486,8 +491,8 @@ def _apply(
         log.critical(
             "FCM THIRD_PARTY_AUTH_ERROR for device %s (%s): the APNs key / Web Push "
             "credentials in the Firebase console are missing or wrong: %s",
-            device.id,
-            device.platform,
+            device_id,
+            attempt.platform,
             result.detail,
         )
         outcome.reasons.append(code)
@@ -569,8 +574,9 @@ def _finish_without_sending(
 
 
 def _message(
-    notification: Notification, category: categories.Category, device: Device
+    notification: Notification, category: categories.Category, device: Row[Any]
 ) -> PushMessage:
+    """The push of notification to device (a row of its id and token)."""
     data = push_data(
         category=notification.category, notification_id=notification.id, data=notification.data
     )

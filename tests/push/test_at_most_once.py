@@ -23,7 +23,7 @@ from tests.conftest import run_queued_jobs
 from tests.factories import DeviceFactory, UserFactory
 from tests.fakes.google import FakeGoogle
 from workers import delivery, maintenance
-from workers.fcm import outcome_unknown
+from workers.fcm import FirebaseSender, outcome_unknown
 from workers.scheduler import sweep_pending
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -179,6 +179,40 @@ def test_a_device_deleted_while_its_batch_is_planned_is_skipped(
     assert fake_google.accepted_tokens() == {"stays": 1}
     assert _deliveries(notification_id) == ["sent"]
     assert _row(notification_id).status == "sent"
+
+
+@pytest.mark.parametrize("code", ["UNREGISTERED", "THIRD_PARTY_AUTH_ERROR"])
+def test_a_device_deleted_while_its_copy_is_in_flight_does_not_lose_the_batch(
+    firebase_app, fake_google: FakeGoogle, clock, monkeypatch, code: str
+):
+    """The answers are recorded from what the claim kept, not from the device's row: a phone
+    signed out mid-send (its row gone) made the record step reload it and fail, rolling back
+    every answer of the batch (all then `unknown`, the transient ones never retried)."""
+    clock.set(T0)
+    gone = _write(["goes"], key="gone")
+    retried = _write(["busy"], key="retried")
+    fake_google.answer_token("goes", code)
+    fake_google.answer_token("busy", "UNAVAILABLE", times=1)
+    real_send = FirebaseSender.send
+
+    def sign_out_mid_send(self, messages):
+        results = real_send(self, messages)
+        from api.devices.models import Device
+
+        with db.engine.begin() as conn:  # another request, its own transaction
+            conn.execute(Device.__table__.delete().where(Device.token == "goes"))
+        return results
+
+    monkeypatch.setattr(FirebaseSender, "send", sign_out_mid_send)
+    delivery.deliver([gone, retried])
+    monkeypatch.setattr(FirebaseSender, "send", real_send)
+
+    assert _row(gone).status == "failed"
+    assert _deliveries(gone) == []  # its attempt went with the device
+    assert _row(retried).status == "pending" and _deliveries(retried) == []  # retried later
+    _later(clock, firebase_app, minutes=3)
+    assert _row(retried).status == "sent"
+    assert fake_google.accepted_tokens() == {"busy": 1}
 
 
 def _requests_error(error: Exception) -> fb_exceptions.FirebaseError:
