@@ -89,6 +89,14 @@ def create_app(config: Config | None = None) -> Flask:
     spec_precision.apply(api)
     register_response_finisher(app)  # last: runs after every other after_request hook
 
+    @app.before_request
+    def _keep_objects_after_commit() -> None:
+        # A request answers with what it wrote. Expired by its COMMIT, an object would be
+        # read back for the response, and a row deleted meanwhile by another request (an
+        # erasure, a sign-out, the partner's delete waiting on this request's lock) turned a
+        # committed write into a 500. Jobs keep expiry: they re-read rows between batches.
+        db.session().expire_on_commit = False
+
     @app.teardown_request
     def _end_request_session(exc: BaseException | None) -> None:
         db.session.remove()

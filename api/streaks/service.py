@@ -816,11 +816,13 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
         )
     ):
         raise PartnerAlreadyDone(N_("Your partner has already checked in today."))
-    nudge_id = _insert_ignore_any(
-        session,
-        Nudge,
-        {"ritual_id": ritual.id, "sender_id": user.id, "local_date": today, "created_at": instant},
-    )
+    values = {
+        "ritual_id": ritual.id,
+        "sender_id": user.id,
+        "local_date": today,
+        "created_at": instant,
+    }
+    nudge_id = _insert_ignore_any(session, Nudge, values)
     if nudge_id is None:
         session.rollback()
         raise NudgeLimit(
@@ -855,9 +857,8 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
             ttl_seconds=seconds_until_next_day(couple, instant),
         )
     session.commit()
-    result = session.get(Nudge, nudge_id)
-    assert result is not None
-    return result
+    # What was written, not read back: the row may be gone already (its ritual deleted).
+    return Nudge(id=nudge_id, **values)
 
 
 # -- the evening at-risk push ---------------------------------------------------------------
