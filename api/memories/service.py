@@ -180,7 +180,9 @@ def update(session: Session, *, couple: Couple, memory_id: int, changes: dict[st
 
 def delete_memory(session: Session, *, couple: Couple, user: User, memory_id: int) -> None:
     """Delete a memory and its stored photos; only its author may (partner: 403)."""
-    memory = _in_couple(session, couple=couple, memory_id=memory_id)
+    # Locked as start_upload locks it: a photo added between queueing the keys and the
+    # DELETE would go by cascade with its key never queued, its object kept for ever.
+    memory = _in_couple(session, couple=couple, memory_id=memory_id, lock=True)
     if memory.author_id != user.id:
         raise AuthorOnly(N_("Only the author can delete this memory."))
     forget_objects(session, MemoryPhoto.memory_id == memory.id)
@@ -457,13 +459,23 @@ def delete_due_objects(session: Session, *, storage: Storage, moment: datetime) 
 def cleanup_unconfirmed(session: Session, *, moment: datetime) -> int:
     """Remove photos whose upload was never confirmed within a day (rows and objects)."""
     cutoff = moment - UNCONFIRMED_AFTER
-    stale = (MemoryPhoto.status == PHOTO_PENDING, MemoryPhoto.created_at < cutoff)
-    forget_objects(session, *stale)
-    result = session.execute(
-        delete(MemoryPhoto).where(*stale).execution_options(synchronize_session=False)
-    )
+    # The rows are locked first, and what is queued and deleted is exactly them: a photo
+    # confirmed meanwhile (complete_upload holds its lock) is skipped by both statements,
+    # never queued for deletion while it stays listed.
+    stale = session.scalars(
+        select(MemoryPhoto.id)
+        .where(MemoryPhoto.status == PHOTO_PENDING, MemoryPhoto.created_at < cutoff)
+        .with_for_update(**for_update_skip_locked(session))
+    ).all()
+    if stale:
+        forget_objects(session, MemoryPhoto.id.in_(stale))
+        session.execute(
+            delete(MemoryPhoto)
+            .where(MemoryPhoto.id.in_(stale))
+            .execution_options(synchronize_session=False)
+        )
     session.commit()
-    return result.rowcount or 0
+    return len(stale)
 
 
 # -- lifecycle: erasure and the purge ---------------------------------------------------------
@@ -472,6 +484,8 @@ def cleanup_unconfirmed(session: Session, *, moment: datetime) -> int:
 @user_erasing.connect
 def _erase_author(user: User, *, session: Session, **_: Any) -> None:
     """DELETE /v1/me: the memories the user created go, and their photos leave the store."""
+    # Locked first, as delete_memory does: no photo may be added between the two statements.
+    session.execute(select(Memory.id).where(Memory.author_id == user.id).with_for_update())
     forget_objects(session, Memory.author_id == user.id)
     session.execute(
         delete(Memory)
