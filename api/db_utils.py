@@ -51,3 +51,30 @@ def for_update_skip_locked(session: Session) -> dict[str, bool]:
     if session.get_bind().dialect.name == "postgresql":
         return {"skip_locked": True}
     return {}
+
+
+def unique_violation(error: Exception) -> bool:
+    """Whether an IntegrityError is a duplicate of a unique key (a retried or raced insert)."""
+    return _constraint_kind(error) == "unique"
+
+
+def foreign_key_violation(error: Exception) -> bool:
+    """Whether an IntegrityError names a row another transaction deleted meanwhile."""
+    return _constraint_kind(error) == "foreign_key"
+
+
+# PostgreSQL's SQLSTATEs; SQLite tells the kind only in its message.
+_SQLSTATES = {"23505": "unique", "23503": "foreign_key"}
+_SQLITE_MESSAGES = {
+    "UNIQUE constraint failed": "unique",
+    "FOREIGN KEY constraint failed": "foreign_key",
+}
+
+
+def _constraint_kind(error: Exception) -> str | None:
+    orig = getattr(error, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:
+        return _SQLSTATES.get(sqlstate)
+    message = str(orig)
+    return next((kind for text, kind in _SQLITE_MESSAGES.items() if message.startswith(text)), None)

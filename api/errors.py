@@ -303,7 +303,15 @@ def handle_unexpected(error: Exception) -> Response:
 # How long a client waits before retrying when the database is unreachable: a restart or a
 # failover takes seconds, and a retry storm sooner would only slow it down.
 DATABASE_RETRY_AFTER = 5
-_PG_UNAVAILABLE = ("57P01", "57P02", "57P03")  # admin/crash shutdown, cannot connect now
+_PG_UNAVAILABLE = (
+    "57P01",  # admin shutdown
+    "57P02",  # crash shutdown
+    "57P03",  # cannot connect now
+    # Two transactions met at one moment (a deadlock between an erasure and the partner's
+    # write, say): PostgreSQL rolled this one back whole, and the same request succeeds again.
+    "40P01",  # deadlock detected
+    "40001",  # serialization failure
+)
 _SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
 
 
@@ -331,6 +339,10 @@ def database_unavailable(error: BaseException) -> bool:
 
 def handle_database_error(error: Exception) -> Response:
     """A database that cannot be reached answers 503 with Retry-After, logged in one line."""
+    from api.db_utils import foreign_key_violation
+
+    if foreign_key_violation(error):
+        return handle_deleted_meanwhile()
     if not database_unavailable(error):
         return handle_unexpected(error)
     orig = getattr(error, "orig", None) or error
@@ -348,6 +360,32 @@ def handle_database_error(error: Exception) -> Response:
         type_=PROBLEM_BASE + "unavailable",
         headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
     )
+
+
+def handle_deleted_meanwhile() -> Response:
+    """A row the request wrote about was deleted by another transaction as it wrote: the
+    caller's own account (erased from another phone: 401) or anything else (404), the
+    answers a retry would get. Nothing of the request was kept.
+    """
+    from flask import g
+    from sqlalchemy import inspect, select
+
+    from api.auth import Unauthenticated
+    from api.extensions import db
+    from api.users.models import User
+
+    user = g.get("user")
+    # From the identity key: the rollback expires the object, and its row may be gone.
+    user_id = inspect(user).identity[0] if user is not None else None
+    db.session.rollback()
+    erased = (
+        user_id is not None and db.session.scalar(select(User.id).filter_by(id=user_id)) is None
+    )
+    db.session.rollback()
+    log.info("write refused: %s deleted meanwhile", "the account" if erased else "a row it names")
+    if erased:
+        return handle_domain_error(Unauthenticated(N_("This account was deleted meanwhile.")))
+    return handle_domain_error(NotFound(N_("What this refers to was deleted meanwhile.")))
 
 
 def register(app: Flask) -> None:

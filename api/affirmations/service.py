@@ -25,6 +25,7 @@ from api.affirmations.models import (
 )
 from api.clock import now
 from api.content.loader import FALLBACK_LOCALE, LOCALES
+from api.db_utils import unique_violation
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited
 from api.i18n import N_
 from api.ids import is_row_id, max_id
@@ -206,7 +207,9 @@ def daily(session: Session, *, user: User) -> LibraryItem:
         chosen.slug, chosen.cycle = item.slug, cycle
     try:
         session.commit()
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not unique_violation(exc):
+            raise  # a row it names was deleted meanwhile: api/errors.py answers
         # A parallel request of the same user picked first; its choice is the day's.
         session.rollback()
         return daily(session, user=user)
@@ -341,7 +344,9 @@ def send(
     session.add(message)
     try:
         session.flush()
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not unique_violation(exc):
+            raise  # a row it names was deleted meanwhile: api/errors.py answers
         # The same client_id raced in from a retry: answer with the message that won.
         session.rollback()
         return send(session, couple=couple, sender=sender, client_id=client_id, text=text)
@@ -441,7 +446,9 @@ def add_gratitude(
     session.add(entry)
     try:
         session.commit()
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not unique_violation(exc):
+            raise  # a row it names was deleted meanwhile: api/errors.py answers
         session.rollback()
         return add_gratitude(session, couple=couple, author=author, text=text, client_id=client_id)
     return entry, True

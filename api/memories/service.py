@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from api import queue
 from api.clock import now
-from api.db_utils import for_update_skip_locked
+from api.db_utils import for_update_skip_locked, unique_violation
 from api.errors import Conflict, DomainError, Invalid, NotFound
 from api.extensions import UTCDateTime
 from api.i18n import N_
@@ -143,7 +143,9 @@ def create(
     session.add(memory)
     try:
         session.flush()
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not unique_violation(exc):
+            raise  # a row it names was deleted meanwhile: api/errors.py answers
         # The same client_id raced in from a retry: answer with the memory that won.
         session.rollback()
         return create(

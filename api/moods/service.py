@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.clock import now
+from api.db_utils import unique_violation
 from api.errors import DomainError, Invalid
 from api.i18n import N_, ntranslate, translate, verbatim
 from api.lifecycle import user_erasing
@@ -84,7 +85,9 @@ def create(
     session.add(entry)
     try:
         session.flush()
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not unique_violation(exc):
+            raise  # a row it names was deleted meanwhile: api/errors.py answers
         # The same client_id raced in from a retry: answer with the entry that won.
         session.rollback()
         return create(

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.clock import now
-from api.db_utils import insert_ignore
+from api.db_utils import insert_ignore, unique_violation
 from api.errors import Conflict, DomainError, NotFound, RateLimited
 from api.i18n import N_, text
 from api.lifecycle import couple_unpaired, couples_purging
@@ -108,7 +108,9 @@ def create_invite(session: Session, *, user: User) -> NewInvite:
     for attempt in range(3):
         try:
             return _create_invite(session, user=user)
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not unique_violation(exc):
+                raise  # a row it names was deleted meanwhile: api/errors.py answers
             # A double tap: the other request's invite landed between our revoke and insert
             # (the partial unique index said so). Again, and this one revokes that one.
             session.rollback()
@@ -191,6 +193,8 @@ def join(session: Session, *, user: User, raw_code: str) -> Couple:
         session.rollback()
         raise
     except IntegrityError as exc:
+        if not unique_violation(exc):
+            raise  # a row it names was deleted meanwhile: api/errors.py answers
         # The partial unique indexes caught what the checks above them should have: a race.
         session.rollback()
         raise AlreadyPaired(N_("One of you was paired at the same moment.")) from exc

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.clock import now
+from api.db_utils import unique_violation
 from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.i18n import N_, language_of
 from api.lifecycle import user_erasing
@@ -237,7 +238,9 @@ def create(
     session.add(ritual)
     try:
         session.commit()
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not unique_violation(exc):
+            raise  # a row it names was deleted meanwhile: api/errors.py answers
         # The same client_id raced in from a retry on another connection: answer with it.
         session.rollback()
         existing = _by_client_id(session, couple, client_id)

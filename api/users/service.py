@@ -55,6 +55,12 @@ def erase(session: Session, *, user: User) -> None:
     """
     from api.pairing import service as pairing
 
+    # Locked before anything is read: a write of the user's other phone then either committed
+    # first (and is erased with the rest) or waits and fails on its foreign key to the user
+    # (api/errors.py answers 401). Locked last, by the DELETE, a text or photo written
+    # in between outlived the account.
+    if session.scalar(select(User.id).where(User.id == user.id).with_for_update()) is None:
+        return  # erased meanwhile by the other phone's own DELETE /v1/me
     _forget_pushes_about(session, user)
     pairing.before_erase(session, user=user)
     # Each domain that keeps what the user wrote erases it here (api/lifecycle.py).

@@ -10,57 +10,26 @@ transaction locks its rows first, so the other request waits for it and answers 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 
 from api.extensions import db
 from api.memories.models import MemoryPhoto
 from api.memories.service import UPLOAD_EXPIRES
 from tests.conftest import auth
 from tests.memories.conftest import Backend, Couple, new_memory, png, upload_photo
+from tests.race_helpers import meanwhile
 from workers import memories_jobs
 
 pytestmark = pytest.mark.postgres
 
-# How long the held statement waits for the other request: long enough for it to commit when
-# nothing blocks it (a few ms), so a request still running after it is waiting on a lock.
-HOLD_S = 1.0
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
-
-
-@contextmanager
-def meanwhile(action: Callable[[], Any], *, before: str) -> Iterator[list[Any]]:
-    """Run action() in a thread when this thread is about to send a statement starting with
-    `before`, holding that statement up to HOLD_S for it; yields the list action's result joins.
-    """
-    results: list[Any] = []
-    threads: list[threading.Thread] = []
-    here = threading.get_ident()
-
-    def hold(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if threading.get_ident() == here and not threads and statement.startswith(before):
-            thread = threading.Thread(target=lambda: results.append(action()))
-            threads.append(thread)
-            thread.start()
-            thread.join(HOLD_S)
-
-    event.listen(Engine, "before_cursor_execute", hold)
-    try:
-        yield results
-    finally:
-        event.remove(Engine, "before_cursor_execute", hold)
-        for thread in threads:
-            thread.join(30)
-    assert threads, f"no statement began with {before!r}"
 
 
 def assert_store_holds_exactly_the_photos(
