@@ -89,7 +89,8 @@ def serve_command(host: str | None, port: int | None) -> None:
     """Serve the API; without REDIS_URL, also run the worker and the clock in-process."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     host = host or os.environ.get("HOST") or "127.0.0.1"
-    port = port or int(os.environ.get("PORT") or "8000")
+    if port is None:  # not `or`: --port 0 asks the system for a free port
+        port = int(os.environ.get("PORT") or "8000")
     try:
         # Binds now: the banner below is printed only once the port is really ours.
         server = make_server(

@@ -77,6 +77,7 @@ def test_serve_prints_its_banner_only_once_the_port_answers(home):
             if line.startswith("Hearth on "):
                 break
         port = int(re.search(r":(\d+) ", line).group(1))  # type: ignore[union-attr]
+        assert port != 8000  # --port 0 is a free port, never the default one
         # No retry, no sleep: the banner promises the port is already listening.
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
             assert answer.status == 200
