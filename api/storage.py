@@ -74,6 +74,10 @@ class Storage(Protocol):
         """The object's first count bytes (fewer if it is shorter)."""
         ...
 
+    def copy(self, source: str, target: str) -> bool:
+        """Copy one object to another key (replacing it); False when source is missing."""
+        ...
+
     def delete(self, key: str) -> None:
         """Delete the object; deleting a missing object is not an error."""
         ...
@@ -179,6 +183,24 @@ class S3Storage:
             return answer["Body"].read(count)
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"S3 GET failed: {exc}") from exc
+
+    def copy(self, source: str, target: str) -> bool:
+        """A server-side CopyObject (the bytes never pass through Hearth)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=check_key(target),
+                CopySource={"Bucket": self.bucket, "Key": check_key(source)},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise StorageError(f"S3 COPY failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 unreachable: {exc}") from exc
+        return True
 
     def delete(self, key: str) -> None:
         """DELETE (S3 answers 204 for a missing key too)."""
@@ -307,6 +329,15 @@ class LocalStorage:
                 return source.read(count)
         except FileNotFoundError:
             return b""
+
+    def copy(self, source: str, target: str) -> bool:
+        """Copy the file through a partial file, replaced atomically as write() does."""
+        try:
+            with self.path(source).open("rb") as data:
+                self.write(target, iter(lambda: data.read(64 * 1024), b""), limit=2**63)
+        except FileNotFoundError:
+            return False
+        return True
 
     def delete(self, key: str) -> None:
         """Remove the file (and the folders it leaves empty)."""

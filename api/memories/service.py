@@ -47,6 +47,10 @@ DOWNLOAD_EXPIRES = timedelta(minutes=15)
 # Pending uploads nobody confirmed are removed (row and object) after this long.
 UNCONFIRMED_AFTER = timedelta(days=1)
 DELETE_JOB = "workers.memories_jobs.delete_stored_objects"
+# The upload URL writes under this prefix; confirming copies the bytes to the photo's own key,
+# which no URL can write, and checks that copy: an upload URL still valid after the check (it
+# lives 15 minutes) cannot replace the checked photo with anything else.
+INCOMING = "incoming/"
 _DELETIONS_KEY = "hearth_storage_deletions"
 
 
@@ -269,7 +273,7 @@ def start_upload(
     session.add(photo)
     session.flush()
     upload = storage.presign_upload(
-        key,
+        incoming_key(key),
         content_type=content_type,
         size_bytes=size_bytes,
         expires_in=int(UPLOAD_EXPIRES.total_seconds()),
@@ -313,7 +317,11 @@ def complete_upload(
     if photo.status == PHOTO_READY:
         return photo  # a retried confirmation
     try:
-        size = storage.size(photo.key)
+        # A photo started before incoming keys existed was uploaded to its own key.
+        if storage.copy(incoming_key(photo.key), photo.key) or storage.size(photo.key) is not None:
+            size = storage.size(photo.key)
+        else:
+            size = None
         head = storage.first_bytes(photo.key, SNIFF_BYTES) if size else b""
     except StorageError as exc:
         log.warning("storage unavailable while confirming photo %s: %s", photo.id, exc)
@@ -340,6 +348,7 @@ def complete_upload(
         session.commit()
         raise problem
     assert kind is not None
+    forget_objects(session, MemoryPhoto.id == photo.id, keep_photo=True)  # the uploaded copy
     photo.content_type = kind  # what the bytes are, not what the phone said
     photo.status = PHOTO_READY
     photo.confirmed_at = now()
@@ -368,31 +377,39 @@ def download_url(storage: Storage, photo: MemoryPhoto) -> tuple[str, datetime]:
 # -- deleting stored objects: the outbox -------------------------------------------------------
 
 
-def forget_objects(session: Session, *where: Any) -> None:
+def incoming_key(key: str) -> str:
+    """Where a photo's upload URL writes its bytes, before they are checked and copied to key."""
+    return INCOMING + key
+
+
+def forget_objects(session: Session, *where: Any, keep_photo: bool = False) -> None:
     """Queue the objects of the photos matching where for deletion (in the caller's transaction).
 
-    One INSERT ... SELECT, whatever the number. A pending photo whose upload URL still works
-    gets a second deletion when the URL expires: an upload landing after the first would
-    otherwise stay in the store for ever.
+    Each photo's own object (unless keep_photo: a confirmation keeps it) and, while it is
+    pending, its uploaded copy under incoming_key. A few INSERT ... SELECT, whatever the
+    number. A pending photo whose upload URL still works gets a second deletion of its
+    incoming object when the URL expires: an upload landing after the first would otherwise
+    stay in the store for ever.
     """
     moment = now()
-    photos = select(MemoryPhoto.key).join(Memory, Memory.id == MemoryPhoto.memory_id).where(*where)
-    columns = ["key", "attempts", "next_attempt_at", "created_at"]
-    session.execute(
-        insert(StorageDeletion).from_select(
-            columns, photos.add_columns(_value(0), _value(moment), _value(moment))
-        )
-    )
+    photos = select(MemoryPhoto).join(Memory, Memory.id == MemoryPhoto.memory_id).where(*where)
+    pending = photos.where(MemoryPhoto.status == PHOTO_PENDING)
+    incoming = literal(INCOMING) + MemoryPhoto.key
     late = moment + UPLOAD_EXPIRES + timedelta(minutes=1)
-    session.execute(
-        insert(StorageDeletion).from_select(
-            columns,
-            photos.where(
-                MemoryPhoto.status == PHOTO_PENDING,
-                MemoryPhoto.created_at > moment - UPLOAD_EXPIRES,
-            ).add_columns(_value(0), _value(late), _value(moment)),
+    url_still_works = MemoryPhoto.created_at > moment - UPLOAD_EXPIRES
+    sources = [
+        pending.with_only_columns(incoming, _value(moment)),
+        pending.where(url_still_works).with_only_columns(incoming, _value(late)),
+    ]
+    if not keep_photo:
+        sources.append(photos.with_only_columns(MemoryPhoto.key, _value(moment)))
+    columns = ["key", "next_attempt_at", "attempts", "created_at"]
+    for source in sources:
+        session.execute(
+            insert(StorageDeletion).from_select(
+                columns, source.add_columns(_value(0), _value(moment))
+            )
         )
-    )
     session.info[_DELETIONS_KEY] = True
 
 

@@ -178,8 +178,9 @@ AddPhoto = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
-def add_photo(client: FlaskClient, backend: Backend) -> AddPhoto:
-    """Upload and confirm a photo; returns the confirmed photo."""
+def add_photo(client: FlaskClient, backend: Backend, run_jobs: Callable[[], int]) -> AddPhoto:
+    """Upload and confirm a photo, then run the jobs (the uploaded copy's deletion among
+    them, as a worker would right after the confirmation); returns the confirmed photo."""
 
     def add(memory_id: int, data: bytes | None = None, uid: str = "alex") -> dict[str, Any]:
         slot, put = upload_photo(client, backend, memory_id, data or png(), uid=uid)
@@ -188,6 +189,17 @@ def add_photo(client: FlaskClient, backend: Backend) -> AddPhoto:
             f"/v1/couple/memories/{memory_id}/photos/{slot['id']}/complete", headers=auth(uid)
         )
         assert done.status_code == 200, done.get_json()
+        run_jobs()
         return done.get_json()
 
     return add
+
+
+def upload_urls_expired(clock: Any, run_jobs: Callable[[], int]) -> None:
+    """Run the jobs, then the clock's deletions due once every upload URL has expired: the
+    second pass each started upload gets, for bytes PUT after the first."""
+    from workers import memories_jobs
+
+    run_jobs()
+    clock.advance(minutes=17)
+    memories_jobs.delete_stored_objects()

@@ -28,6 +28,7 @@ from tests.memories.conftest import (
     new_memory,
     png,
     upload_photo,
+    upload_urls_expired,
     webp,
 )
 from workers import memories_jobs, pairing_jobs
@@ -45,7 +46,11 @@ def count(model: Any, *where: Any) -> int:
 
 
 def test_upload_confirm_list_fetch_and_delete(
-    client: FlaskClient, backend: Backend, pair: Couple, run_jobs: Callable[[], int]
+    client: FlaskClient,
+    backend: Backend,
+    pair: Couple,
+    run_jobs: Callable[[], int],
+    clock: Any,
 ) -> None:
     memory = new_memory(client)
     data = png(4096)
@@ -70,11 +75,14 @@ def test_upload_confirm_list_fetch_and_delete(
     fetched = backend.http.get(url)
     assert fetched.status_code == 200
     assert fetched.content == data
-    assert len(backend.keys()) == 1
-    # Deleting the photo deletes the object (after commit, by the worker's job).
+    # The uploaded copy is deleted once confirmed (after commit, by the worker's job).
+    run_jobs()
+    assert backend.keys() == [db.session.get(MemoryPhoto, slot["id"]).key]
+    # Deleting the photo deletes the object.
     assert client.delete(f"{path}/photos/{slot['id']}", headers=auth("sam")).status_code == 204
     run_jobs()
     assert backend.keys() == []
+    upload_urls_expired(clock, run_jobs)  # the upload URL's second pass
     assert count(StorageDeletion) == 0
     assert client.get(path, headers=auth("alex")).get_json()["photos"] == []
 
@@ -219,6 +227,7 @@ def test_deleting_a_memory_deletes_its_objects(
     pair: Couple,
     add_photo: AddPhoto,
     run_jobs: Callable[[], int],
+    clock: Any,
 ) -> None:
     memory = new_memory(client)
     other = new_memory(client, title="Another day")
@@ -234,7 +243,11 @@ def test_deleting_a_memory_deletes_its_objects(
     )
     run_jobs()
     assert backend.keys() == [db.session.get(MemoryPhoto, kept["id"]).key]
-    assert count(StorageDeletion) == 1  # the pending upload's second pass, at its URL's expiry
+    # Left: each upload URL's second pass, at its expiry (the pending upload's, and those of
+    # the confirmed photos' URLs, which could still write to their incoming keys).
+    assert count(StorageDeletion) == 4
+    upload_urls_expired(clock, run_jobs)
+    assert count(StorageDeletion) == 0
 
 
 def test_a_failed_storage_delete_is_retried_by_the_clock(
@@ -247,6 +260,8 @@ def test_a_failed_storage_delete_is_retried_by_the_clock(
 ) -> None:
     memory = new_memory(client)
     add_photo(memory["id"])
+    clock.advance(minutes=17)
+    memories_jobs.delete_stored_objects()  # the upload URL's second pass, out of the way
     real = backend.storage
     set_storage(app, _Down(real))
     assert (
@@ -334,6 +349,7 @@ def test_erasing_an_account_deletes_the_memories_it_created_and_their_objects(
     pair: Couple,
     add_photo: AddPhoto,
     run_jobs: Callable[[], int],
+    clock: Any,
 ) -> None:
     mine = new_memory(client, "alex", title="alex's")
     theirs = new_memory(client, "sam", title="sam's")
@@ -347,4 +363,50 @@ def test_erasing_an_account_deletes_the_memories_it_created_and_their_objects(
     assert remaining == ["sam's"]
     assert len(backend.keys()) == 1
     assert db.session.scalars(select(MemoryPhoto.id)).all() == [kept["id"]]
+    upload_urls_expired(clock, run_jobs)  # the upload URLs' second passes
     assert count(StorageDeletion) == 0
+
+
+def test_the_upload_url_cannot_replace_a_checked_photo(
+    client: FlaskClient,
+    backend: Backend,
+    pair: Couple,
+    run_jobs: Callable[[], int],
+    clock: Any,
+) -> None:
+    """The upload URL lives 15 minutes; once the photo is confirmed, a PUT through it (a
+    script, a file of another size) lands beside the photo, never in place of it."""
+    memory = new_memory(client)
+    data = png(300)
+    slot, _ = upload_photo(client, backend, memory["id"], data)
+    path = f"/v1/couple/memories/{memory['id']}"
+    assert (
+        client.post(f"{path}/photos/{slot['id']}/complete", headers=auth("alex")).status_code == 200
+    )
+    run_jobs()
+    script = b"<html><script>alert(1)</script></html>" * 50
+    again = backend.http.request(
+        slot["upload_method"], slot["upload_url"], content=script, headers=slot["upload_headers"]
+    )
+    assert again.status_code == 200  # the URL still works: S3 cannot revoke it
+    listed = client.get(path, headers=auth("sam")).get_json()["photos"][0]
+    assert (listed["size_bytes"], backend.http.get(listed["url"]).content) == (300, data)
+    upload_urls_expired(clock, run_jobs)  # and what it wrote goes at the URL's expiry
+    assert backend.keys() == [db.session.get(MemoryPhoto, slot["id"]).key]
+    assert count(StorageDeletion) == 0
+
+
+def test_a_photo_uploaded_to_its_own_key_before_incoming_keys_still_confirms(
+    client: FlaskClient, backend: Backend, pair: Couple
+) -> None:
+    """Upload URLs handed out before the release that added incoming keys wrote the photo's
+    own key; such a photo, confirmed after it, is checked where it is."""
+    memory = new_memory(client)
+    data = png(200)
+    slot, _ = upload_photo(client, backend, memory["id"], data)
+    photo = db.session.get(MemoryPhoto, slot["id"])
+    assert backend.storage.copy(f"incoming/{photo.key}", photo.key)
+    backend.storage.delete(f"incoming/{photo.key}")
+    path = f"/v1/couple/memories/{memory['id']}/photos/{slot['id']}/complete"
+    done = client.post(path, headers=auth("alex"))
+    assert (done.status_code, done.get_json()["size_bytes"]) == (200, 200)
