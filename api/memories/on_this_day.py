@@ -127,9 +127,28 @@ def earliest_years(session: Session, couple_ids: list[int]) -> dict[int, dict[in
 def refresh(session: Session, *, couple: Couple, moment: datetime | None = None) -> None:
     """Recompute the couple's next push (after a memory or the couple changed)."""
     moment = moment or now()
+    # The schedule row is locked before the memories are read: two memories written at once
+    # (both partners) each computed the next push from a snapshot without the other's, and
+    # the last upsert won, so the other memory's day passed without a push. Now the second
+    # waits for the first to commit and reads both.
+    _lock(session, couple.id)
     earliest = earliest_years(session, [couple.id]).get(couple.id, {})
     due = next_due_at(couple, earliest, after=moment)
     _upsert(session, couple.id, due)
+
+
+def _lock(session: Session, couple_id: int) -> None:
+    """Lock the couple's schedule row, making it if there is none: one statement."""
+    stmt = conflict_insert(session.get_bind().dialect.name)(OnThisDaySchedule).values(
+        couple_id=couple_id, next_due_at=None
+    )
+    execute_core(
+        session,
+        # Setting the key to itself changes nothing but takes the row's lock.
+        stmt.on_conflict_do_update(
+            index_elements=["couple_id"], set_={"couple_id": stmt.excluded.couple_id}
+        ),
+    )
 
 
 def _upsert(session: Session, couple_id: int, due: datetime | None) -> None:
