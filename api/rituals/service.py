@@ -162,9 +162,15 @@ def list_with_timelines(
     return [(ritual, timeline_from_json(ritual, couple, value)) for ritual, value in rows]
 
 
-def get(session: Session, *, couple: Couple, ritual_id: int) -> Ritual:
-    """One of the couple's rituals; anyone else's, or a deleted one, is a 404."""
-    ritual = session.scalar(_live(couple).where(Ritual.id == ritual_id))
+def get(session: Session, *, couple: Couple, ritual_id: int, lock: bool = False) -> Ritual:
+    """One of the couple's rituals; anyone else's, or a deleted one, is a 404.
+
+    lock: for a change, the row's lock a check-in takes (FOR NO KEY UPDATE), read as it is now.
+    """
+    stmt = _live(couple).where(Ritual.id == ritual_id)
+    if lock:
+        stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
+    ritual = session.scalar(stmt)
     if ritual is None:
         raise RitualNotFound(N_("No such ritual."))
     return ritual
@@ -184,6 +190,9 @@ def create(
     existing = _by_client_id(session, couple, client_id)
     if existing is not None:
         return existing, False
+    # The couple's row is locked before counting: both partners creating the 50th ritual at
+    # once each counted 49 (the daily quota is per user and does not serialize them).
+    session.execute(select(Couple.id).where(Couple.id == couple.id).with_for_update(key_share=True))
     count = session.scalar(
         select(func.count())
         .select_from(Ritual)
@@ -282,7 +291,10 @@ def _with_template_defaults(
 
 def update(session: Session, *, couple: Couple, ritual_id: int, changes: dict[str, Any]) -> Ritual:
     """Apply a validated partial update; the clock sees the new schedule on its next tick."""
-    ritual = get(session, couple=couple, ritual_id=ritual_id)
+    # Locked: both partners pausing at once each saw no open pause and opened one, and the
+    # resume closed only one of them (missed days then counted as paused for ever); two
+    # schedule edits at once each recorded their change against a schedule the other replaced.
+    ritual = get(session, couple=couple, ritual_id=ritual_id, lock=True)
     before = _timing(ritual)
     for key in ("title", "description", "completion", "paused"):
         if key in changes:
@@ -325,7 +337,7 @@ def _timing(ritual: Ritual) -> tuple[Any, ...]:
 
 def delete(session: Session, *, couple: Couple, ritual_id: int) -> None:
     """Delete a ritual: gone from the API and the clock at once; its history stays for streaks."""
-    ritual = get(session, couple=couple, ritual_id=ritual_id)
+    ritual = get(session, couple=couple, ritual_id=ritual_id, lock=True)
     ritual.deleted_at = now()
     ritual.next_fire_at = ritual.next_fire_day = None
     session.commit()
