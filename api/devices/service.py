@@ -10,6 +10,7 @@ from api.db_utils import insert_ignore
 from api.devices.models import Device
 from api.errors import NotFound
 from api.i18n import N_
+from api.users.models import User
 
 # Devices kept per user (API.md): an eleventh evicts the least recently seen, so one message
 # never fans out to hundreds of deliveries.
@@ -29,12 +30,21 @@ def register(
         "created_at": moment,
         "last_seen_at": moment,
     }
-    new_id = insert_ignore(session, Device, values, conflict_on=["token"])
-    if new_id is not None:
-        _evict_beyond_cap(session, user_id=user_id, keep_id=new_id)
-        session.commit()
-        return session.get(Device, new_id), True  # type: ignore[return-value]
-    device = session.scalars(select(Device).where(Device.token == token).with_for_update()).one()
+    # The user's row is locked first: two new phones registering at once each evicted against
+    # a list without the other's, and the user kept one device over the cap.
+    session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+    while True:
+        new_id = insert_ignore(session, Device, values, conflict_on=["token"])
+        if new_id is not None:
+            _evict_beyond_cap(session, user_id=user_id, keep_id=new_id)
+            session.commit()
+            return session.get(Device, new_id), True  # type: ignore[return-value]
+        device = session.scalars(
+            select(Device).where(Device.token == token).with_for_update()
+        ).one_or_none()
+        if device is not None:
+            break
+        # The row that refused the insert was deleted since (signed out, pruned): insert again.
     created = device.user_id != user_id
     if created:
         # The phone changed hands: the new owner starts fresh on it.
