@@ -303,15 +303,10 @@ def handle_unexpected(error: Exception) -> Response:
 # How long a client waits before retrying when the database is unreachable: a restart or a
 # failover takes seconds, and a retry storm sooner would only slow it down.
 DATABASE_RETRY_AFTER = 5
-_PG_UNAVAILABLE = (
-    "57P01",  # admin shutdown
-    "57P02",  # crash shutdown
-    "57P03",  # cannot connect now
-    # Two transactions met at one moment (a deadlock between an erasure and the partner's
-    # write, say): PostgreSQL rolled this one back whole, and the same request succeeds again.
-    "40P01",  # deadlock detected
-    "40001",  # serialization failure
-)
+_PG_UNAVAILABLE = ("57P01", "57P02", "57P03")  # admin/crash shutdown, cannot connect now
+# Two transactions met at one moment (a deadlock between an erasure and the partner's write,
+# say): PostgreSQL rolled this one back whole, and the same request succeeds when sent again.
+_PG_ROLLED_BACK = ("40P01", "40001")  # deadlock detected, serialization failure
 _SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
 
 
@@ -337,19 +332,32 @@ def database_unavailable(error: BaseException) -> bool:
     return sqlstate.startswith("08") or sqlstate in _PG_UNAVAILABLE
 
 
+def rolled_back_by_concurrency(error: BaseException) -> bool:
+    """Whether PostgreSQL rolled the transaction back for meeting another (deadlock,
+    serialization failure): nothing was kept, and the same request succeeds when retried."""
+    from sqlalchemy import exc
+
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return isinstance(error, exc.DBAPIError) and sqlstate in _PG_ROLLED_BACK
+
+
 def handle_database_error(error: Exception) -> Response:
-    """A database that cannot be reached answers 503 with Retry-After, logged in one line."""
+    """A database that cannot be reached answers 503 with Retry-After, logged in one line;
+    so does a transaction rolled back for meeting another, and a write about a row deleted
+    meanwhile answers what a retry would (handle_deleted_meanwhile)."""
     from api.db_utils import foreign_key_violation
 
     if foreign_key_violation(error):
         return handle_deleted_meanwhile()
-    if not database_unavailable(error):
+    rolled_back = rolled_back_by_concurrency(error)
+    if not (rolled_back or database_unavailable(error)):
         return handle_unexpected(error)
     orig = getattr(error, "orig", None) or error
     # The driver's first line only: SQLAlchemy's own text carries the statement's parameters,
     # which can be a user's words.
     reason = (str(orig).strip().splitlines() or [""])[0][:200]
-    log.warning("database unavailable (%s): %s", type(orig).__name__, reason)
+    what = "transaction rolled back by a concurrent one" if rolled_back else "database unavailable"
+    log.warning("%s (%s): %s", what, type(orig).__name__, reason)
     locale = request_locale()
     return problem(
         503,

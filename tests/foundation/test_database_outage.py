@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import create_engine, event, text
 
-from api.errors import database_unavailable
+from api.errors import database_unavailable, rolled_back_by_concurrency
 from api.extensions import db
 from tests.conftest import auth
 
@@ -108,5 +108,24 @@ def test_what_counts_as_unavailable():
     assert database_unavailable(operational(Refused("connection refused")))
     assert database_unavailable(operational(AdminShutdown("terminating connection")))
     assert not database_unavailable(operational(Deadlock("deadlock detected")))
+    # Not unavailable, but rolled back whole: answered 503 too (a retry succeeds).
+    assert rolled_back_by_concurrency(operational(Deadlock("deadlock detected")))
+    assert not rolled_back_by_concurrency(operational(AdminShutdown("terminating connection")))
     assert not database_unavailable(exc.IntegrityError("INSERT", {}, Deadlock("dup")))
     assert database_unavailable(exc.TimeoutError("QueuePool limit reached"))
+
+
+def test_a_transaction_rolled_back_by_a_deadlock_answers_503(make_app):
+    """PostgreSQL aborts one of two deadlocked transactions whole: the request is retryable."""
+    from sqlalchemy import exc
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    app = make_app()
+
+    @app.get("/deadlocked")
+    def deadlocked():
+        raise exc.OperationalError("UPDATE couples", {}, Deadlock("deadlock detected"))
+
+    _assert_503(app.test_client().get("/deadlocked"))

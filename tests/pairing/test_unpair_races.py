@@ -1,0 +1,48 @@
+"""Unpairing while the partner writes (PostgreSQL): nothing about the couple is pushed after.
+
+Unpairing suppresses what was pending for both partners, but a write of the partner that
+commits between that UPDATE and the unpair's COMMIT adds a pending push the UPDATE never
+saw. The delivery's claim now suppresses any push about a couple (every category but
+pairing) to a recipient who is in none.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from api.extensions import db
+from api.notifications.models import Notification
+from tests.conftest import auth
+from tests.factories import CoupleFactory, DeviceFactory, UserFactory
+from tests.race_helpers import meanwhile
+
+pytestmark = pytest.mark.postgres
+
+
+def test_a_push_written_while_the_couple_unpairs_is_never_sent(app, client, run_jobs):
+    alex = UserFactory(uid="alex", display_name="Alex")
+    sam = UserFactory(uid="sam", display_name="Sam")
+    CoupleFactory(a=alex, b=sam)
+    DeviceFactory(user=alex)
+    DeviceFactory(user=sam)
+    alex_id, sam_id = alex.id, sam.id
+
+    def sams_affirmation() -> int:
+        body = {"text": "thinking of you", "client_id": str(uuid.uuid4())}
+        answer = app.test_client().post("/v1/couple/affirmations", json=body, headers=auth("sam"))
+        return answer.status_code
+
+    with meanwhile(sams_affirmation, before="UPDATE notifications", after=True) as answers:
+        assert client.delete("/v1/couple", headers=auth("alex")).status_code == 204
+    assert answers == [201]
+    run_jobs()
+    db.session.expire_all()
+    pushed = db.session.execute(
+        select(Notification.recipient_id, Notification.category, Notification.status)
+    ).all()
+    assert sorted(pushed) == sorted(
+        [(alex_id, "affirmation", "suppressed"), (sam_id, "pairing", "sent")]
+    )
