@@ -108,3 +108,13 @@ class TimeZone(fields.String):
         if not is_timezone(name):
             raise self.make_error("unknown")
         return name
+
+
+class JsonBoolean(fields.Boolean):
+    """A request body's boolean: JSON's true or false only, not "yes", "on", 1 or "true"
+    (marshmallow's Boolean takes them all, and 1 == True in Python)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value

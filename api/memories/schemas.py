@@ -75,6 +75,7 @@ MemoryPageSchema = page_schema(MemorySchema, "MemoryPage")
 class UploadRequestSchema(Schema):
     content_type = fields.String(required=True, validate=validate.OneOf(DECLARABLE_TYPES))
     size_bytes = fields.Integer(
+        strict=True,
         required=True,
         validate=validate.Range(min=1, max=MAX_PHOTO_BYTES),
         metadata={"description": "At most 10 MB"},

@@ -30,7 +30,7 @@ class Note(fields.String):
 
 
 class MoodCreateSchema(Schema):
-    mood = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    mood = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=5))
     needs = fields.List(
         fields.String(validate=validate.Length(min=1, max=80)),
         load_default=list,

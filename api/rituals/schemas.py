@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from api.fields import Instant, TimeZone, WallTime
+from api.fields import Instant, JsonBoolean, TimeZone, WallTime
 from api.i18n import N_
 from api.rituals.schedule import WEEKDAYS
 
@@ -42,7 +42,7 @@ class ScheduleInSchema(Schema):
 
 
 class ReminderInSchema(Schema):
-    enabled = fields.Boolean()
+    enabled = JsonBoolean()
     # strict: 30.9 is a 422, not silently 30.
     minutes_before = fields.Integer(
         strict=True, validate=validate.Range(min=0, max=MAX_MINUTES_BEFORE)
@@ -56,7 +56,7 @@ class RitualCreateSchema(Schema):
     schedule = fields.Nested(ScheduleInSchema)
     reminder = fields.Nested(ReminderInSchema)
     completion = fields.String(validate=validate.OneOf(COMPLETIONS))
-    paused = fields.Boolean()
+    paused = JsonBoolean()
     client_id = fields.UUID(
         required=True, metadata={"description": "Client-generated; a replay answers 200."}
     )
@@ -68,7 +68,7 @@ class RitualPatchSchema(Schema):
     schedule = fields.Nested(ScheduleInSchema)
     reminder = fields.Nested(ReminderInSchema)
     completion = fields.String(validate=validate.OneOf(COMPLETIONS))
-    paused = fields.Boolean()
+    paused = JsonBoolean()
 
 
 class ScheduleSchema(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.fields import Instant, TimeZone, WallTime
+from api.fields import Instant, JsonBoolean, TimeZone, WallTime
 from api.i18n import N_
 from api.notifications.categories import PREFERENCES
 
@@ -49,7 +49,7 @@ PreferencesSchema = Schema.from_dict(
     {name: fields.Boolean(required=True) for name in PREFERENCES}, name="Preferences"
 )
 PreferencesPatchSchema = Schema.from_dict(
-    {name: fields.Boolean() for name in PREFERENCES}, name="PreferencesPatch"
+    {name: JsonBoolean() for name in PREFERENCES}, name="PreferencesPatch"
 )
 
 
