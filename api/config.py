@@ -16,6 +16,28 @@ PUSH_BACKENDS = ("firebase", "log")
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _parse(name: str, kind: object, raw: str) -> object:
+    """One variable's value by its field's type; ConfigError (one line) when it is not one."""
+    try:
+        if kind in ("int", int):
+            return int(raw)
+        if kind in ("float", float):
+            return float(raw)
+    except ValueError:
+        what = "a whole number" if kind in ("int", int) else "a number"
+        raise ConfigError(f"{name} must be {what}, not {raw!r}") from None
+    if kind in ("bool", bool):
+        word = raw.strip().lower()
+        if word not in _TRUE + _FALSE:
+            raise ConfigError(f"{name} must be true or false, not {raw!r}")
+        return word in _TRUE
+    return raw
+
+
 class ConfigError(RuntimeError):
     """The configuration is unusable or dangerous; the message is the one-line reason."""
 
@@ -98,14 +120,7 @@ class Config:
             raw = env.get(f.name)
             if raw is None or raw == "":
                 continue
-            if f.type in ("int", int):
-                values[f.name] = int(raw)
-            elif f.type in ("float", float):
-                values[f.name] = float(raw)
-            elif f.type in ("bool", bool):
-                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
-            else:
-                values[f.name] = raw
+            values[f.name] = _parse(f.name, f.type, raw)
         values.update(overrides)
         config = cls(**values)  # type: ignore[arg-type]
         config = replace(config, DATABASE_URL=_normalise_database_url(config.DATABASE_URL))
@@ -137,6 +152,10 @@ class Config:
 
     def validate(self) -> None:
         """Refuse unknown values and the dangerous mixes, with a one-line reason."""
+        if self.LOG_LEVEL.upper() not in LOG_LEVELS:
+            raise ConfigError(
+                f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {self.LOG_LEVEL!r}"
+            )
         if self.LOG_FORMAT not in ("", "json", "text"):
             raise ConfigError(f"LOG_FORMAT must be json or text, not {self.LOG_FORMAT!r}")
         if "*" in self.cors_origins:

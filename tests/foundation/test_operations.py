@@ -81,6 +81,11 @@ def test_production_config_is_accepted():
         ({"STORAGE_BUCKET": ""}, "STORAGE_BUCKET"),
         ({"APP_ENV": "staging"}, "APP_ENV"),
         ({"PUSH_BACKEND": "carrier-pigeon"}, "PUSH_BACKEND"),
+        # Values of the wrong type: a one-line reason too, never a traceback.
+        ({"MAX_CONTENT_LENGTH": "abc"}, "MAX_CONTENT_LENGTH must be a whole number"),
+        ({"FCM_TIMEOUT_SECONDS": "ten"}, "FCM_TIMEOUT_SECONDS must be a number"),
+        ({"RATELIMIT_ENABLED": "maybe"}, "RATELIMIT_ENABLED must be true or false"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
     ],
 )
 def test_dangerous_config_refuses_to_start_with_one_line_reason(change, reason):
