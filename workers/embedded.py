@@ -97,7 +97,10 @@ def serve_command(host: str | None, port: int | None) -> None:
             host, port, app, threaded=True, request_handler=BannerlessRequestHandler
         )
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror}"
+            " (another port: --port, $PORT, or `make run PORT=9000`)"
+        ) from None
     stop = threading.Event()
     if app.extensions["hearth_config"].embedded_queue:
         start_embedded(app, stop)
