@@ -237,7 +237,8 @@ def _takes_json_body() -> bool:
 
 class BodyNotTaken(DomainError):
     status = 422
-    title = N_("Validation failed")
+    title = N_("Unprocessable Entity")  # the type and title of every 422 (unknown fields)
+    slug = "validation"  # type: ignore[assignment]
 
     def __init__(self, *, errors: dict[str, list[str]], detail: str | None = None) -> None:
         super().__init__(

@@ -63,7 +63,9 @@ class Invalid(DomainError):
     """A 422 with per-field messages, for rules a schema cannot express."""
 
     status = 422
-    title = N_("Validation failed")
+    # The same type and title as a 422 of the schemas: one kind of answer for a client to know.
+    title = N_("Unprocessable Entity")
+    slug = "validation"  # type: ignore[assignment]
 
     def __init__(self, field: str, message: str, **params: object) -> None:
         self.field, self.message = field, message

@@ -181,3 +181,22 @@ def test_no_such_method_is_405_whatever_the_body(client):
     assert_problem(form, 405)
     unknown = client.put("/v1/me", json={"anything": 1}, headers=auth("a"))
     assert_problem(unknown, 405)
+
+
+def test_a_domain_rule_and_a_schema_answer_422_alike(client):
+    """A client tells a 422 by one type and title, whether a schema or a domain rule said no."""
+    from tests.factories import CoupleFactory, UserFactory
+
+    CoupleFactory(a=UserFactory(uid="alex"), b=UserFactory(uid="sam"))
+    body = {"title": "t", "client_id": "5f0c2a1e-8d5b-4c1e-9a7e-2b3c4d5e6f70"}
+    by_rule = client.post(
+        "/v1/couple/memories", json={**body, "happened_on": "2999-01-01"}, headers=auth("alex")
+    )
+    by_schema = client.post(
+        "/v1/couple/memories", json={**body, "happened_on": "tomorrow"}, headers=auth("alex")
+    )
+    answers = [
+        (r.status_code, r.get_json()["type"], r.get_json()["title"]) for r in (by_rule, by_schema)
+    ]
+    assert answers == [(422, "https://hearth.app/problems/validation", "Unprocessable Entity")] * 2
+    assert [list(r.get_json()["errors"]) for r in (by_rule, by_schema)] == [["happened_on"]] * 2
