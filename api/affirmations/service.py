@@ -416,17 +416,10 @@ def add_gratitude(
     )
     if existing is not None:
         return existing, False
-    kept = session.scalar(
-        select(func.count())
-        .select_from(GratitudeEntry)
-        .where(GratitudeEntry.couple_id == couple.id, GratitudeEntry.author_id == author.id)
-    )
-    if (kept or 0) >= GRATITUDE_PER_AUTHOR:
-        raise TooManyEntries(
-            N_("You keep %(limit)s entries already; delete some to add more."),
-            limit=GRATITUDE_PER_AUTHOR,
-        )
     moment = now()
+    # The quota first: its row stays locked to the end of this transaction, so two entries of
+    # the same author at once are counted one after the other (counted before it, both saw
+    # 999 and the author kept 1,001). A refusal below rolls the quota's unit back with it.
     if not quotas.take(
         session,
         user_id=author.id,
@@ -439,6 +432,17 @@ def add_gratitude(
             N_("At most %(limit)s gratitude entries a day."),
             limit=GRATITUDE_PER_DAY,
             retry_after=seconds_until_next_day(couple, moment),
+        )
+    kept = session.scalar(
+        select(func.count())
+        .select_from(GratitudeEntry)
+        .where(GratitudeEntry.couple_id == couple.id, GratitudeEntry.author_id == author.id)
+    )
+    if (kept or 0) >= GRATITUDE_PER_AUTHOR:
+        session.rollback()
+        raise TooManyEntries(
+            N_("You keep %(limit)s entries already; delete some to add more."),
+            limit=GRATITUDE_PER_AUTHOR,
         )
     entry = GratitudeEntry(
         couple_id=couple.id, author_id=author.id, text=text, client_id=client_id, created_at=now()
