@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime, time
 from functools import cache
 from typing import Any
@@ -118,3 +119,26 @@ class JsonBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return value
+
+
+# Characters that show nothing: format characters (zero-width space and joiners, BOM, bidi
+# marks), separators and controls, and the blank letters of Hangul and Braille.
+_BLANK_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _blank(char: str) -> bool:
+    return (
+        char.isspace() or char in _BLANK_LETTERS or unicodedata.category(char) in _BLANK_CATEGORIES
+    )
+
+
+def strip_blank(text: str) -> str:
+    """text without the whitespace and invisible characters at its ends (a zero-width joiner
+    inside an emoji stays): text of only such characters becomes "", which lengths refuse."""
+    start, end = 0, len(text)
+    while start < end and _blank(text[start]):
+        start += 1
+    while end > start and _blank(text[end - 1]):
+        end -= 1
+    return text[start:end]

@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from api.affirmations.models import TEXT_MAX
 from api.content.loader import AFFIRMATION_CATEGORIES
-from api.fields import Instant
+from api.fields import Instant, strip_blank
 from api.i18n import N_
 from api.ids import row_id_field
 from api.pagination import PageArgs, page_schema
@@ -22,7 +22,7 @@ class Text(fields.String):
         super().__init__(validate=validate.Length(min=1, max=TEXT_MAX), **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        return strip_blank(super()._deserialize(value, attr, data, **kwargs))
 
 
 class AffirmationSchema(Schema):

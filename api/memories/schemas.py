@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.fields import Instant
+from api.fields import Instant, strip_blank
 from api.i18n import N_
 from api.memories.models import TEXT_MAX, TITLE_MAX
 from api.memories.service import DECLARABLE_TYPES, MAX_PHOTO_BYTES
@@ -21,7 +21,7 @@ class Trimmed(fields.String):
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        text = strip_blank(super()._deserialize(value, attr, data, **kwargs))
         self._bounds(text)
         return text
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.fields import Instant
+from api.fields import Instant, strip_blank
 from api.i18n import N_
 from api.moods.models import MAX_NEEDS, NOTE_MAX
 from api.pagination import PageArgs, page_schema
@@ -22,7 +22,7 @@ class Note(fields.String):
     """A note for the partner: edge whitespace trimmed, then 1-500 characters."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        text = strip_blank(super()._deserialize(value, attr, data, **kwargs))
         if not 1 <= len(text) <= NOTE_MAX:
             # NOTE_MAX spelled out: schema messages are translated without parameters.
             raise ValidationError(N_("Write 1-500 characters."))

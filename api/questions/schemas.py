@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from api.fields import Instant
+from api.fields import Instant, strip_blank
 from api.pagination import page_schema
 from api.questions.models import ANSWER_MAX, DEPTHS
 
@@ -18,7 +18,7 @@ class AnswerText(fields.String):
         super().__init__(validate=validate.Length(min=1, max=ANSWER_MAX), **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        return strip_blank(super()._deserialize(value, attr, data, **kwargs))
 
 
 class AnswerInSchema(Schema):
