@@ -142,3 +142,16 @@ def strip_blank(text: str) -> str:
     while end > start and _blank(text[end - 1]):
         end -= 1
     return text[start:end]
+
+
+CALENDAR_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class CalendarDay(fields.Date):
+    """A calendar day, YYYY-MM-DD only: Python's ISO parser also reads 20260304 and 2026-W10-3,
+    which another server would refuse."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or not CALENDAR_DAY.fullmatch(value):
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+        return super()._deserialize(value, attr, data, **kwargs)

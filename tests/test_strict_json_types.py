@@ -14,7 +14,7 @@ import pytest
 from marshmallow import Schema, fields
 
 from api import create_app
-from api.fields import JsonBoolean
+from api.fields import CalendarDay, JsonBoolean
 from tests.conftest import auth
 from tests.factories import CoupleFactory, UserFactory
 
@@ -31,13 +31,13 @@ def _fields(schema: Schema, path: str = "") -> list[tuple[str, fields.Field]]:
     return found
 
 
-def body_schemas() -> dict[str, Schema]:
-    """Every request body's schema, by the view that reads it."""
+def body_schemas(locations: tuple[str, ...] = ("json",)) -> dict[str, Schema]:
+    """Every request body's schema (or of the locations given), by the view that reads it."""
     app = create_app()
     found = {}
     for endpoint, view in app.view_functions.items():
         handlers = (
-            [getattr(view.view_class, m, None) for m in ("post", "put", "patch")]
+            [getattr(view.view_class, m, None) for m in ("get", "post", "put", "patch", "delete")]
             if hasattr(view, "view_class")
             else [view]
         )
@@ -45,7 +45,7 @@ def body_schemas() -> dict[str, Schema]:
             for argument in (
                 getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])
             ):
-                if argument.get("in") == "json":
+                if argument.get("in") in locations:
                     schema = argument["schema"]
                     found[f"{endpoint} {handler.__name__}"] = (
                         schema() if isinstance(schema, type) else schema
@@ -96,3 +96,23 @@ def test_strings_and_numbers_are_not_taken_for_other_types(
     answer = client.open(path, method=method, json=body, headers=auth("alex"))
     assert answer.status_code == 422, answer.get_json()
     assert field in answer.get_json()["errors"]
+
+
+def test_every_calendar_day_an_endpoint_reads_is_yyyy_mm_dd_only():
+    loose = [
+        f"{where}: {name}"
+        for where, schema in body_schemas(("json", "query")).items()
+        for name, field in _fields(schema)
+        if isinstance(field, fields.Date) and not isinstance(field, CalendarDay)
+    ]
+    assert not loose, loose
+
+
+@pytest.mark.parametrize("day", ["20260304", "2026-W10-3", "2026-3-4", 20260304])
+def test_other_iso_forms_of_a_day_are_a_422(client: Any, day: Any) -> None:
+    CoupleFactory(a=UserFactory(uid="alex"), b=UserFactory(uid="sam"))
+    answer = client.patch("/v1/couple", json={"anniversary": day}, headers=auth("alex"))
+    assert answer.status_code == 422, answer.get_json()
+    assert "anniversary" in answer.get_json()["errors"]
+    by_query = client.get(f"/v1/couple/moods?from={day}", headers=auth("alex"))
+    assert (by_query.status_code, list(by_query.get_json()["errors"])) == (422, ["from"])

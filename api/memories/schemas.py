@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.fields import Instant, strip_blank
+from api.fields import CalendarDay, Instant, strip_blank
 from api.i18n import N_
 from api.memories.models import TEXT_MAX, TITLE_MAX
 from api.memories.service import DECLARABLE_TYPES, MAX_PHOTO_BYTES
@@ -28,7 +28,7 @@ class Trimmed(fields.String):
 
 class MemoryCreateSchema(Schema):
     title = Trimmed(min_length=1, max_length=TITLE_MAX, required=True)
-    happened_on = fields.Date(
+    happened_on = CalendarDay(
         required=True, metadata={"description": "YYYY-MM-DD, not in the couple's future"}
     )
     text = Trimmed(min_length=0, max_length=TEXT_MAX, allow_none=True, load_default=None)
@@ -37,7 +37,7 @@ class MemoryCreateSchema(Schema):
 
 class MemoryPatchSchema(Schema):
     title = Trimmed(min_length=1, max_length=TITLE_MAX)
-    happened_on = fields.Date()
+    happened_on = CalendarDay()
     text = Trimmed(min_length=0, max_length=TEXT_MAX, allow_none=True)
 
     @validates_schema
@@ -62,7 +62,7 @@ class MemorySchema(Schema):
     author_id = fields.Integer(required=True)
     title = fields.String(required=True)
     text = fields.String(required=True, allow_none=True)
-    happened_on = fields.Date(required=True)
+    happened_on = CalendarDay(required=True)
     client_id = fields.String(required=True)
     photos = fields.List(fields.Nested(PhotoSchema), required=True)
     created_at = Instant(required=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.fields import Instant, strip_blank
+from api.fields import CalendarDay, Instant, strip_blank
 from api.i18n import N_
 from api.moods.models import MAX_NEEDS, NOTE_MAX
 from api.pagination import PageArgs, page_schema
@@ -44,7 +44,7 @@ class MoodEntrySchema(Schema):
     id = fields.Integer(required=True)
     user_id = fields.Integer(required=True)
     # The couple's day it counts for (day_starts_at in the couple's zone).
-    local_date = fields.Date(required=True)
+    local_date = CalendarDay(required=True)
     mood = fields.Integer(required=True)
     needs = fields.List(fields.String(), required=True)
     note = fields.String(required=True, allow_none=True)
@@ -62,8 +62,8 @@ class MoodTodaySchema(Schema):
 
 class HistoryArgs(PageArgs):
     who = fields.String(validate=validate.OneOf(("me", "partner")), load_default=None)
-    date_from = fields.Date(data_key="from", load_default=None)
-    date_to = fields.Date(data_key="to", load_default=None)
+    date_from = CalendarDay(data_key="from", load_default=None)
+    date_to = CalendarDay(data_key="to", load_default=None)
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -85,8 +85,8 @@ class PartnerWeekSchema(Schema):
 
 class WeekSummarySchema(Schema):
     week = fields.String(required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    starts_on = CalendarDay(required=True)
+    ends_on = CalendarDay(required=True)
     partners = fields.List(fields.Nested(PartnerWeekSchema), required=True)
 
 

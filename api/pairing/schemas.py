@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.fields import Instant, TimeZone, WallTime
+from api.fields import CalendarDay, Instant, TimeZone, WallTime
 
 
 class InviteSchema(Schema):
@@ -33,7 +33,7 @@ class CoupleSchema(Schema):
     id = fields.Integer(required=True)
     partners = fields.List(fields.Nested(PartnerSchema), required=True)
     paired_at = Instant(required=True)
-    anniversary = fields.Date(allow_none=True, required=True)
+    anniversary = CalendarDay(allow_none=True, required=True)
     timezone = fields.String(required=True)
     day_starts_at = WallTime(required=True, metadata={"example": "04:00"})
     question_time = WallTime(required=True, metadata={"example": "19:00"})
@@ -42,7 +42,7 @@ class CoupleSchema(Schema):
 class CouplePatchSchema(Schema):
     """Only these; anything else (id, partners, paired_at, ...) is a 422."""
 
-    anniversary = fields.Date(allow_none=True)
+    anniversary = CalendarDay(allow_none=True)
     timezone = TimeZone()
     day_starts_at = WallTime(metadata={"example": "04:00"})
     # When the daily question's reminder goes to a partner who has not answered (couple-local).

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from api.fields import Instant, strip_blank
+from api.fields import CalendarDay, Instant, strip_blank
 from api.pagination import page_schema
 from api.questions.models import ANSWER_MAX, DEPTHS
 
@@ -45,7 +45,7 @@ class AnswerSchema(Schema):
 
 class CoupleQuestionSchema(Schema):
     id = fields.Integer(required=True)
-    local_date = fields.Date(required=True)
+    local_date = CalendarDay(required=True)
     question = fields.Nested(LibraryQuestionSchema, required=True)
     my_answer = fields.Nested(AnswerSchema, required=True, allow_none=True)
     partner_answered = fields.Boolean(required=True)

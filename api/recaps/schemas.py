@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from api.fields import CalendarDay
 from api.pagination import PageArgs
 
 
@@ -37,8 +38,8 @@ class PartnerMoodSchema(Schema):
 
 class RecapSchema(Schema):
     week = fields.String(required=True, metadata={"example": "2026-W10"})
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    starts_on = CalendarDay(required=True)
+    ends_on = CalendarDay(required=True)
     # The current week: the recap so far.
     in_progress = fields.Boolean(required=True)
     rituals = fields.List(fields.Nested(RitualWeekSchema), required=True)

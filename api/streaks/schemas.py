@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.fields import Instant
+from api.fields import CalendarDay, Instant
 from api.pagination import PageArgs, page_schema
 
 
 class CheckInInSchema(Schema):
     client_id = fields.UUID(required=True)
-    local_date = fields.Date(
+    local_date = CalendarDay(
         load_default=None,
         metadata={
             "description": (
@@ -27,7 +27,7 @@ class CheckInSchema(Schema):
     id = fields.Integer(required=True)
     ritual_id = fields.Integer(required=True)
     user_id = fields.Integer(required=True)
-    local_date = fields.Date(required=True)
+    local_date = CalendarDay(required=True)
     note = fields.String(allow_none=True, required=True)
     client_id = fields.String(required=True)
     created_at = Instant(required=True)
@@ -37,8 +37,8 @@ CheckInPageSchema = page_schema(CheckInSchema, "CheckInPage")
 
 
 class CheckInQuerySchema(PageArgs):
-    from_ = fields.Date(data_key="from", load_default=None)
-    to = fields.Date(load_default=None)
+    from_ = CalendarDay(data_key="from", load_default=None)
+    to = CalendarDay(load_default=None)
 
 
 class StreakSchema(Schema):
@@ -48,11 +48,11 @@ class StreakSchema(Schema):
     completed_today = fields.Boolean(required=True)
     at_risk = fields.Boolean(required=True)
     freezes_available = fields.Integer(required=True)
-    last_completed_date = fields.Date(allow_none=True, required=True)
+    last_completed_date = CalendarDay(allow_none=True, required=True)
 
 
 class NudgeSchema(Schema):
     id = fields.Integer(required=True)
     ritual_id = fields.Integer(required=True)
-    local_date = fields.Date(required=True)
+    local_date = CalendarDay(required=True)
     created_at = Instant(required=True)
