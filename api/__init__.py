@@ -191,6 +191,9 @@ def _require_json_body() -> None:
             )
         return
     if not request.is_json:
+        if not _takes_json_body():
+            # Whatever its type: API.md's rule for a body where none is taken is a 422.
+            raise BodyNotTaken(errors={"_body": [N_("This endpoint takes no request body.")]})
         raise UnsupportedMediaType(N_("Send the body as application/json."))
     try:
         body = request.get_json()

@@ -116,6 +116,26 @@ def test_a_body_that_is_not_json_is_415(client, framing):
 
 
 @pytest.mark.parametrize("framing", FRAMINGS)
+@pytest.mark.parametrize("content_type", ["text/plain", None])
+def test_a_body_of_any_type_where_none_is_taken_is_422(client, framing, content_type):
+    """API.md: a body sent to an endpoint that takes none is a 422, JSON or not (it was 415)."""
+    for method, path in (("GET", "/v1/me"), ("POST", "/v1/invites")):
+        body = _problem(
+            send(
+                client,
+                method,
+                path,
+                b"hello",
+                framing=framing,
+                headers=auth("a"),
+                content_type=content_type,
+            ),
+            422,
+        )
+        assert "_body" in body["errors"]
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
 def test_malformed_json_is_400(client, framing):
     _problem(
         send(client, "PATCH", "/v1/me", b'{"display_name": ', framing=framing, headers=auth("a")),
