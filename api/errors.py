@@ -136,6 +136,12 @@ def problem_doc(description: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def rate_limited_doc(description: str) -> dict[str, Any]:
+    """alt_response keyword arguments documenting a route's 429, with its Retry-After."""
+    retry_after = {"description": "Seconds to wait", "schema": {"type": "integer"}}
+    return problem_doc(description, headers={"Retry-After": retry_after})
+
+
 def problem(
     status: int,
     *,

@@ -161,7 +161,7 @@ ERRORS = {
     404: "Not found (or not yours), or not paired",
     413: "The request body is too large",
     415: "The request body is not application/json",
-    422: "Invalid fields; `errors` names each one",
+    422: "Invalid fields, or a body where none is taken; `errors` names each one",
 }
 
 
@@ -189,8 +189,11 @@ def _document_errors(spec: dict[str, Any]) -> None:
         has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
         if "{" in path or path == "/v1/couple" or path.startswith("/v1/couple/"):
             wanted.add(404)
+        # Any operation answers a body it does not take with a 422, and one too large with a
+        # 413 (API.md); only one that takes a body has a media type to refuse (415).
+        wanted |= {413, 422}
         if "requestBody" in operation:
-            wanted |= {413, 415, 422}
+            wanted.add(415)
         if has_query:
             wanted.add(422)
         documented = operation.setdefault("responses", {})

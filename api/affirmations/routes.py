@@ -23,7 +23,7 @@ from api.affirmations.schemas import (
     SendSchema,
 )
 from api.auth import current_couple, current_user
-from api.errors import problem_doc
+from api.errors import problem_doc, rate_limited_doc
 from api.extensions import db
 from api.pagination import Page, PageArgs
 from api.read_only import read_only
@@ -76,6 +76,7 @@ class Messages(MethodView):
     @messages.response(201, MessageSchema)
     @messages.alt_response(200, schema=MessageSchema, description="A replay of client_id")
     @messages.alt_response(409, **problem_doc("client_id already used by my partner"))
+    @messages.alt_response(429, **rate_limited_doc("200 messages today already"))
     @messages.doc(operationId="sendAffirmation")
     def post(self, body: dict[str, Any]) -> tuple[AffirmationMessage, int]:
         """Send my partner a library affirmation or my own words"""
@@ -139,6 +140,8 @@ class Gratitude(MethodView):
     @gratitude.arguments(GratitudeCreateSchema)
     @gratitude.response(201, GratitudeSchema)
     @gratitude.alt_response(200, schema=GratitudeSchema, description="A replay of client_id")
+    @gratitude.alt_response(409, **problem_doc("1,000 entries kept already: delete some first"))
+    @gratitude.alt_response(429, **rate_limited_doc("50 entries today already"))
     def post(self, body: dict[str, Any]) -> tuple[GratitudeEntry, int]:
         """Add something I appreciate about my partner to our list"""
         entry, created = service.add_gratitude(

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import current_couple, current_user
-from api.errors import problem_doc
+from api.errors import problem_doc, rate_limited_doc
 from api.extensions import db, limiter
 from api.pairing import service
 from api.pairing.schemas import CouplePatchSchema, CoupleSchema, InviteSchema, JoinSchema
@@ -41,6 +41,7 @@ def _join_address_key() -> str:
 class Invites(MethodView):
     @invites.response(201, InviteSchema)
     @invites.alt_response(409, **problem_doc("Already paired"))
+    @invites.alt_response(429, **rate_limited_doc("20 invite codes today already"))
     def post(self) -> service.NewInvite:
         """Create my invite code (revokes my previous one)"""
         return service.create_invite(db.session, user=current_user())

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from api.auth import current_couple, current_user
 from api.clock import now
-from api.errors import problem_doc
+from api.errors import problem_doc, rate_limited_doc
 from api.extensions import db
 from api.read_only import read_only
 from api.rituals import service
@@ -47,6 +47,7 @@ class Rituals(MethodView):
     @blp.response(201, RitualSchema)
     @blp.alt_response(200, schema=RitualSchema, description="A replay of the same client_id")
     @blp.alt_response(409, **problem_doc("The couple already has 50 live rituals"))
+    @blp.alt_response(429, **rate_limited_doc("20 new rituals today already (the couple's day)"))
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """Create a ritual (missing fields come from its template)"""
         couple = current_couple()

@@ -86,6 +86,7 @@ class Streaks(MethodView):
 @blp.route("/rituals/<int:ritual_id>/nudge")
 class NudgePartner(MethodView):
     @blp.response(202, NudgeSchema)
+    @blp.alt_response(409, **problem_doc("My partner has already done their part today"))
     @blp.alt_response(
         429,
         **problem_doc(

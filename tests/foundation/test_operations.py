@@ -119,3 +119,28 @@ def test_models_and_migrations_agree(app):
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], diff
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "statuses"),
+    [
+        # The per-day and kept-entry limits a client meets in normal use (API.md's limits).
+        ("createRitual", {"409", "429"}),
+        ("createInvite", {"409", "429"}),
+        ("sendAffirmation", {"429"}),
+        ("createGratitude", {"409", "429"}),
+        ("createRitualNudge", {"409", "429"}),
+        # A body where none is taken (422) or too large (413), on any operation.
+        ("getMe", {"413", "422"}),
+        ("deleteRitual", {"413", "422"}),
+    ],
+)
+def test_the_spec_documents_the_errors_an_operation_answers(operation_id, statuses):
+    spec = json.loads((ROOT / "openapi" / "openapi.json").read_text())
+    operations = {
+        op["operationId"]: op
+        for item in spec["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    assert statuses <= set(operations[operation_id]["responses"])
