@@ -189,6 +189,10 @@ def create(
     client_id = str(UUID(str(body["client_id"])))
     existing = _by_client_id(session, couple, client_id)
     if existing is not None:
+        if existing.deleted_at is not None:
+            # A late retry of a ritual deleted since: it is gone, as GET says (not a 200 with
+            # a ritual the phone would show again).
+            raise RitualNotFound(N_("No such ritual."))
         return existing, False
     # The couple's row is locked before counting: both partners creating the 50th ritual at
     # once each counted 49 (the daily quota is per user and does not serialize them).

@@ -179,6 +179,19 @@ def test_replay_of_client_id_answers_200_with_the_original(client, pair, kiss, c
     assert len(client.get("/v1/couple/rituals", headers=pair.alex).get_json()) == 1
 
 
+def test_a_replay_after_the_ritual_was_deleted_is_404(client, pair, kiss, clock):
+    """A late retry must not bring back, as a 200, a ritual that GET says is gone."""
+    clock.set(MONDAY_NOON)
+    body = {"template_key": "six-second-kiss", "client_id": CID}
+    first = client.post("/v1/couple/rituals", json=body, headers=pair.alex).get_json()
+    path = f"/v1/couple/rituals/{first['id']}"
+    assert client.delete(path, headers=pair.sam).status_code == 204
+    replay = client.post("/v1/couple/rituals", json=body, headers=pair.alex)
+    assert replay.status_code == 404
+    assert client.get(path, headers=pair.alex).status_code == 404
+    assert client.get("/v1/couple/rituals", headers=pair.alex).get_json() == []
+
+
 def test_same_client_id_in_another_couple_is_another_ritual(client, pair, kiss, clock):
     clock.set(MONDAY_NOON)
     CoupleFactory(a__uid="jo", b__uid="lee")
