@@ -72,8 +72,15 @@ class MemorySchema(Schema):
 MemoryPageSchema = page_schema(MemorySchema, "MemoryPage")
 
 
+class MediaType(fields.String):
+    """A media type, compared case-insensitively as RFC 9110 says (IMAGE/JPEG is image/jpeg)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip().lower()
+
+
 class UploadRequestSchema(Schema):
-    content_type = fields.String(required=True, validate=validate.OneOf(DECLARABLE_TYPES))
+    content_type = MediaType(required=True, validate=validate.OneOf(DECLARABLE_TYPES))
     size_bytes = fields.Integer(
         strict=True,
         required=True,

@@ -410,3 +410,16 @@ def test_a_photo_uploaded_to_its_own_key_before_incoming_keys_still_confirms(
     path = f"/v1/couple/memories/{memory['id']}/photos/{slot['id']}/complete"
     done = client.post(path, headers=auth("alex"))
     assert (done.status_code, done.get_json()["size_bytes"]) == (200, 200)
+
+
+def test_the_declared_type_is_case_insensitive(
+    client: FlaskClient, backend: Backend, pair: Couple
+) -> None:
+    memory = new_memory(client)
+    started = client.post(
+        f"/v1/couple/memories/{memory['id']}/photos",
+        json={"content_type": "IMAGE/JPEG", "size_bytes": 100},
+        headers=auth("alex"),
+    )
+    assert started.status_code == 201
+    assert started.get_json()["upload_headers"] == {"Content-Type": "image/jpeg"}
