@@ -36,6 +36,7 @@ from api.pairing.models import Couple
 from api.quotas import service as quotas
 from api.streaks.days import couple_today, seconds_until_next_day
 from api.users.models import User
+from api.users.service import lock_own_account
 
 
 class EmptyLibrary(NotFound):
@@ -294,6 +295,7 @@ def send(
     )
     if existing is not None:
         return existing, False
+    lock_own_account(session, sender)  # before the quota's lock: erasure's order
     recipient_id = couple.partner_of(sender.id)
     if recipient_id is None:
         raise NotFound(N_("Your partner is no longer here."))
@@ -416,6 +418,7 @@ def add_gratitude(
     )
     if existing is not None:
         return existing, False
+    lock_own_account(session, author)  # before the quota's lock: erasure's order
     moment = now()
     # The quota first: its row stays locked to the end of this transaction, so two entries of
     # the same author at once are counted one after the other (counted before it, both saw

@@ -36,6 +36,7 @@ from api.pagination import Page
 from api.pairing.models import Couple
 from api.storage import SNIFF_BYTES, Storage, StorageError, sniff
 from api.users.models import User
+from api.users.service import lock_own_account
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ def create(
             raise ClientIdTaken(N_("This client_id belongs to something your partner wrote."))
         return get(session, couple=couple, memory_id=existing.id), False
     _check_not_future(couple, happened_on)
+    lock_own_account(session, author)  # an erasure under way: waited for, then 401
     moment = now()
     memory = Memory(
         couple_id=couple.id,

@@ -32,6 +32,7 @@ from api.rituals.models import Ritual, RitualTemplate
 from api.rituals.schedule import WEEKDAYS
 from api.streaks.days import couple_today, seconds_until_next_day
 from api.users.models import User
+from api.users.service import lock_own_account
 
 # A couple's rituals are listed unpaginated: the number a couple can keep is bounded.
 MAX_RITUALS_PER_COUPLE = 50
@@ -197,6 +198,7 @@ def create(
     # The couple's row is locked before counting: both partners creating the 50th ritual at
     # once each counted 49 (the daily quota is per user and does not serialize them).
     session.execute(select(Couple.id).where(Couple.id == couple.id).with_for_update(key_share=True))
+    lock_own_account(session, session.get(User, user_id))  # type: ignore[arg-type]
     count = session.scalar(
         select(func.count())
         .select_from(Ritual)

@@ -54,12 +54,20 @@ def erase(session: Session, *, user: User) -> None:
     that are gone) is deleted here.
     """
     from api.pairing import service as pairing
+    from api.pairing.models import Couple
 
-    # Locked before anything is read: a write of the user's other phone then either committed
-    # first (and is erased with the rest) or waits and fails on its foreign key to the user
-    # (api/errors.py answers 401). Locked last, by the DELETE, a text or photo written
-    # in between outlived the account.
-    if session.scalar(select(User.id).where(User.id == user.id).with_for_update()) is None:
+    # Locked before anything is read, the couple first as unpairing does (one order, no
+    # deadlock with the partner's unpair): a text, memory or ritual the user's other phone
+    # writes takes lock_own_account first, so it either committed before (and is erased with
+    # the rest) or waits and finds the account gone. FOR NO KEY UPDATE, not FOR UPDATE: pushes
+    # and rows that point at the user (foreign-key checks) must not wait, or the partner's
+    # check-in and the clock's ticks would deadlock with the erasure.
+    if user.couple_id is not None:
+        session.execute(
+            select(Couple.id).where(Couple.id == user.couple_id).with_for_update(key_share=True)
+        )
+    locked = select(User.id).where(User.id == user.id).with_for_update(key_share=True)
+    if session.scalar(locked) is None:
         return  # erased meanwhile by the other phone's own DELETE /v1/me
     _forget_pushes_about(session, user)
     pairing.before_erase(session, user=user)
@@ -110,3 +118,17 @@ def _forget_pushes_about(session: Session, user: User) -> None:
         ),
     ]
     session.execute(delete(Notification).where(Notification.recipient_id != user.id, or_(*caused)))
+
+
+def lock_own_account(session: Session, user: User) -> None:
+    """Hold the caller's row (FOR SHARE) for a write that creates what erasure must delete.
+
+    Taken before the write's other locks (after its couple's, where it locks that): an erasure
+    of the account under way (its lock) is waited for, and then the account is gone: 401.
+    """
+    from api.auth import Unauthenticated
+    from api.i18n import N_
+
+    held = select(User.id).where(User.id == user.id).with_for_update(read=True)
+    if session.scalar(held) is None:
+        raise Unauthenticated(N_("This account was deleted meanwhile."))
