@@ -105,6 +105,11 @@ def check_key(key: str) -> str:
 # -- S3 -----------------------------------------------------------------------------------------
 
 
+def _no_such_key(error: Any) -> bool:
+    """Whether a botocore ClientError says the object is not there (HEAD answers a bare 404)."""
+    return error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
+
+
 class S3Storage:
     """Any S3-compatible store, through boto3; the bucket stays private (presigned URLs only)."""
 
@@ -165,7 +170,7 @@ class S3Storage:
         try:
             answer = self.client.head_object(Bucket=self.bucket, Key=check_key(key))
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _no_such_key(exc):
                 return None
             raise StorageError(f"S3 HEAD failed: {exc}") from exc
         except BotoCoreError as exc:
@@ -195,7 +200,7 @@ class S3Storage:
                 CopySource={"Bucket": self.bucket, "Key": check_key(source)},
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _no_such_key(exc):
                 return False
             raise StorageError(f"S3 COPY failed: {exc}") from exc
         except BotoCoreError as exc:
