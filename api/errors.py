@@ -356,7 +356,7 @@ def handle_database_error(error: Exception) -> Response:
     from api.db_utils import foreign_key_violation
 
     if foreign_key_violation(error):
-        return handle_deleted_meanwhile()
+        return handle_deleted_meanwhile(error)
     rolled_back = rolled_back_by_concurrency(error)
     if not (rolled_back or database_unavailable(error)):
         return handle_unexpected(error)
@@ -378,7 +378,7 @@ def handle_database_error(error: Exception) -> Response:
     )
 
 
-def handle_deleted_meanwhile() -> Response:
+def handle_deleted_meanwhile(error: Exception) -> Response:
     """A row the request wrote about was deleted by another transaction as it wrote: the
     caller's own account (erased from another phone: 401) or anything else (404), the
     answers a retry would get. Nothing of the request was kept.
@@ -398,7 +398,13 @@ def handle_deleted_meanwhile() -> Response:
         user_id is not None and db.session.scalar(select(User.id).filter_by(id=user_id)) is None
     )
     db.session.rollback()
-    log.info("write refused: %s deleted meanwhile", "the account" if erased else "a row it names")
+    # WARNING, with the constraint: a bug inserting an id nobody checked would look the same.
+    diag = getattr(getattr(error, "orig", None), "diag", None)
+    log.warning(
+        "write refused: %s deleted meanwhile (constraint %s)",
+        "the account" if erased else "a row it names",
+        getattr(diag, "constraint_name", None) or "unknown",
+    )
     if erased:
         return handle_domain_error(Unauthenticated(N_("This account was deleted meanwhile.")))
     return handle_domain_error(NotFound(N_("What this refers to was deleted meanwhile.")))
