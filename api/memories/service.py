@@ -319,11 +319,10 @@ def complete_upload(
     if photo.status == PHOTO_READY:
         return photo  # a retried confirmation
     try:
-        # A photo started before incoming keys existed was uploaded to its own key.
-        if storage.copy(incoming_key(photo.key), photo.key) or storage.size(photo.key) is not None:
-            size = storage.size(photo.key)
-        else:
-            size = None
+        storage.copy(incoming_key(photo.key), photo.key)
+        # The copy's size; or, for a photo started before incoming keys existed, that of the
+        # upload made straight to its own key; None when nothing was uploaded.
+        size = storage.size(photo.key)
         head = storage.first_bytes(photo.key, SNIFF_BYTES) if size else b""
     except StorageError as exc:
         log.warning("storage unavailable while confirming photo %s: %s", photo.id, exc)
