@@ -24,6 +24,7 @@ from api.pairing.models import Couple
 from api.questions.models import CoupleQuestion, Question, QuestionAnswer
 from api.streaks.days import couple_today
 from api.users.models import User
+from api.users.service import lock_own_account
 
 # The depth of each weekday's question (Monday first): light on busy days, deeper most
 # evenings, the deep one on Saturday when there is time for it.
@@ -305,6 +306,7 @@ def answer(
     client_id: str,
 ) -> tuple[QuestionView, bool]:
     """Answer (or edit the answer to) today's or yesterday's question; (view, created)."""
+    lock_own_account(session, user)  # an erasure under way: waited for, then 401
     question = _in_couple(session, couple=couple, question_id=question_id, lock=True)
     answers = session.scalars(
         select(QuestionAnswer).where(QuestionAnswer.couple_question_id == question.id)
