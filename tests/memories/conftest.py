@@ -150,6 +150,22 @@ def new_memory(client: FlaskClient, uid: str = "alex", **fields: Any) -> dict[st
     return response.get_json()
 
 
+def start_upload(
+    client: FlaskClient,
+    memory_id: int,
+    *,
+    content_type: str = "image/png",
+    size_bytes: int = 100,
+    uid: str = "alex",
+) -> Any:
+    """POST a photo slot (the upload's first step); returns the response."""
+    return client.post(
+        f"/v1/couple/memories/{memory_id}/photos",
+        json={"content_type": content_type, "size_bytes": size_bytes},
+        headers=auth(uid),
+    )
+
+
 def upload_photo(
     client: FlaskClient,
     backend: Backend,
@@ -161,10 +177,8 @@ def upload_photo(
     declared: int | None = None,
 ) -> tuple[dict[str, Any], httpx.Response]:
     """Start an upload, PUT the bytes to the presigned URL; (the 201 body, the PUT's answer)."""
-    response = client.post(
-        f"/v1/couple/memories/{memory_id}/photos",
-        json={"content_type": content_type, "size_bytes": declared or len(data)},
-        headers=auth(uid),
+    response = start_upload(
+        client, memory_id, content_type=content_type, size_bytes=declared or len(data), uid=uid
     )
     assert response.status_code == 201, response.get_json()
     slot = response.get_json()

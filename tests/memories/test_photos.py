@@ -27,6 +27,7 @@ from tests.memories.conftest import (
     jpeg,
     new_memory,
     png,
+    start_upload,
     upload_photo,
     upload_urls_expired,
     webp,
@@ -150,11 +151,7 @@ def test_an_object_over_10_mb_is_deleted(
 ) -> None:
     """A presigned S3 PUT cannot cap the size: the confirmation catches it and deletes it."""
     memory = new_memory(client)
-    response = client.post(
-        f"/v1/couple/memories/{memory['id']}/photos",
-        json={"content_type": "image/png", "size_bytes": 1000},
-        headers=auth("alex"),
-    )
+    response = start_upload(client, memory["id"], size_bytes=1000)
     slot = response.get_json()
     big = png(10 * 1024 * 1024 + 1)
     put = backend.http.put(slot["upload_url"], content=big, headers=slot["upload_headers"])
@@ -191,11 +188,7 @@ def test_confirming_before_uploading_is_a_409_and_keeps_the_slot(
     client: FlaskClient, backend: Backend, pair: Couple
 ) -> None:
     memory = new_memory(client)
-    response = client.post(
-        f"/v1/couple/memories/{memory['id']}/photos",
-        json={"content_type": "image/png", "size_bytes": 100},
-        headers=auth("alex"),
-    )
+    response = start_upload(client, memory["id"])
     slot = response.get_json()
     early = client.post(
         f"/v1/couple/memories/{memory['id']}/photos/{slot['id']}/complete", headers=auth("alex")
@@ -210,11 +203,7 @@ def test_at_most_10_photos_per_memory(
     memory = new_memory(client)
     for _ in range(10):
         add_photo(memory["id"])
-    eleventh = client.post(
-        f"/v1/couple/memories/{memory['id']}/photos",
-        json={"content_type": "image/png", "size_bytes": 100},
-        headers=auth("sam"),
-    )
+    eleventh = start_upload(client, memory["id"], uid="sam")
     assert eleventh.status_code == 409
     got = client.get(f"/v1/couple/memories/{memory['id']}", headers=auth("sam")).get_json()
     assert len(got["photos"]) == 10
@@ -305,11 +294,7 @@ def test_unconfirmed_uploads_are_cleaned_up_after_a_day(
     memory = new_memory(client)
     confirmed = add_photo(memory["id"])
     upload_photo(client, backend, memory["id"], png())  # uploaded, never confirmed
-    client.post(
-        f"/v1/couple/memories/{memory['id']}/photos",
-        json={"content_type": "image/png", "size_bytes": 50},
-        headers=auth("alex"),
-    )  # never even uploaded
+    start_upload(client, memory["id"], size_bytes=50)  # never even uploaded
     assert len(backend.keys()) == 2
     clock.advance(hours=23)
     assert memories_jobs.cleanup_unconfirmed_uploads() == 0
@@ -416,10 +401,6 @@ def test_the_declared_type_is_case_insensitive(
     client: FlaskClient, backend: Backend, pair: Couple
 ) -> None:
     memory = new_memory(client)
-    started = client.post(
-        f"/v1/couple/memories/{memory['id']}/photos",
-        json={"content_type": "IMAGE/JPEG", "size_bytes": 100},
-        headers=auth("alex"),
-    )
+    started = start_upload(client, memory["id"], content_type="IMAGE/JPEG")
     assert started.status_code == 201
     assert started.get_json()["upload_headers"] == {"Content-Type": "image/jpeg"}
