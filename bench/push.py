@@ -83,12 +83,24 @@ def write_notifications(app, n: int, run: str) -> list[int]:
     from api.devices.models import Device
     from api.extensions import db
     from api.notifications.service import notify
+    from api.pairing.models import Couple
     from api.users.models import User
 
     with app.app_context():
         users = [User(uid=f"{run}-u{i}", display_name=f"U{i}") for i in range(n)]
         db.session.add_all(users)
         db.session.flush()
+        # Pushes about a couple go only to its partners: pair the users two by two.
+        pairs = [users[i : i + 2] for i in range(0, n, 2)]  # the last one alone if n is odd
+        couples = [
+            Couple(user_a_id=pair[0].id, user_b_id=pair[1].id if len(pair) == 2 else None)
+            for pair in pairs
+        ]
+        db.session.add_all(couples)
+        db.session.flush()
+        for couple, pair in zip(couples, pairs, strict=True):
+            for user in pair:
+                user.couple_id = couple.id
         db.session.add_all(
             Device(user_id=u.id, token=f"{run}-token-{i:06d}-" + "x" * 140, platform="android")
             for i, u in enumerate(users)
@@ -97,6 +109,7 @@ def write_notifications(app, n: int, run: str) -> list[int]:
             notify(
                 db.session,
                 recipient_id=u.id,
+                couple_id=u.couple_id,
                 category="affirmation",
                 title="Today's affirmation",
                 body="You make ordinary days feel special",

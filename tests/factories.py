@@ -77,3 +77,10 @@ class RitualFactory(_Base):
     follows_couple = True
     completion = "either"
     client_id = factory.Faker("uuid4")
+
+
+def couple_id_of(user: User) -> int:
+    """The id of user's couple, pairing them with a fresh partner first if they have none."""
+    if user.couple_id is None:
+        CoupleFactory(a=user)
+    return user.couple_id

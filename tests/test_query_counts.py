@@ -38,6 +38,7 @@ from tests.factories import (
     RitualFactory,
     UserFactory,
     _Base,
+    couple_id_of,
 )
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
@@ -116,6 +117,7 @@ def add_notifications(scene: Scene, start: int, n: int) -> None:
         notify(
             db.session,
             recipient_id=scene.alex.id,
+            couple_id=couple_id_of(scene.alex),
             category="partner_nudge",
             title="Evening walk",
             body="Sam is waiting for your evening walk",

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,7 +56,6 @@ from api.notifications.models import (
 from api.notifications.payload import push_data
 from api.notifications.quiet_hours import quiet_until
 from api.observability.metrics import PUSH_DELIVERIES
-from api.pairing.models import Couple
 from api.users.models import User
 from workers.app import job_app
 from workers.push import (
@@ -225,16 +223,17 @@ def _claim(session: Session, notification_ids: list[int], lease: timedelta) -> _
     users = {
         u.id: u for u in session.execute(select(*_RECIPIENT).where(User.id.in_(recipient_ids)))
     }
-    left_couple = _left_their_couple(session, users.values())
     sendable: list[tuple[Notification, categories.Category]] = []
     for notification in due:
         recipient = users.get(notification.recipient_id)
         category = categories.get(notification.category)
         if recipient is None:
             continue  # erased meanwhile: its notifications go with it
-        if recipient.id in left_couple and category.name not in UNPAIRED_CATEGORIES:
-            # Written by the partner as the couple unpaired, after the unpair suppressed what
-            # was pending: it stays in the feed, never pushed (as unpairing promises).
+        if notification.couple_id is not None and notification.couple_id != recipient.couple_id:
+            # About a couple the recipient has left: written by the partner as the couple
+            # unpaired (after the unpair suppressed what was pending), or held back by quiet
+            # hours or a retry until after the recipient paired anew. It stays in the feed,
+            # never pushed (as unpairing promises).
             PUSH_DELIVERIES.labels(notification.category, "suppressed").inc()
             _finish(notification, SUPPRESSED, "couple unpaired", moment)
             continue
@@ -252,23 +251,6 @@ def _claim(session: Session, notification_ids: list[int], lease: timedelta) -> _
     session.commit()
     return claim
 
-
-def _left_their_couple(session: Session, recipients: Iterable[Row[Any]]) -> set[int]:
-    """The recipients in no couple now who were in one (one query, only when there are any)."""
-    unpaired = [r.id for r in recipients if r.couple_id is None]
-    if not unpaired:
-        return set()
-    were = (
-        select(Couple.user_a_id)
-        .where(Couple.user_a_id.in_(unpaired))
-        .union(select(Couple.user_b_id).where(Couple.user_b_id.in_(unpaired)))
-    )
-    return set(session.scalars(were))
-
-
-# The one kind of push about a couple that is sent to someone no longer in it: "your partner
-# unpaired" (and an invite accepted, which pairs).
-UNPAIRED_CATEGORIES = frozenset({"pairing"})
 
 # What the claim reads of each recipient (columns, not User objects: a batch loads a hundred).
 _RECIPIENT = (

@@ -355,6 +355,7 @@ def send(
     notify(
         session,
         recipient_id=recipient_id,
+        couple_id=couple.id,
         category="affirmation",
         title=i18n.text(
             N_("%(name)s sent you an affirmation"),

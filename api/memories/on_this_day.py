@@ -308,6 +308,7 @@ def _push(
             written.append(
                 {
                     "recipient_id": user_id,
+                    "couple_id": couple.id,
                     "category": "memory",
                     "title": title,
                     "body": translate(locale, MEMORY_BODY),
@@ -323,6 +324,7 @@ def _push(
             written.append(
                 {
                     "recipient_id": user_id,
+                    "couple_id": couple.id,
                     "category": "memory",
                     "title": ntranslate(locale, *ANNIVERSARY, anniversary_years),
                     "body": translate(locale, ANNIVERSARY_BODY),

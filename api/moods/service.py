@@ -126,6 +126,7 @@ def _notify_partner(
     notify(
         session,
         recipient_id=partner_id,
+        couple_id=couple.id,
         category="mood",
         # Already in the partner's language: the wish and suggestion are content of their locale
         # (a whole sentence per need, {name} the wish's only slot), the rest came from translate().

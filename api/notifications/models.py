@@ -29,6 +29,10 @@ class Notification(db.Model):
         BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True
     )
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The couple the push is about (NULL: pairing's own pushes). Delivery sends it only while
+    # the recipient is in that couple, whatever happened meanwhile: unpaired, or paired anew.
+    # No foreign key: the feed keeps the row when the couple is purged.
+    couple_id: Mapped[int | None]
     category: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)

@@ -34,6 +34,7 @@ def notify(
     session: Session,
     *,
     recipient_id: int,
+    couple_id: int | None,
     category: str,
     title: Text | str,
     body: Text | str,
@@ -46,17 +47,20 @@ def notify(
 ) -> int | None:
     """Write one notification (None if its dedupe_key exists); delivery is enqueued on commit.
 
+    couple_id: the couple the push is about (None only for pairing's own pushes); it is never
+    sent to a recipient who is no longer in that couple (workers/delivery.py).
     push=False: feed only (a limit said no more pushes), recorded as suppressed, never sent.
     title and body are user-facing: an i18n Text (a marked msgid with its parameters) is
     rendered here in the recipient's language; a str must already be, by translate() in the
     recipient's locale (tests/i18n/test_coverage.py holds every caller to one or the other).
     """
-    categories.get(category)  # an unknown category is a bug: fail loudly, in the caller's tx
+    categories.check(category, couple_id)  # a bug: fail loudly, in the caller's transaction
     # Only a translatable Text needs the reader's language (verbatim words are shown as they are).
     translatable = any(isinstance(v, Text) and v.translatable for v in (title, body))
     locale = recipient_locale(session, recipient_id) if translatable else None
     values = {
         "recipient_id": recipient_id,
+        "couple_id": couple_id,
         "category": category,
         "title": (title.render(locale) if isinstance(title, Text) else title)[:200],
         "body": body.render(locale) if isinstance(body, Text) else body,
@@ -84,6 +88,7 @@ _ALONGSIDE_MAX = 8
 # The columns notify_many writes, in each row's dict.
 _ROW_COLUMNS = (
     "recipient_id",
+    "couple_id",
     "category",
     "title",
     "body",
@@ -136,10 +141,11 @@ def _insert_many(
     moment = now()
     rows = []
     for item in notifications:
-        categories.get(item["category"])
+        categories.check(item["category"], item["couple_id"])
         rows.append(
             {
                 "recipient_id": item["recipient_id"],
+                "couple_id": item["couple_id"],
                 "category": item["category"],
                 "title": item["title"],
                 "body": item["body"],

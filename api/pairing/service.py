@@ -262,6 +262,7 @@ def _join(session: Session, *, user: User, raw_code: str) -> Couple:
     notify(
         session,
         recipient_id=inviter.id,
+        couple_id=None,
         category="pairing",
         title=text(N_("Hearth")),
         body=text(
@@ -362,6 +363,7 @@ def unpair(session: Session, *, user: User, commit: bool = True, erasing: bool =
         notify(
             session,
             recipient_id=partner_id,
+            couple_id=None,
             category="pairing",
             title=text(N_("Hearth")),
             body=body,

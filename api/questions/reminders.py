@@ -142,6 +142,7 @@ def _remind(session: Session, due: list[tuple[Couple, date]], moment: datetime) 
             notification_id = notify(
                 session,
                 recipient_id=user_id,
+                couple_id=couple.id,
                 category=CATEGORY,
                 title=translate(user.locale, REMINDER_TITLE),
                 body=(

@@ -371,6 +371,7 @@ def _push_answered(
     notify(
         session,
         recipient_id=partner.id,
+        couple_id=question.couple_id,
         category=CATEGORY,
         title=translate(locale, ANSWERED_TITLE),
         body=translate(locale, ANSWERED_BODY, name=_name(answerer, partner)),
@@ -388,6 +389,7 @@ def _push_revealed(
         notify(
             session,
             recipient_id=reader.id,
+            couple_id=question.couple_id,
             category=CATEGORY,
             title=translate(reader.locale, REVEALED_TITLE),
             body=translate(reader.locale, REVEALED_BODY, name=_name(other, reader)),

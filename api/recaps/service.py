@@ -344,6 +344,7 @@ def _push(session: Session, *, couple: Couple, monday: date) -> None:
         notify(
             session,
             recipient_id=user.id,
+            couple_id=couple.id,
             category="recap",
             title=translate(user.locale, RECAP_TITLE),
             body=translate(user.locale, RECAP_BODY, **figures),

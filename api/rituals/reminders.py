@@ -198,6 +198,7 @@ def _reminders(
     return [
         {
             "recipient_id": user_id,
+            "couple_id": couple.id,
             "category": "ritual_reminder",
             "title": title.render(locales.get(user_id)),
             "body": body.render(locales.get(user_id)),

@@ -762,6 +762,7 @@ def _partner_notification(
     return [
         {
             "recipient_id": partner_id,
+            "couple_id": couple.id,
             "category": "partner_checkin",
             "title": verbatim(ritual.title),
             "body": text(message, name=_name(user), ritual=ritual_phrase(ritual)),
@@ -783,6 +784,7 @@ def _milestone_notifications(
     return [
         {
             "recipient_id": recipient_id,
+            "couple_id": couple.id,
             "category": "streak_milestone",
             "title": text(N_("%(count)s in a row!"), count=event.value),
             "body": text(
@@ -844,6 +846,7 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
         notify(
             session,
             recipient_id=partner_id,
+            couple_id=couple.id,
             category="partner_nudge",
             title=verbatim(ritual.title),
             body=text(
@@ -952,6 +955,7 @@ def _at_risk_notifications(
     return [
         {
             "recipient_id": recipient_id,
+            "couple_id": couple.id,
             "category": "streak_at_risk",
             "title": text(N_("Keep your %(count)s going"), count=current),
             "body": text(

@@ -8,7 +8,7 @@ import time
 from api.extensions import db
 from api.notifications.models import Notification
 from api.notifications.service import notify
-from tests.factories import DeviceFactory, UserFactory
+from tests.factories import DeviceFactory, UserFactory, couple_id_of
 from workers.embedded import start_embedded
 
 
@@ -21,6 +21,7 @@ def test_worker_thread_delivers_without_anyone_running_jobs(app):
         notification_id = notify(
             db.session,
             recipient_id=user.id,
+            couple_id=couple_id_of(user),
             category="affirmation",
             title="Hearth",
             body="You are loved",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from api.extensions import db
 from api.notifications.service import notify
 from tests.conftest import auth
-from tests.factories import UserFactory
+from tests.factories import UserFactory, couple_id_of
 
 
 def _feed(client, query: str = "") -> dict:
@@ -23,6 +23,7 @@ def test_unread_count_and_unread_filter(client):
             notify(
                 db.session,
                 recipient_id=alex.id,
+                couple_id=couple_id_of(alex),
                 category="affirmation",
                 title="Hearth",
                 body=f"note {n}",
@@ -32,6 +33,7 @@ def test_unread_count_and_unread_filter(client):
     notify(
         db.session,
         recipient_id=other.id,
+        couple_id=couple_id_of(other),
         category="affirmation",
         title="Hearth",
         body="not Alex's",

@@ -11,13 +11,14 @@ from api.extensions import db
 from api.notifications.models import Delivery, Notification
 from api.notifications.service import notify
 from tests.conftest import auth
-from tests.factories import DeviceFactory, UserFactory
+from tests.factories import DeviceFactory, UserFactory, couple_id_of
 
 
 def write(user, key="evt-1", category="affirmation", **extra):
     notification_id = notify(
         db.session,
         recipient_id=user.id,
+        couple_id=couple_id_of(user),
         category=category,
         title="Hearth",
         body="Sam sent you an affirmation",
@@ -56,6 +57,7 @@ def test_rolled_back_notification_is_never_enqueued(app, run_jobs):
     notify(
         db.session,
         recipient_id=user.id,
+        couple_id=couple_id_of(user),
         category="affirmation",
         title="t",
         body="b",
@@ -229,6 +231,7 @@ def test_notify_many_writes_the_alongside_statement_too(app, rows):
     items = [
         {
             "recipient_id": user.id,
+            "couple_id": couple_id_of(user),
             "category": "affirmation",
             "title": "Hearth",
             "body": f"note {i}",

@@ -7,13 +7,14 @@ from sqlalchemy import event, func, select
 from api.extensions import db
 from api.notifications.models import Delivery, Notification
 from api.notifications.service import notify_many
-from tests.factories import DeviceFactory, UserFactory
+from tests.factories import DeviceFactory, UserFactory, couple_id_of
 
 
 def _reminders(users, keys):
     return [
         {
             "recipient_id": user.id,
+            "couple_id": couple_id_of(user),
             "category": "ritual_reminder",
             "title": "Morning coffee",
             "body": "Time for your morning coffee",

@@ -15,7 +15,7 @@ from api import queue as queue_module
 from api.extensions import db
 from api.notifications.models import Notification
 from api.notifications.service import notify
-from tests.factories import UserFactory
+from tests.factories import UserFactory, couple_id_of
 
 
 @pytest.fixture
@@ -37,6 +37,7 @@ def _write(key: str) -> float:
     notify(
         db.session,
         recipient_id=user.id,
+        couple_id=couple_id_of(user),
         category="affirmation",
         title="Today's affirmation",
         body="You are loved",

@@ -21,6 +21,7 @@ from api.notifications.models import SENT, Delivery, Notification
 from api.notifications.service import notify
 from api.users.models import User
 from tests.conftest import auth
+from tests.factories import couple_id_of
 from workers.delivery import deliver_batch
 from workers.push import PushMessage, PushResult
 
@@ -51,6 +52,7 @@ def _notification_for(uid: str) -> int:
     notification_id = notify(
         db.session,
         recipient_id=user_id,
+        couple_id=couple_id_of(db.session.get(User, user_id)),
         category="partner_checkin",
         title="Hearth",
         body="Your partner checked in",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from api.extensions import db
@@ -13,7 +14,7 @@ from api.notifications.service import notify
 from api.pairing.models import Couple, Invite
 from api.users.models import User
 from tests.conftest import auth
-from tests.factories import DeviceFactory
+from tests.factories import DeviceFactory, couple_id_of
 from tests.pairing.util import assert_problem, invite, me, pair
 
 T0 = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
@@ -104,6 +105,7 @@ def test_pending_pushes_of_the_couple_are_never_sent_after_unpair(client, clock,
     notify(
         db.session,
         recipient_id=sam.id,
+        couple_id=couple_id_of(sam),
         category="affirmation",
         title="Hearth",
         body="Alex sent you an affirmation",
@@ -120,6 +122,52 @@ def test_pending_pushes_of_the_couple_are_never_sent_after_unpair(client, clock,
     ).one()
     assert held.status == "suppressed"
     assert held.sent_at is None
+
+
+@pytest.mark.parametrize("repairs", [False, True], ids=["alone", "paired-anew"])
+def test_a_push_about_the_old_couple_left_pending_is_never_sent(client, clock, run_jobs, repairs):
+    """What an unpair race leaves pending (tests/pairing/test_unpair_races.py writes it for
+    real on PostgreSQL) stays unsent once sam has left that couple, even after pairing anew."""
+    clock.set(T0)
+    old = pair(client, "alex", "sam")
+    sam = db.session.scalar(select(User).where(User.uid == "sam"))
+    DeviceFactory(user_id=sam.id)
+    assert client.delete("/v1/couple", headers=auth("alex")).status_code == 204
+    # Written by alex's phone as the unpair committed, held back by sam's quiet hours.
+    notify(
+        db.session,
+        recipient_id=sam.id,
+        couple_id=old["id"],
+        category="affirmation",
+        title="Hearth",
+        body="Alex sent you an affirmation",
+        dedupe_key="left-pending",
+        deliver_after=T0 + timedelta(hours=8),
+    )
+    db.session.commit()
+    if repairs:
+        pair(client, "robin", "sam")
+    clock.advance(hours=9)
+    run_jobs()
+    db.session.expire_all()
+    held = db.session.scalars(
+        select(Notification).where(Notification.dedupe_key == "left-pending")
+    ).one()
+    assert (held.status, held.last_error, held.sent_at) == ("suppressed", "couple unpaired", None)
+    # What the new couple writes is sent as ever.
+    if repairs:
+        robin = db.session.scalar(select(User).where(User.uid == "robin"))
+        DeviceFactory(user_id=robin.id)
+        body = {"text": "glad we found each other", "client_id": str(uuid.uuid4())}
+        answer = client.post("/v1/couple/affirmations", json=body, headers=auth("sam"))
+        assert answer.status_code == 201, answer.get_json()
+        run_jobs()
+        statuses = db.session.scalars(
+            select(Notification.status).where(
+                Notification.recipient_id == robin.id, Notification.category == "affirmation"
+            )
+        ).all()
+        assert statuses == ["sent"]
 
 
 def test_erasing_a_paired_account_unpairs_first_and_tells_the_partner(client, run_jobs):

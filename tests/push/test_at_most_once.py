@@ -20,7 +20,7 @@ from api.extensions import db
 from api.notifications.models import Delivery, Notification
 from api.notifications.service import notify
 from tests.conftest import run_queued_jobs
-from tests.factories import DeviceFactory, UserFactory
+from tests.factories import DeviceFactory, UserFactory, couple_id_of
 from tests.fakes.google import FakeGoogle
 from workers import delivery, maintenance
 from workers.fcm import FirebaseSender, outcome_unknown
@@ -55,6 +55,7 @@ def _write(tokens: list[str], key: str = "evt") -> int:
     notification_id = notify(
         db.session,
         recipient_id=user.id,
+        couple_id=couple_id_of(user),
         category="affirmation",
         title="Today's affirmation",
         body="You make ordinary days feel special",

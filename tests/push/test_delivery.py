@@ -16,6 +16,8 @@ from sqlalchemy import select
 from api.extensions import db
 from api.notifications.models import Delivery, Notification
 from api.notifications.service import notify
+from api.users.models import User
+from tests.factories import couple_id_of
 from tests.fakes.google import FCM_ERRORS, FakeGoogle
 from workers import delivery, maintenance
 from workers.scheduler import sweep_pending
@@ -67,6 +69,7 @@ def write(user_id: int, key: str = "evt-1", category: str = "partner_checkin", *
     notification_id = notify(
         db.session,
         recipient_id=user_id,
+        couple_id=couple_id_of(db.session.get(User, user_id)),
         category=category,
         title="Sam logged your six-second kiss",
         body="Keep the streak going",
@@ -196,6 +199,7 @@ def test_invalid_message_fails_the_notification_as_a_bug(
     notification_id = notify(
         db.session,
         recipient_id=alex.id,
+        couple_id=couple_id_of(db.session.get(User, alex.id)),
         category="affirmation",
         title="t",
         body="b",
@@ -335,16 +339,18 @@ def test_third_party_auth_error_fails_loudly_without_retry(
 def test_many_recipients_in_one_job_each_get_their_own_answer(
     api, fake_google, run_firebase_jobs, clock
 ):
-    users = [api(f"user{i}") for i in range(6)]
+    users = [api(f"member{i}") for i in range(6)]
     for i, user in enumerate(users):
         user.register(f"token-{i}")
     fake_google.answer_token("token-1", "UNREGISTERED")
     fake_google.answer_token("token-2", "QUOTA_EXCEEDED", retry_after=60, times=1)
+    couple_ids = [couple_id_of(db.session.get(User, u.id)) for u in users]
     # One transaction, one job for all six (as a broadcast would write them).
     ids = [
         notify(
             db.session,
             recipient_id=u.id,
+            couple_id=couple_ids[i],
             category="affirmation",
             title="Today's affirmation",
             body="You make ordinary days feel special",

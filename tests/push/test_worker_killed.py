@@ -23,7 +23,7 @@ from api.config import Config
 from api.extensions import db
 from api.notifications.models import Delivery, Notification
 from api.notifications.service import notify
-from tests.factories import DeviceFactory, UserFactory
+from tests.factories import DeviceFactory, UserFactory, couple_id_of
 from tests.fakes.google import FakeGoogle
 from workers import delivery
 
@@ -74,6 +74,7 @@ def _setup(firebase_config: Config) -> list[int]:
         notify(
             db.session,
             recipient_id=user.id,
+            couple_id=couple_id_of(user),
             category="affirmation",
             title="Today's affirmation",
             body="You make ordinary days feel special",
