@@ -22,6 +22,7 @@ from api.rituals import history  # noqa: F401  (the listener that records schedu
 from api.rituals.models import Ritual, RitualSchedule, RitualTemplate
 from api.streaks import pauses  # noqa: F401  (the listener that records pause spans)
 from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
+from api.tombstones.models import Tombstone
 from api.users.models import User
 
 __all__ = [
@@ -54,5 +55,6 @@ __all__ = [
     "RitualTemplate",
     "StorageDeletion",
     "StreakRecord",
+    "Tombstone",
     "User",
 ]

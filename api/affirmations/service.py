@@ -35,6 +35,7 @@ from api.pagination import Page, paginate
 from api.pairing.models import Couple
 from api.quotas import service as quotas
 from api.streaks.days import couple_today, seconds_until_next_day
+from api.tombstones import service as tombstones
 from api.users.models import User
 from api.users.service import lock_own_account
 
@@ -410,6 +411,10 @@ def react(
     return message
 
 
+# The tombstones' name for a deleted gratitude entry.
+GRATITUDE = "gratitude"
+
+
 def add_gratitude(
     session: Session, *, couple: Couple, author: User, text: str, client_id: str
 ) -> tuple[GratitudeEntry, bool]:
@@ -419,6 +424,8 @@ def add_gratitude(
     )
     if existing is not None:
         return existing, False
+    if tombstones.buried(session, couple_id=couple.id, kind=GRATITUDE, client_id=client_id):
+        raise NotFound(N_("No such gratitude entry."))  # a late replay: deleted since
     lock_own_account(session, author)  # before the quota's lock: erasure's order
     moment = now()
     # The quota first: its row stays locked to the end of this transaction, so two entries of
@@ -479,6 +486,7 @@ def delete_gratitude(session: Session, *, couple: Couple, user: User, entry_id: 
         raise NotFound(N_("No such gratitude entry."))
     if entry.author_id != user.id:
         raise AuthorOnly(N_("Only the author can delete this entry."))
+    tombstones.bury(session, couple_id=couple.id, kind=GRATITUDE, client_id=entry.client_id)
     session.delete(entry)
     session.commit()
 

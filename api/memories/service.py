@@ -35,6 +35,7 @@ from api.memories.models import (
 from api.pagination import Page
 from api.pairing.models import Couple
 from api.storage import SNIFF_BYTES, Storage, StorageError, sniff
+from api.tombstones import service as tombstones
 from api.users.models import User
 from api.users.service import lock_own_account
 
@@ -114,6 +115,10 @@ def _ready_photos() -> Any:
     return selectinload(Memory.photos.and_(MemoryPhoto.status == PHOTO_READY))
 
 
+# The tombstones' name for a deleted memory.
+MEMORY = "memory"
+
+
 def create(
     session: Session,
     *,
@@ -132,6 +137,8 @@ def create(
         if existing.author_id != author.id:
             raise ClientIdTaken(N_("This client_id belongs to something your partner wrote."))
         return get(session, couple=couple, memory_id=existing.id), False
+    if tombstones.buried(session, couple_id=couple.id, kind=MEMORY, client_id=client_id):
+        raise NotFound(N_("No such memory."))  # a late replay of a memory deleted since
     _check_not_future(couple, happened_on)
     lock_own_account(session, author)  # an erasure under way: waited for, then 401
     moment = now()
@@ -194,6 +201,7 @@ def delete_memory(session: Session, *, couple: Couple, user: User, memory_id: in
     if memory.author_id != user.id:
         raise AuthorOnly(N_("Only the author can delete this memory."))
     forget_objects(session, MemoryPhoto.memory_id == memory.id)
+    tombstones.bury(session, couple_id=couple.id, kind=MEMORY, client_id=memory.client_id)
     session.delete(memory)
     session.flush()
     on_this_day.refresh(session, couple=couple)

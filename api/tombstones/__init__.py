@@ -1,0 +1,1 @@
+"""Tombstones: the client_ids of deleted rows, so a late replay of their create answers 404."""
