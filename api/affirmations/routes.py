@@ -140,6 +140,7 @@ class Gratitude(MethodView):
     @gratitude.arguments(GratitudeCreateSchema)
     @gratitude.response(201, GratitudeSchema)
     @gratitude.alt_response(200, schema=GratitudeSchema, description="A replay of client_id")
+    @gratitude.alt_response(404, **problem_doc("Not paired, or a replay of an entry deleted since"))
     @gratitude.alt_response(409, **problem_doc("1,000 entries kept already: delete some first"))
     @gratitude.alt_response(429, **rate_limited_doc("50 entries today already"))
     def post(self, body: dict[str, Any]) -> tuple[GratitudeEntry, int]:

@@ -39,7 +39,7 @@ class Memories(MethodView):
     @blp.arguments(MemoryCreateSchema())
     @blp.response(201, MemorySchema)
     @blp.alt_response(200, schema=MemorySchema, description="A replay of client_id")
-    @blp.alt_response(404, **problem_doc("Not paired"))
+    @blp.alt_response(404, **problem_doc("Not paired, or a replay of a memory deleted since"))
     @blp.alt_response(409, **problem_doc("client_id used by my partner"))
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """Add a memory to our timeline"""
