@@ -80,7 +80,7 @@ class Schedule:
         # On the scheduled date itself, as the apps show it: a "Monday 01:30" ritual fires in
         # the small hours of Monday, which the day boundary puts in Sunday's ritual day. It is
         # still Monday's occurrence: its reminder is keyed by Monday and a check-in in the hour
-        # after it counts for Monday (reminder_day_at).
+        # after it counts for Monday (check_in_day_at).
         return resolve_local(day, self.at, zone(self.tz))
 
 
@@ -176,19 +176,28 @@ def next_reminder(
     return best
 
 
-def reminder_day_at(
+def check_in_day_at(
     timeline: Timeline, instant: datetime, *, lead: timedelta, window: timedelta
 ) -> date | None:
-    """The latest scheduled day whose reminder went off in the ``window`` before ``instant``."""
+    """The day a check-in at ``instant`` counts for when it names none, if a moment decides it:
+    the latest scheduled day whose occurrence was in the ``window`` before ``instant``, else the
+    latest whose reminder (``lead`` before it) went off in that window; None: the current day.
+
+    The occurrence first: with a reminder a day ahead, the hour after Monday's occurrence is
+    also the hour after Tuesday's reminder, and the check-in is Monday's (API.md).
+    """
     instant = _aware(instant)
     today = timeline.day_of(instant)
-    for offset in (2, 1, 0, -1):
-        day = today + timedelta(days=offset)
-        if not timeline.is_scheduled(day):
-            continue
-        fire = timeline.occurrence(day) - lead
-        if fire <= instant < fire + window:
-            return day
+    days = [
+        today + timedelta(days=offset)
+        for offset in (2, 1, 0, -1)
+        if timeline.is_scheduled(today + timedelta(days=offset))
+    ]
+    for before in (timedelta(0), lead):
+        for day in days:
+            moment = timeline.occurrence(day) - before
+            if moment <= instant < moment + window:
+                return day
     return None
 
 

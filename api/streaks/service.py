@@ -35,7 +35,7 @@ from api.notifications.service import notify, notify_many, notify_many_keyed
 from api.pagination import Page, paginate_by_day
 from api.pairing.models import Couple
 from api.quotas import service as quotas
-from api.rituals.calendar import Timeline, reminder_day_at
+from api.rituals.calendar import Timeline, check_in_day_at
 from api.rituals.history import (
     RECENT,
     load_timelines,
@@ -622,9 +622,9 @@ def check_in(
     instant = now()
     today = timeline.day_of(instant)
     yesterday = today - timedelta(days=1)
-    # A check-in in the hour after a reminder counts for that reminder's day, even when the
-    # reminder fired in the day before (minutes_before) or its day has just ended.
-    reminded = reminder_day_at(
+    # A check-in in the hour after an occurrence, or after a reminder, counts for that day,
+    # even when the reminder fired in the day before (minutes_before) or its day has just ended.
+    reminded = check_in_day_at(
         timeline,
         instant,
         lead=timedelta(minutes=ritual.reminder_minutes_before),

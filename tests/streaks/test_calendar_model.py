@@ -17,8 +17,9 @@ step it checks:
 - every reminder is for a scheduled ritual day, at most one per partner and day, sent within
   the late limit of its wall time, never while paused or after deletion; when the clock stops
   at a reminder's time it is sent at that tick;
-- a check-in made within the hour after a reminder counts for that reminder's day, and a
-  check-in without a date counts for the oracle's ritual day.
+- a check-in made within the hour after an occurrence counts for that occurrence's day, one
+  within the hour after a reminder (and no occurrence) for that reminder's day, and any other
+  check-in without a date for the oracle's ritual day.
 
 CI runs it derandomized (HYPOTHESIS_PROFILE=ci): 50 lives of up to 40 steps each, the same ones
 every run. CALENDAR_MAX_EXAMPLES and CALENDAR_STEPS change that; CALENDAR_SHRINK=0 skips
@@ -185,9 +186,12 @@ class Oracle:
     def scheduled(self, day: date) -> bool:
         return WEEKDAYS[day.weekday()] in self.sched(day).days
 
-    def fire(self, day: date) -> datetime:
+    def occurs(self, day: date) -> datetime:
         s = self.sched(day)
-        return resolve(datetime.combine(day, s.at), s.tz) - self.lead
+        return resolve(datetime.combine(day, s.at), s.tz)
+
+    def fire(self, day: date) -> datetime:
+        return self.occurs(day) - self.lead
 
     def edit(self, moment: datetime, **changes: Any) -> None:
         """A change applies from the current ritual day, or after the last day done or reminded."""
@@ -365,13 +369,14 @@ class CoupleLife(RuleBasedStateMachine):
         return best
 
     def default_check_in_day(self) -> date:
-        """API.md: the reminder's day in the hour after it, else the ritual's current day."""
+        """API.md: the occurrence's day in the hour after it, else the reminder's day in the
+        hour after it, else the ritual's current day."""
         today = self.today
-        for offset in (2, 1, 0, -1):
-            day = today + timedelta(days=offset)
-            if self.oracle.scheduled(day):
-                fire = self.oracle.fire(day)
-                if fire <= self.now < fire + HOUR:
+        days = [today + timedelta(days=offset) for offset in (2, 1, 0, -1)]
+        days = [day for day in days if self.oracle.scheduled(day)]
+        for moment_of in (self.oracle.occurs, self.oracle.fire):
+            for day in days:
+                if moment_of(day) <= self.now < moment_of(day) + HOUR:
                     return day
         return today
 
@@ -385,7 +390,7 @@ class CoupleLife(RuleBasedStateMachine):
         ritual_zone=st.one_of(st.none(), st.sampled_from(ZONES)),
         days=st.sampled_from(DAY_SETS),
         at=st.sampled_from(TIMES),
-        lead=st.sampled_from((0, 0, 10, 45)),
+        lead=st.sampled_from((0, 0, 10, 45, 1440)),
         rule=st.sampled_from(("either", "either", "both")),
         night_offsets=st.lists(st.integers(-90, 150), max_size=3, unique=True),
     )
@@ -557,6 +562,8 @@ class CoupleLife(RuleBasedStateMachine):
         day, fire = self.last_reminder
         if not fire <= self.now < fire + HOUR:
             return
+        # An occurrence in the hour before wins (a reminder a day ahead fires at one).
+        day = self.default_check_in_day()
         already = who in self.oracle.checkins.get(day, set())
         response = self._check_in(who, None)
         if response.status_code == 201:
