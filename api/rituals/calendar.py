@@ -67,6 +67,10 @@ class Schedule:
         """Whether local ``day`` is one of the schedule's weekdays."""
         return day.weekday() in weekday_set(self.days)
 
+    def local_time(self, instant: datetime) -> time:
+        """The wall-clock time at ``instant`` in the schedule's zone."""
+        return _aware(instant).astimezone(zone(self.tz)).time()
+
     def start(self, day: date) -> datetime:
         """When ``day`` begins under this schedule's calendar."""
         return day_start(day, tz=self.tz, starts_at=self.day_starts_at)
@@ -131,6 +135,11 @@ class Timeline:
                 return day
             later_from = effective_from
         raise AssertionError("unreachable: the first entry always answers")
+
+    def seconds_until_next_day(self, instant: datetime) -> int:
+        """Whole seconds from ``instant`` until the ritual's next day begins (at least 1)."""
+        following = self.start(self.day_of(instant) + timedelta(days=1))
+        return max(1, int((following - _aware(instant)).total_seconds() + 0.999))
 
     def is_scheduled(self, day: date) -> bool:
         """Whether ``day`` was a scheduled day of the ritual under the schedule in force on it."""

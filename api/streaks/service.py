@@ -35,16 +35,17 @@ from api.notifications.service import notify, notify_many, notify_many_keyed
 from api.pagination import Page, paginate_by_day
 from api.pairing.models import Couple
 from api.quotas import service as quotas
-from api.rituals.calendar import Timeline, check_in_day_at
+from api.rituals.calendar import Schedule, Timeline, check_in_day_at
 from api.rituals.history import (
     RECENT,
     load_timelines,
+    recent_timeline,
     schedules_column,
     timeline_from_json,
 )
 from api.rituals.models import Ritual
 from api.streaks import engine
-from api.streaks.days import couple_time, couple_today, seconds_until_next_day
+from api.streaks.days import couple_today, seconds_until_next_day
 from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
 from api.users.models import User
 
@@ -216,16 +217,19 @@ def _streak_view(
     # Not persisted: a read never writes. catch_up stops early once nothing can change.
     state, _ = _catch_up(state, days, today - timedelta(days=2))
     t = days.day(today)
+    # The evening of the ritual's own day, in its zone: a Tokyo ritual of a Berlin couple is
+    # at risk after 20:00 in Tokyo, not at dawn of its day when Berlin's evening comes.
+    schedule = days.timeline.schedule_on(today)
     result = engine.view(
         state,
         today=today,
         today_complete=t.complete,
         today_scheduled=t.scheduled,
         today_paused=t.paused,
-        now_local_time=couple_time(couple, instant),
+        now_local_time=schedule.local_time(instant),
         pending=_pending(state, days, today),
         later=days.later(today),
-        day_starts_at=couple.day_starts_at,
+        day_starts_at=schedule.day_starts_at,
         at_risk_after=AT_RISK_AFTER,
     )
     return {"ritual_id": days.ritual.id, **result}
@@ -808,7 +812,10 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
     """
     ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
     instant = now()
-    today = couple_today(couple, instant)
+    # "Today" for this ritual is its own day (its zone may not be the couple's), as check-ins
+    # record it; the three a day in all are counted by the couple's day.
+    timeline = recent_timeline(session, couple, ritual, instant)
+    today = timeline.day_of(instant)
     partner_id = couple.partner_of(user.id)
     if partner_id is not None and session.scalar(
         select(CheckIn.id).where(
@@ -829,12 +836,16 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
         session.rollback()
         raise NudgeLimit(
             N_("You already nudged for this ritual today."),
-            retry_after=seconds_until_next_day(couple, instant),
+            retry_after=timeline.seconds_until_next_day(instant),
         )
     # Counted apart from the nudge rows, which go with their ritual: deleting and re-creating
     # rituals does not give nudges back.
     if not quotas.take(
-        session, user_id=user.id, scope=f"nudge:couple:{couple.id}", day=today, limit=NUDGES_PER_DAY
+        session,
+        user_id=user.id,
+        scope=f"nudge:couple:{couple.id}",
+        day=couple_today(couple, instant),
+        limit=NUDGES_PER_DAY,
     ):
         session.rollback()
         raise NudgeLimit(
@@ -857,7 +868,7 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
             data={"ritual_id": str(ritual.id), "nudge_id": str(nudge_id)},
             dedupe_key=f"partner_nudge:{nudge_id}",
             collapse_key=f"partner_nudge:{ritual.id}",
-            ttl_seconds=seconds_until_next_day(couple, instant),
+            ttl_seconds=timeline.seconds_until_next_day(instant),
         )
     session.commit()
     # What was written, not read back: the row may be gone already (its ritual deleted).
@@ -872,7 +883,7 @@ AT_RISK_BATCH = 200
 def send_at_risk_nudges(session: Session) -> int:
     """Push "your streak is at risk" for every ritual due one now; returns how many rituals.
 
-    A ritual is due when it is past AT_RISK_AFTER in the couple's day, today is a scheduled,
+    A ritual is due when it is past AT_RISK_AFTER in its own day (its zone), today is a scheduled,
     unpaused day still incomplete, and the streak is at least AT_RISK_MIN_CURRENT. The dedupe
     key (ritual, couple-day, recipient) keeps it to one per ritual per day, however often the
     clock runs.
@@ -913,12 +924,19 @@ def send_at_risk_nudges(session: Session) -> int:
         pushes: dict[str, int] = {}  # dedupe_key -> ritual id
         notifications: list[dict[str, Any]] = []
         for couple, rituals in by_couple.values():
-            evening = engine.is_after(
-                couple_time(couple, instant), AT_RISK_AFTER, couple.day_starts_at
-            )
-            if not evening:
+            # Only rituals in their evening now, by the zone in force (the view below judges
+            # by the schedule of the ritual's day; they differ only on the day of an edit).
+            ids = [
+                r.id
+                for r in rituals
+                if engine.is_after(
+                    Schedule((), r.time, r.timezone, couple.day_starts_at).local_time(instant),
+                    AT_RISK_AFTER,
+                    couple.day_starts_at,
+                )
+            ]
+            if not ids:
                 continue
-            ids = [r.id for r in rituals]
             for record, days in _streak_inputs(session, couple, instant, ritual_ids=ids):
                 view = _streak_view(record, days, couple, instant)
                 if view["at_risk"] and view["current"] >= AT_RISK_MIN_CURRENT:
@@ -966,7 +984,7 @@ def _at_risk_notifications(
             "data": {"ritual_id": str(ritual.id), "local_date": today.isoformat()},
             "dedupe_key": f"streak_at_risk:{ritual.id}:{today}:{recipient_id}",
             "collapse_key": f"streak_at_risk:{ritual.id}",
-            "ttl_seconds": seconds_until_next_day(couple, instant),
+            "ttl_seconds": days.timeline.seconds_until_next_day(instant),
         }
         for recipient_id in couple.partner_ids
         if recipient_id not in done
