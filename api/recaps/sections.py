@@ -24,6 +24,7 @@ from api.moods.service import week_figures
 from api.pairing.models import Couple
 from api.questions.models import CoupleQuestion
 from api.recaps.models import RecapStreak
+from api.rituals.history import load_timelines
 from api.rituals.models import Ritual
 from api.streaks import engine
 from api.streaks.days import couple_today
@@ -76,7 +77,7 @@ def _in_weeks(query: RecapQuery, column: InstrumentedAttribute[datetime]) -> Any
 
 
 def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
-    """Each ritual's scheduled and completed days in the week, and its streak (four queries).
+    """Each ritual's scheduled and completed days in the week, and its streak (five queries).
 
     The streak is the live one for the week in progress (a few more queries, that week only),
     and for a past week the one the clock recorded as that week ended (null before recording
@@ -128,8 +129,12 @@ def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
             )
         )
     }
+    # Each day judged by the schedule in force on it: a later edit never rewrites a past week.
+    timelines = load_timelines(
+        session, couple, ritual_rows, {r.id: query.first.monday for r in ritual_rows}
+    )
     for ritual in ritual_rows:
-        weekdays = engine.weekday_set(ritual.days)
+        timeline = timelines[ritual.id]
         born = couple_today(couple, ritual.created_at)
         gone = couple_today(couple, ritual.deleted_at) if ritual.deleted_at else None
         for week in query.weeks:
@@ -140,17 +145,18 @@ def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
                 day = week.monday + timedelta(days=offset)
                 if day > query.today or day < born or (gone is not None and day >= gone):
                     continue  # the week so far; the ritual's own life
-                if day.weekday() not in weekdays or any(
-                    p <= day and (r is None or day < r) for p, r in pauses[ritual.id]
-                ):
+                if not timeline.is_scheduled(day):
                     continue
-                scheduled += 1
-                if engine.is_complete(
+                complete = engine.is_complete(
                     ritual.completion,  # type: ignore[arg-type]
                     done.get((ritual.id, day), set()),
                     couple.partner_ids,
-                ):
-                    completed += 1
+                )
+                # As the streak counts it: the day a pause starts or ends counts if completed.
+                if engine.paused_day(day, pauses[ritual.id], complete=complete):
+                    continue
+                scheduled += 1
+                completed += complete
             in_progress = week.monday <= query.today <= week.sunday
             out[week.monday].append(
                 {

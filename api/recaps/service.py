@@ -26,8 +26,8 @@ from api.notifications.service import notify
 from api.pairing.models import Couple
 from api.recaps.models import RecapSchedule, RecapStreak
 from api.recaps.sections import SECTIONS, RecapQuery, Week
+from api.rituals.history import load_timelines
 from api.rituals.schedule import resolve_local
-from api.streaks import engine
 from api.streaks.days import couple_today, day_start
 from api.users.models import User
 
@@ -283,13 +283,20 @@ def record_streaks(session: Session, *, couple: Couple, ended_monday: date) -> N
     )
     if not rituals:
         return
-    today = couple_today(couple, now())
+    instant = now()
+    timelines = load_timelines(session, couple, rituals, {r.id: ended_monday for r in rituals})
+    new_week = ended_monday + timedelta(days=7)
     by_id = {r.id: r for r in rituals}
     for view in streaks(session, couple=couple, rituals=rituals):
         ritual = by_id[view["ritual_id"]]
+        timeline = timelines[ritual.id]
+        # The ritual's own today (its zone may not be the couple's): west of the couple it is
+        # still the ended week's Sunday, which the week holds; east of it, already Monday.
+        today = timeline.day_of(instant)
         counted_today = (
             view["completed_today"]
-            and today.weekday() in engine.weekday_set(ritual.days)
+            and today >= new_week
+            and timeline.is_scheduled(today)
             and not ritual.paused
         )
         # The view counts today once it is complete; the week that ended does not hold today.
@@ -371,13 +378,24 @@ def _schedule_new_couple(mapper: Mapper[Couple], connection: Connection, couple:
 
 @listens_for(Couple, "after_update")
 def _follow_zone(mapper: Mapper[Couple], connection: Connection, couple: Couple) -> None:
-    """A couple that moves zone gets its Sunday 19:00 in the new zone (same transaction)."""
+    """A couple that moves zone gets its Sunday 19:00 and its week's end in the new zone."""
     if not inspect(couple).attrs.timezone.history.has_changes():
         return
+    instant = now()
     # This week's 19:00 in the new zone: the tick sends it, unless this week's went already.
-    due = push_at(couple, _this_weeks_sunday(couple, now()))
+    mine = RecapSchedule.couple_id == couple.id
     connection.execute(
-        update(RecapSchedule).where(RecapSchedule.couple_id == couple.id).values(next_recap_at=due)
+        update(RecapSchedule)
+        .where(mine)
+        .values(next_recap_at=push_at(couple, _this_weeks_sunday(couple, instant)))
+    )
+    # The week's end too: left in the old zone, a move east put it past SNAPSHOT_LATE_LIMIT
+    # in the new one and the week kept no streaks. One already due stays: the tick records
+    # (or drops) the week that ended.
+    connection.execute(
+        update(RecapSchedule)
+        .where(mine, RecapSchedule.next_snapshot_at > instant)
+        .values(next_snapshot_at=week_end_after(couple, instant))
     )
 
 
