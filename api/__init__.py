@@ -204,10 +204,12 @@ def _require_json_body() -> None:
     if field is not None:
         # PostgreSQL stores no NUL character, and no database a lone surrogate (not UTF-8).
         raise Invalid(field, N_("Text may not contain NUL characters or unpaired surrogates."))
-    if body not in (None, {}) and not _takes_json_body():
-        # An endpoint without a body schema would silently ignore these: unknown fields, 422.
-        fields = list(body) if isinstance(body, dict) else ["_body"]
-        raise BodyNotTaken(errors={name: [N_("Unknown field.")] for name in fields})
+    if not _takes_json_body():
+        # API.md: a body sent where none is taken is a 422, an empty object or null too (the
+        # apps send none). Named fields are what such an endpoint would silently ignore.
+        if isinstance(body, dict) and body:
+            raise BodyNotTaken(errors={name: [N_("Unknown field.")] for name in body})
+        raise BodyNotTaken(errors={"_body": [N_("This endpoint takes no request body.")]})
 
 
 def _refuse_truncated_chunked_body(read: int) -> None:

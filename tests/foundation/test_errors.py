@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import auth
@@ -162,18 +164,21 @@ def test_a_huge_up_to_id_is_422_not_500(client):
     assert "up_to_id" in assert_problem(response, 422)["errors"]
 
 
-@pytest.mark.parametrize("body", [{"inviter_id": 7}, [1], "code"])
+@pytest.mark.parametrize("body", [{"inviter_id": 7}, [1], "code", {}, None])
 def test_a_body_sent_to_an_endpoint_that_takes_none_is_422_and_changes_nothing(client, body):
     from sqlalchemy import func, select
 
     from api.extensions import db
     from api.pairing.models import Invite
 
-    response = client.post("/v1/invites", json=body, headers=auth("a"))
+    sent = json.dumps(body)  # `null` and `{}` are bodies too
+    response = client.post(
+        "/v1/invites", data=sent, content_type="application/json", headers=auth("a")
+    )
     assert assert_problem(response, 422)["errors"]
     assert db.session.scalar(select(func.count()).select_from(Invite)) == 0
-    # No body, or an empty object, is what such an endpoint takes.
-    assert client.post("/v1/invites", json={}, headers=auth("a")).status_code == 201
+    # No body at all is what such an endpoint takes.
+    assert client.post("/v1/invites", headers=auth("a")).status_code == 201
 
 
 def test_no_such_method_is_405_whatever_the_body(client):

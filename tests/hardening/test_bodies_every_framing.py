@@ -87,6 +87,9 @@ def test_a_body_sent_to_an_endpoint_that_takes_none_is_422(client, framing, meth
     raw = b'{"is_admin": true}'
     body = _problem(send(client, method, path, raw, framing=framing, headers=auth("a")), 422)
     assert body["errors"] == {"is_admin": ["Unknown field."]}
+    for empty in (b"{}", b"null", b"[]"):  # bodies too: the rule is "a body", not "a field"
+        body = _problem(send(client, method, path, empty, framing=framing, headers=auth("a")), 422)
+        assert body["errors"] == {"_body": ["This endpoint takes no request body."]}
 
 
 @pytest.mark.parametrize("framing", FRAMINGS)

@@ -19,7 +19,7 @@ def paired(client, *, joiner_name: str = "Tom") -> None:
     client.patch("/v1/me", headers=ES, json={"locale": "es-ES", "display_name": "Lucía"})
     client.patch("/v1/me", headers=EN, json={"locale": "en", "display_name": joiner_name})
     client.post("/v1/devices", headers=ES, json={"token": "lucia-phone", "platform": "android"})
-    code = client.post("/v1/invites", headers=ES, json={}).get_json()["code"]
+    code = client.post("/v1/invites", headers=ES).get_json()["code"]
     assert client.post("/v1/couple", headers=EN, json={"code": code}).status_code == 201
 
 
@@ -57,7 +57,7 @@ def test_check_in_and_nudge_pushes_follow_each_recipients_locale(client, clock):
         },
     ).get_json()
     # The nudge first: once Tom has checked in, nudging him is refused (partner already done).
-    nudged = client.post(f"/v1/couple/rituals/{ritual['id']}/nudge", headers=ES, json={})
+    nudged = client.post(f"/v1/couple/rituals/{ritual['id']}/nudge", headers=ES)
     assert nudged.status_code < 300, nudged.get_json()
     client.post(
         f"/v1/couple/rituals/{ritual['id']}/check-ins",
@@ -75,14 +75,14 @@ def test_check_in_and_nudge_pushes_follow_each_recipients_locale(client, clock):
 def test_errors_answer_in_the_senders_language(client):
     paired(client)
 
-    conflict = client.post("/v1/invites", headers=ES, json={})
+    conflict = client.post("/v1/invites", headers=ES)
     assert conflict.status_code == 409
     assert conflict.get_json()["title"] == "Ya tienes pareja"
     assert conflict.get_json()["detail"] == (
         "Ya tienes pareja; desvincúlate primero para invitar a otra persona."
     )
     # The same error for the English partner stays English.
-    assert client.post("/v1/invites", headers=EN, json={}).get_json()["title"] == "Already paired"
+    assert client.post("/v1/invites", headers=EN).get_json()["title"] == "Already paired"
 
     invalid = client.patch("/v1/me", headers=ES, json={"timezone": "Mars/Olympus"})
     assert invalid.status_code == 422
@@ -170,9 +170,9 @@ def test_a_limit_with_a_number_answers_in_spanish(client):
 
     client.patch("/v1/me", headers=ES, json={"locale": "es-ES"})
     for _ in range(INVITES_PER_DAY):
-        assert client.post("/v1/invites", headers=ES, json={}).status_code == 201
+        assert client.post("/v1/invites", headers=ES).status_code == 201
 
-    over = client.post("/v1/invites", headers=ES, json={})
+    over = client.post("/v1/invites", headers=ES)
     assert over.status_code == 429
     assert int(over.headers["Retry-After"]) > 0
     assert over.get_json()["title"] == "Límite diario alcanzado"

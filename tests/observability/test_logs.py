@@ -73,7 +73,7 @@ def test_job_lines_carry_the_job_id_and_push_lines_name_notification_and_recipie
 ):
     inviter = UserFactory(uid="inv")
     DeviceFactory(user=inviter)
-    code = client.post("/v1/invites", headers=auth("inv"), json={}).get_json()["code"]
+    code = client.post("/v1/invites", headers=auth("inv")).get_json()["code"]
     client.patch("/v1/me", headers=auth("joiner"), json={"display_name": "Private Name"})
     assert client.post("/v1/couple", headers=auth("joiner"), json={"code": code}).status_code == 201
     [job_id] = app.extensions["hearth_queue"].queue.job_ids

@@ -92,8 +92,8 @@ def test_deliveries_by_outcome(client, run_jobs):
             "schedule": {"days": ["mon"], "time": "08:00"},
         },
     ).get_json()
-    client.post(f"/v1/couple/rituals/{ritual['id']}/nudge", headers=auth("ben"), json={})
-    client.post(f"/v1/couple/rituals/{ritual['id']}/nudge", headers=auth("ann"), json={})
+    client.post(f"/v1/couple/rituals/{ritual['id']}/nudge", headers=auth("ben"))
+    client.post(f"/v1/couple/rituals/{ritual['id']}/nudge", headers=auth("ann"))
     run_jobs()
 
     assert (
