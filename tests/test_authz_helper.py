@@ -76,7 +76,7 @@ def test_passes_for_a_correct_endpoint(toy):
     ("method", "path", "kwargs", "complaint"),
     [
         ("GET", "/v1/leaky/1", {}, "200"),
-        ("PATCH", "/v1/writes-anyway/1", {"json": {}}, "changed the owner's data"),
+        ("PATCH", "/v1/writes-anyway/1", {}, "changed the owner's data"),
         ("GET", "/v1/oracle/1", {"missing_path": "/v1/toy/999"}, "differently"),
         ("GET", "/v1/broken/1", {"owner_status": 200}, "prove nothing"),
     ],
