@@ -59,7 +59,12 @@ class HearthWorker(SimpleWorker):
                     log.error("worker %s: Redis unreachable (%s); starting again", self.name, error)
                     outage_logged = True
             else:
-                if burst or self._stop_requested or kwargs.get("max_jobs"):
+                # rq ends its loop normally both on a stop and on an error. A SIGTERM/SIGINT
+                # while idle raises StopRequested inside rq's loop (which swallows it) and
+                # leaves _stop_requested unset; only a busy worker sets it. Every stop signal
+                # goes through request_stop, which stamps _shutdown_requested_date.
+                stopping = self._stop_requested or self._shutdown_requested_date is not None
+                if burst or stopping or kwargs.get("max_jobs"):
                     return worked
                 if kwargs.get("max_idle_time"):
                     return worked
