@@ -50,11 +50,16 @@ def run(
     logging_level: str = "WARNING",
     sleep: Callable[[float], object] | None = None,
     scheduler_class: type[CronScheduler] = CronScheduler,
+    queue_name: str = "hearth",
 ) -> None:
-    """Enqueue the schedule's jobs as they fall due until `stop` is set, surviving any error."""
+    """Enqueue the schedule's jobs on queue_name as they fall due until `stop` is set."""
     wait = sleep or stop.wait
     scheduler = scheduler_class(connection=connection, logging_level=logging_level)
     scheduler.load_config_from_file(config)
+    # The schedule module is imported by rq, so it cannot see the Config: its jobs are put
+    # on the configured queue (QUEUE_NAME) here, the one the worker listens to.
+    for cron_job in scheduler.get_jobs():
+        cron_job.queue_name = queue_name
     registered = False
     outage_since: float | None = None
     backoff = FIRST_BACKOFF_SECONDS
@@ -98,6 +103,7 @@ def serve(
     config: str = CRON_CONFIG,
     logging_level: str = "WARNING",
     scheduler_class: type[CronScheduler] = CronScheduler,
+    queue_name: str = "hearth",
 ) -> None:
     """Run the clock on the Redis at url until SIGTERM or SIGINT (the Procfile's `clock`)."""
     stop = threading.Event()
@@ -115,4 +121,5 @@ def serve(
         config=config,
         logging_level=logging_level,
         scheduler_class=scheduler_class,
+        queue_name=queue_name,
     )

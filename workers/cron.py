@@ -8,6 +8,7 @@ from rq import cron
 
 from workers import maintenance, memories_jobs, pairing_jobs, scheduler
 
+# The default queue; workers/clock.py moves every job to QUEUE_NAME when it loads this.
 QUEUE = "hearth"
 
 # Reminders are promised to the minute; a tick that overruns is harmless (SKIP LOCKED).

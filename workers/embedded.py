@@ -74,7 +74,7 @@ def _work(app: Flask, job_queue: JobQueue, stop: threading.Event) -> None:
 
 def _clock(job_queue: JobQueue, stop: threading.Event) -> None:
     # The same outage-proof loop as the production clock (python -m workers.clock).
-    clock.run(job_queue.connection, stop)
+    clock.run(job_queue.connection, stop, queue_name=job_queue.queue.name)
 
 
 @click.command("serve")

@@ -69,6 +69,7 @@ def run_clock(config: Config, schedule: str = "workers.cron") -> None:
         config=schedule,
         logging_level=config.LOG_LEVEL,
         scheduler_class=CountingCronScheduler,
+        queue_name=config.QUEUE_NAME,
     )
 
 

@@ -110,3 +110,31 @@ def test_the_worker_starts_its_loop_again_after_a_redis_error(monkeypatch):
     assert HearthWorker(["hearth"], connection=fakeredis.FakeRedis()).work() is False
     ends = iter([lambda: False])
     assert HearthWorker(["hearth"], connection=fakeredis.FakeRedis()).work(burst=True) is False
+
+
+def test_the_clock_process_enqueues_on_queue_name(monkeypatch):
+    import os
+    import signal
+
+    from api.config import Config
+    from workers import process
+
+    connection = fakeredis.FakeRedis()
+    monkeypatch.setattr(clock, "connect", lambda url: connection)
+    config = Config.from_env({}, REDIS_URL="redis://clock.invalid/0", QUEUE_NAME="hearth-eu")
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    stopper = threading.Thread(
+        target=lambda: (
+            _wait_for(lambda: connection.keys("rq:queue:*"))
+            and os.kill(os.getpid(), signal.SIGTERM)
+        )
+    )
+    stopper.start()
+    try:
+        process.run_clock(config, "tests.foundation.clock_schedule")
+    finally:
+        stopper.join()
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert Queue("hearth-eu", connection=connection).count >= 1
+    assert _queued(connection) == 0  # nothing on the default "hearth"

@@ -57,3 +57,22 @@ def test_clock_thread_enqueues_the_cron_jobs(app):
     thread.join(timeout=10)
     names = {job.func_name for job in job_queue.queue.get_jobs()}
     assert "workers.scheduler.sweep_pending" in names
+
+
+def test_the_clock_thread_enqueues_on_the_configured_queue(make_app):
+    job_queue = make_app(QUEUE_NAME="hearth-eu").extensions["hearth_queue"]
+    from rq import Queue
+
+    from workers.embedded import _clock
+
+    stop = threading.Event()
+    thread = threading.Thread(target=_clock, args=(job_queue, stop), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while job_queue.queue.count == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(timeout=10)
+    assert job_queue.queue.name == "hearth-eu"
+    assert "workers.scheduler.sweep_pending" in {j.func_name for j in job_queue.queue.get_jobs()}
+    assert Queue("hearth", connection=job_queue.connection).count == 0
