@@ -21,7 +21,7 @@ from api import firebase
 from api.clock import now
 from api.config import Config
 from api.db_utils import insert_ignore
-from api.errors import DomainError, NotFound
+from api.errors import DomainError, NotFound, Unavailable
 from api.extensions import db
 from api.i18n import N_
 from api.pairing.models import Couple
@@ -40,8 +40,7 @@ class Unauthenticated(DomainError):
     title = N_("Unauthenticated")
 
 
-class AuthUnavailable(DomainError):
-    status = 503
+class AuthUnavailable(Unavailable):
     title = N_("Sign-in unavailable")
 
 

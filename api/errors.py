@@ -92,6 +92,27 @@ class RateLimited(DomainError):
         super().__init__(detail, retry_after=max(1, retry_after), **params)
 
 
+# Seconds a client waits after a 503 (a side system restarting or failing over takes seconds;
+# a retry storm sooner would only slow it down).
+UNAVAILABLE_RETRY_AFTER = 5
+
+
+class Unavailable(DomainError):
+    """A 503: a side system is briefly out of reach; it always says when to try again."""
+
+    status = 503
+    title = N_("Service Unavailable")
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        retry_after: int = UNAVAILABLE_RETRY_AFTER,
+        **params: object,
+    ) -> None:
+        super().__init__(detail, retry_after=retry_after, **params)
+
+
 class ProblemSchema(Schema):
     """RFC 9457 problem details: the body of every error the API answers."""
 
@@ -140,6 +161,11 @@ def rate_limited_doc(description: str) -> dict[str, Any]:
     """alt_response keyword arguments documenting a route's 429, with its Retry-After."""
     retry_after = {"description": "Seconds to wait", "schema": {"type": "integer"}}
     return problem_doc(description, headers={"Retry-After": retry_after})
+
+
+def unavailable_doc(description: str) -> dict[str, Any]:
+    """alt_response keyword arguments documenting a route's 503, with its Retry-After."""
+    return rate_limited_doc(description)
 
 
 def problem(
@@ -308,9 +334,8 @@ def handle_unexpected(error: Exception) -> Response:
     )
 
 
-# How long a client waits before retrying when the database is unreachable: a restart or a
-# failover takes seconds, and a retry storm sooner would only slow it down.
-DATABASE_RETRY_AFTER = 5
+# How long a client waits before retrying when the database is unreachable.
+DATABASE_RETRY_AFTER = UNAVAILABLE_RETRY_AFTER
 _PG_UNAVAILABLE = ("57P01", "57P02", "57P03")  # admin/crash shutdown, cannot connect now
 # Two transactions met at one moment (a deadlock between an erasure and the partner's write,
 # say): PostgreSQL rolled this one back whole, and the same request succeeds when sent again.

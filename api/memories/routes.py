@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import current_couple, current_user
-from api.errors import problem_doc
+from api.errors import problem_doc, unavailable_doc
 from api.extensions import db
 from api.memories import service
 from api.memories.schemas import (
@@ -126,7 +126,7 @@ class PhotoComplete(MethodView):
     @blp.alt_response(
         422, **problem_doc("Not JPEG/PNG/HEIC/WebP, over 10 MB or not the size declared: deleted")
     )
-    @blp.alt_response(503, **problem_doc("Storage cannot be reached"))
+    @blp.alt_response(503, **unavailable_doc("Storage cannot be reached"))
     def post(self, memory_id: int, photo_id: int) -> dict[str, Any]:
         """Confirm an upload: the stored object is checked, then listed"""
         storage = get_storage()

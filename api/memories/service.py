@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from api import queue
 from api.clock import now
 from api.db_utils import for_update_skip_locked, unique_violation
-from api.errors import Conflict, DomainError, Invalid, NotFound
+from api.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
 from api.extensions import UTCDateTime
 from api.i18n import N_
 from api.ids import MAX_ID, is_row_id
@@ -74,8 +74,7 @@ class UploadMissing(Conflict):
     title = N_("Nothing uploaded yet")
 
 
-class StorageUnavailable(DomainError):
-    status = 503
+class StorageUnavailable(Unavailable):
     title = N_("Storage unavailable")
 
 

@@ -153,8 +153,10 @@ def test_firebase_auth_without_loadable_credentials_is_503_not_500(make_app, tmp
     response = app.test_client().get("/v1/me", headers={"Authorization": f"Bearer {jwt_shaped}"})
     assert response.status_code == 503
     assert response.content_type == "application/problem+json"
+    assert int(response.headers["Retry-After"]) > 0  # every 503 says when to try again
     ready = app.test_client().get("/readyz")
     assert ready.status_code == 503
+    assert int(ready.headers["Retry-After"]) > 0
     body = ready.get_json()
     assert body["checks"]["credentials"] is False
     assert "credentials" in body["detail"]
