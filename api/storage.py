@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import filetype
-from flask import Blueprint, Flask, Response, current_app, request, send_file
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    request,
+    send_file,
+)
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from werkzeug.exceptions import NotFound
 
@@ -110,34 +118,53 @@ def _no_such_key(error: Any) -> bool:
     return error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
 
 
+# Calls made while answering a request get one attempt with short timeouts: a hung store then
+# costs a photo confirmation (three calls, under the photo's row lock) seconds and a 503, far
+# under gunicorn's 30-s worker timeout. Jobs (the delete outbox) keep boto's retries and
+# patience: nobody waits on them.
+REQUEST_CLIENT = {
+    "connect_timeout": 2,
+    "read_timeout": 3,
+    "retries": {"total_max_attempts": 1, "mode": "standard"},
+}
+BACKGROUND_CLIENT = {
+    "connect_timeout": 5,
+    "read_timeout": 10,
+    "retries": {"max_attempts": 3, "mode": "standard"},
+}
+
+
 class S3Storage:
     """Any S3-compatible store, through boto3; the bucket stays private (presigned URLs only)."""
 
     def __init__(
-        self,
-        *,
-        bucket: str,
-        endpoint_url: str | None = None,
-        region: str | None = None,
-        client: Any = None,
+        self, *, bucket: str, endpoint_url: str | None = None, region: str | None = None
     ) -> None:
         import boto3
         from botocore.config import Config as BotoConfig
 
         self.bucket = bucket
-        self.client = client or boto3.client(
-            "s3",
-            endpoint_url=endpoint_url,
-            region_name=region or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-            config=BotoConfig(
-                signature_version="s3v4",
-                # Custom endpoints (MinIO, moto, most S3-compatibles) want path-style URLs.
-                s3={"addressing_style": "path" if endpoint_url else "auto"},
-                connect_timeout=5,
-                read_timeout=10,
-                retries={"max_attempts": 3, "mode": "standard"},
-            ),
-        )
+
+        def make_client(limits: dict[str, Any]) -> Any:
+            return boto3.client(
+                "s3",
+                endpoint_url=endpoint_url,
+                region_name=region or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+                config=BotoConfig(
+                    signature_version="s3v4",
+                    # Custom endpoints (MinIO, moto, most S3-compatibles) want path-style URLs.
+                    s3={"addressing_style": "path" if endpoint_url else "auto"},
+                    **limits,
+                ),
+            )
+
+        self._request_client = make_client(REQUEST_CLIENT)
+        self._background_client = make_client(BACKGROUND_CLIENT)
+
+    @property
+    def client(self) -> Any:
+        """The boto3 client for the caller: the quick one inside a web request."""
+        return self._request_client if has_request_context() else self._background_client
 
     def presign_upload(
         self, key: str, *, content_type: str, size_bytes: int, expires_in: int
