@@ -230,13 +230,18 @@ class Config:
         }
 
     def _engine_options(self) -> dict[str, object]:
+        # A statement's parameters can be a user's words: no error text (the web's log, a
+        # worker's, RQ's failed-job traceback, Sentry) ever quotes them.
+        private = {"hide_parameters": True}
         if self.is_sqlite:
             # The web thread, the embedded worker and the clock share the file.
             return {
+                **private,
                 "connect_args": {"check_same_thread": False, "timeout": 30},
                 "pool_reset_on_return": None,  # see below
             }
         return {
+            **private,
             # No ping per checkout (a round trip per request): api/pool.py pings only a
             # connection that sat idle, and recycling retires old ones before a server or
             # proxy idle timeout would.

@@ -337,10 +337,18 @@ def handle_unexpected(error: Exception) -> Response:
 # How long a client waits before retrying when the database is unreachable.
 DATABASE_RETRY_AFTER = UNAVAILABLE_RETRY_AFTER
 _PG_UNAVAILABLE = ("57P01", "57P02", "57P03")  # admin/crash shutdown, cannot connect now
+# Class 53, insufficient resources (disk full, out of memory, too many connections): the
+# server's trouble, not the request's; it passes once an operator or the load frees some.
+_PG_UNAVAILABLE_CLASSES = ("08", "53")
 # Two transactions met at one moment (a deadlock between an erasure and the partner's write,
 # say): PostgreSQL rolled this one back whole, and the same request succeeds when sent again.
 _PG_ROLLED_BACK = ("40P01", "40001")  # deadlock detected, serialization failure
-_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "unable to open database file",
+    "disk i/o error",
+    "database or disk is full",
+)
 
 
 def database_unavailable(error: BaseException) -> bool:
@@ -362,7 +370,7 @@ def database_unavailable(error: BaseException) -> bool:
     if sqlstate is None:
         # psycopg: a refused connect or a connection closed under the query has no SQLSTATE.
         return True
-    return sqlstate.startswith("08") or sqlstate in _PG_UNAVAILABLE
+    return sqlstate.startswith(_PG_UNAVAILABLE_CLASSES) or sqlstate in _PG_UNAVAILABLE
 
 
 def rolled_back_by_concurrency(error: BaseException) -> bool:

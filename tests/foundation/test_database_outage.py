@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 
 import pytest
@@ -102,11 +103,16 @@ def test_what_counts_as_unavailable():
     class Deadlock(Exception):
         sqlstate = "40P01"
 
+    class DiskFull(Exception):
+        sqlstate = "53100"
+
     def operational(orig: Exception) -> exc.OperationalError:
         return exc.OperationalError("SELECT 1", {}, orig)
 
     assert database_unavailable(operational(Refused("connection refused")))
     assert database_unavailable(operational(AdminShutdown("terminating connection")))
+    assert database_unavailable(operational(DiskFull("could not extend file")))
+    assert database_unavailable(operational(sqlite3.OperationalError("database or disk is full")))
     assert not database_unavailable(operational(Deadlock("deadlock detected")))
     # Not unavailable, but rolled back whole: answered 503 too (a retry succeeds).
     assert rolled_back_by_concurrency(operational(Deadlock("deadlock detected")))
