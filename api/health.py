@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 
+from alembic.script import ScriptDirectory
 from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 
@@ -26,10 +28,13 @@ def healthz() -> Response:
 
 @blp.get("/readyz")
 def readyz() -> Response:
-    """200 only when the database and Redis answer (and Google credentials load), else 503."""
-    checks = {"database": _database_ok(), "redis": get_queue().ping()}
+    """200 only when the database (migrated to the code's head) and Redis answer, else 503."""
+    database_problem = _database_problem()
+    checks = {"database": database_problem is None, "redis": get_queue().ping()}
     config = current_app.extensions["hearth_config"]
-    reasons = [f"{name} unreachable" for name, ok in checks.items() if not ok]
+    reasons = [database_problem] if database_problem else []
+    if not checks["redis"]:
+        reasons.append("redis unreachable")
     if firebase.needs_credentials(config):
         # Without them every authenticated call (or every push) fails: not ready.
         problem_text = firebase.credentials_problem(config)
@@ -41,12 +46,35 @@ def readyz() -> Response:
     return problem(503, detail=f"Not ready: {', '.join(reasons)}.", extra={"checks": checks})
 
 
-def _database_ok() -> bool:
+@functools.cache
+def _code_heads(directory: str) -> frozenset[str]:
+    """The migration heads the code expects (read once per process: they change on deploy)."""
+    return frozenset(ScriptDirectory(directory).get_heads())
+
+
+def _database_problem() -> str | None:
+    """Why the database cannot serve this code (unreachable, not migrated, behind), or None."""
+    heads = _code_heads(current_app.extensions["migrate"].directory)
     try:
-        db.session.execute(text("SELECT 1"))
-        return True
+        # One query: it proves the database answers and says which migrations it has.
+        applied = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
     except Exception:  # any driver error means "not ready"; the reason goes to the log
         log.warning("database not ready", exc_info=True)
         with contextlib.suppress(Exception):  # the connection may be too broken to roll back
+            db.session.rollback()
+        return "database not migrated" if _database_answers() else "database unreachable"
+    if applied != heads:
+        # Behind (the release step has not run) or ahead (an older release still serving).
+        have, want = ", ".join(sorted(applied)) or "none", ", ".join(sorted(heads))
+        return f"database at migration {have}, code at {want}"
+    return None
+
+
+def _database_answers() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        with contextlib.suppress(Exception):
             db.session.rollback()
         return False

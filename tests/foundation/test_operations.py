@@ -40,6 +40,30 @@ def test_readyz_503_when_database_is_down(make_app):
     assert body["checks"] == {"database": False, "redis": True}
 
 
+def test_readyz_503_on_a_database_never_migrated(make_app, tmp_path):
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["checks"]["database"] is False
+    assert "database not migrated" in body["detail"]
+
+
+def test_readyz_503_on_a_database_behind_the_code(make_app, tmp_path):
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine, text
+
+    head = ScriptDirectory(str(ROOT / "migrations")).get_revision("head")
+    url = f"sqlite:///{tmp_path / 'behind.sqlite3'}"
+    with create_engine(url).begin() as conn:  # the release step has not run the last migration
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": head.down_revision})
+    response = make_app(DATABASE_URL=url).test_client().get("/readyz")
+    assert response.status_code == 503
+    detail = response.get_json()["detail"]
+    assert f"database at migration {head.down_revision}, code at {head.revision}" in detail
+
+
 def test_readyz_503_not_500_on_any_redis_error(make_app, monkeypatch):
     """Redis still loading its dataset, or refusing our password, is "not ready" too."""
     import redis
