@@ -21,6 +21,7 @@ import sys
 from rq.cron import CronJob, CronScheduler
 
 from api.config import Config
+from api.hardening import config_or_exit
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,15 @@ KINDS = {"worker": "worker", "clock": "cron"}  # our name -> RQ's command
 
 
 def setup_process(kind: str, config: Config | None = None) -> Config:
-    """Logs, Sentry and metrics for a worker or clock process, from the environment."""
+    """Logs, Sentry and metrics for a worker or clock process, from the environment.
+
+    The environment's config is checked as the web's is (production's credentials too): a
+    refusal is one line on stderr and exit status 1, never a traceback.
+    """
     from api.observability.logs import configure_logging
     from api.observability.sentry import init_sentry
 
-    config = config or Config.from_env()
+    config = config or config_or_exit()
     configure_logging(level=config.LOG_LEVEL, log_format=config.log_format, process_kind=kind)
     init_sentry(dsn=config.SENTRY_DSN, environment=config.APP_ENV, process_kind=kind)
     if config.METRICS_PORT:

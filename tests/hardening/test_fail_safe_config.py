@@ -77,6 +77,20 @@ def _clean_env(**extra: str) -> dict[str, str]:
             {"GOOGLE_APPLICATION_CREDENTIALS": "/nonexistent/sa.json"},
             "credentials",
         ),
+        *[
+            (
+                ["python", "-m", "workers.process", *kind],
+                extra,
+                reason,
+            )
+            for kind in (["worker", "--url", "redis://cache:6379/0", "hearth"], ["clock"])
+            for extra, reason in (
+                ({"RATELIMIT_ENABLED": "false"}, "RATELIMIT_ENABLED"),
+                ({"FCM_TIMEOUT_SECONDS": "ten"}, "FCM_TIMEOUT_SECONDS"),
+                # The production start checks the web runs: Google credentials that load.
+                ({"GOOGLE_APPLICATION_CREDENTIALS": "/nonexistent/sa.json"}, "credentials"),
+            )
+        ],
     ],
 )
 def test_a_refusal_is_one_line_and_exit_status_1(command, extra, reason):
