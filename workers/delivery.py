@@ -295,6 +295,7 @@ def _plan(
     # Every device that already has this notification's answer, or an attempt: never sent again.
     done: dict[int, dict[int, str]] = {}
     abandoned: list[int] = []
+    abandoned_of: list[int] = []  # each abandoned row's notification
     for delivery_id, notification_id, device_id, status in session.execute(
         select(Delivery.id, Delivery.notification_id, Delivery.device_id, Delivery.status).where(
             Delivery.notification_id.in_(ids)
@@ -304,11 +305,17 @@ def _plan(
             # A run claimed it and never recorded the answer (it died, or its COMMIT failed):
             # its lease is over, as the row is due again. FCM may have taken it.
             abandoned.append(delivery_id)
+            abandoned_of.append(notification_id)
             status = UNKNOWN
         done.setdefault(notification_id, {})[device_id] = status
     if abandoned:
         session.execute(update(Delivery).where(Delivery.id.in_(abandoned)).values(status=UNKNOWN))
         count_unknown(len(abandoned), "the run that sent them ended before recording the answer")
+        # The run that sent them never counted them (it died before _apply): counted here,
+        # once, as the rows turn unknown (docs/push.md: the metric's `unknown` outcome).
+        category_of = {n.id: n.category for n, _ in sendable}
+        for notification_id in abandoned_of:
+            PUSH_DELIVERIES.labels(category_of[notification_id], UNKNOWN).inc()
 
     wanted: list[tuple[Notification, categories.Category, Row[Any]]] = []
     for notification, category in sendable:

@@ -13,6 +13,7 @@ import pytest
 import requests
 from firebase_admin import exceptions as fb_exceptions
 from flask import Flask
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 from urllib3.exceptions import NewConnectionError, ProtocolError
 
@@ -115,6 +116,8 @@ def test_a_failed_commit_after_the_send_is_not_sent_again(
 ):
     clock.set(T0)
     notification_id = _write(["phone-a", "phone-b"])
+    counted = {"labels": {"category": "affirmation", "outcome": "unknown"}}
+    unknown_before = REGISTRY.get_sample_value("hearth_push_deliveries_total", **counted) or 0.0
 
     # The database goes away between FCM's answer and the COMMIT that records it.
     real_record = delivery._record
@@ -144,6 +147,9 @@ def test_a_failed_commit_after_the_send_is_not_sent_again(
         firebase_app.extensions["hearth_config"]
     )
     assert "push outcome unknown for 2 device copies" in caplog.text
+    # ... and counted once each as the `unknown` outcome of the deliveries metric.
+    unknown_after = REGISTRY.get_sample_value("hearth_push_deliveries_total", **counted)
+    assert unknown_after == unknown_before + 2
 
 
 def test_a_transient_error_is_retried_only_on_the_devices_fcm_refused(
