@@ -22,9 +22,14 @@ _SECRET_PARAM = re.compile(
 )
 # Anything shaped like a credential: a long run of base64url, possibly in dotted or colon
 # segments (JWTs, ID tokens with junk appended, FCM registration tokens, API keys).
-_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{20,}(?:[.:][A-Za-z0-9_\-=]*)*")
-# UUIDs (request ids, client ids, job ids) are identifiers people search logs for, not secrets.
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# A separator belongs to the token only with something after it ("<worker name>: ..." keeps
+# its colon, and the name is judged alone).
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{20,}(?:[.:][A-Za-z0-9_\-=]+)*")
+# UUIDs (request ids, client ids, job ids), dashed or as 32 lowercase hex digits (how rq
+# names its workers), are identifiers people search logs for, not secrets.
+_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{32}"
+)
 _DIGIT = re.compile(r"[0-9]")
 _LETTER = re.compile(r"[A-Za-z]")
 # Keep this many leading characters of a token: enough to tell two apart, too few to replay.
@@ -47,6 +52,13 @@ def redact(text: str) -> str:
     return _TOKEN_LIKE.sub(_shorten, text)
 
 
+def _redacted_arg(value: Any) -> Any:
+    """A log argument as it is, or its text redacted when that changes it."""
+    text = str(value)
+    clean = redact(text)
+    return value if clean == text else clean
+
+
 def install() -> None:
     """Make every log record of this process redacted at creation (idempotent)."""
     previous = logging.getLogRecordFactory()
@@ -60,8 +72,16 @@ def install() -> None:
         except Exception:  # a broken format string: the handler reports it as usual
             return record
         clean = redact(message)
-        if clean != message:
-            record.msg, record.args = clean, None
+        if clean == message:
+            return record
+        # The arguments cleaned and the format string kept where that is enough: filters
+        # match lines by their format string (api/observability/logs.py RoutineAtDebug).
+        msg, args = record.msg, record.args
+        if isinstance(msg, str) and redact(msg) == msg and isinstance(args, tuple):
+            record.args = tuple(_redacted_arg(a) for a in args)
+            if redact(record.getMessage()) == record.getMessage():
+                return record
+        record.msg, record.args = clean, None
         return record
 
     factory._hearth_redacting = True  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 
 from api.observability.logs import make_formatter
 from tests.conftest import auth
@@ -165,3 +166,19 @@ def test_the_dev_server_logs_each_request_once(app, log_lines):
         thread.join(5)
     assert [line["message"] for line in log_lines("werkzeug")] == []
     assert len(log_lines("hearth.access")) == 1
+
+
+def test_routine_lines_stay_debug_and_worker_names_whole_when_an_argument_is_redacted(
+    app, log_lines
+):
+    """Redaction cleans the arguments and keeps the format string, which the routine-line
+    filter matches; rq's worker names (32 hex digits) are identifiers, not tokens."""
+    worker = logging.getLogger("rq.worker")
+    name = uuid.uuid4().hex
+    token = "fcmTokenAbc123" + "x9" * 20
+    worker.info("Worker %s: %s: %s (%s)", name, "hearth", "Job OK", token)
+    worker.warning("Worker %s: job %s failed with %s", name, "job-2", token)
+
+    [line] = log_lines("rq.worker")
+    assert line["message"].startswith(f"Worker {name}: job job-2 failed with fcmT")
+    assert token not in line["message"]
