@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.errors import Invalid
+from api.fields import CALENDAR_DAY
 from api.i18n import N_
 from api.ids import is_row_id, max_id
 
@@ -39,6 +40,35 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     )
 
 
+def not_a_cursor() -> Invalid:
+    """The 422 on `cursor` for any cursor this API did not give out."""
+    return Invalid("cursor", N_("Not a cursor this API gave out."))
+
+
+def read_cursor(cursor: str) -> dict[str, Any]:
+    """The JSON object inside a cursor: every decoder starts here (anything else is a 422)."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    # RecursionError: a forged cursor of a few hundred nested brackets exhausts the JSON
+    # parser's stack, which was a 500.
+    except (ValueError, binascii.Error, RecursionError) as exc:
+        raise not_a_cursor() from exc
+    if not isinstance(value, dict):
+        raise not_a_cursor()
+    return value
+
+
+def cursor_day(value: object) -> date:
+    """A YYYY-MM-DD day inside a cursor (the only form encoders write); else a 422."""
+    if not isinstance(value, str) or not CALENDAR_DAY.fullmatch(value):
+        raise not_a_cursor()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise not_a_cursor() from exc
+
+
 def encode_cursor(last_id: int) -> str:
     """An opaque cursor that continues after the row with last_id."""
     return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode().rstrip("=")
@@ -46,14 +76,10 @@ def encode_cursor(last_id: int) -> str:
 
 def decode_cursor(cursor: str, *, key: InstrumentedAttribute[int]) -> int:
     """The key id a cursor continues after; a malformed cursor is a 422 on `cursor`."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise Invalid("cursor", N_("Not a cursor this API gave out.")) from exc
+    value = read_cursor(cursor).get("after")
     # Bounded by the key's column: a larger number would reach the database and fail there.
     if not is_row_id(value, maximum=max_id(key)):
-        raise Invalid("cursor", N_("Not a cursor this API gave out."))
+        raise not_a_cursor()
     return value
 
 
@@ -89,14 +115,10 @@ def encode_day_cursor(day: date, last_id: int) -> str:
 
 def decode_day_cursor(cursor: str, *, key: InstrumentedAttribute[int]) -> tuple[date, int]:
     """The (day, id) a by-day cursor continues after; a malformed cursor is a 422 on `cursor`."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        day, last_id = date.fromisoformat(value["day"]), value["after"]
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise Invalid("cursor", N_("Not a cursor this API gave out.")) from exc
+    value = read_cursor(cursor)
+    day, last_id = cursor_day(value.get("day")), value.get("after")
     if not is_row_id(last_id, maximum=max_id(key)):
-        raise Invalid("cursor", N_("Not a cursor this API gave out."))
+        raise not_a_cursor()
     return day, last_id
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import random
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from api.i18n import N_
 from api.ids import is_row_id, max_id
 from api.lifecycle import user_erasing
 from api.notifications.service import notify
-from api.pagination import Page, paginate
+from api.pagination import Page, not_a_cursor, paginate, read_cursor
 from api.pairing.models import Couple
 from api.quotas import service as quotas
 from api.streaks.days import couple_today, seconds_until_next_day
@@ -154,13 +153,10 @@ def _encode_library_cursor(rank: int, last_id: int) -> str:
 
 
 def _decode_library_cursor(cursor: str) -> tuple[int, int]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        rank, after = data["rank"], data["after"]
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise Invalid("cursor", N_("Not a cursor this API gave out.")) from exc
+    data = read_cursor(cursor)
+    rank, after = data.get("rank"), data.get("after")
     if rank not in (0, 1) or not is_row_id(after, maximum=max_id(Affirmation.id)):
-        raise Invalid("cursor", N_("Not a cursor this API gave out."))
+        raise not_a_cursor()
     return rank, after
 
 

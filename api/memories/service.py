@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import logging
 import secrets
@@ -32,7 +31,7 @@ from api.memories.models import (
     StorageDeletion,
     month_day,
 )
-from api.pagination import Page
+from api.pagination import Page, cursor_day, not_a_cursor, read_cursor
 from api.pairing.models import Couple
 from api.storage import SNIFF_BYTES, Storage, StorageError, sniff
 from api.tombstones import service as tombstones
@@ -215,14 +214,10 @@ def encode_cursor(memory: Memory) -> str:
 
 def decode_cursor(cursor: str) -> tuple[date, int]:
     """(happened_on, id) a cursor continues after; 422 on `cursor` for anything else."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        day, memory_id = date.fromisoformat(value["d"]), value["i"]
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise Invalid("cursor", N_("Not a cursor this API gave out.")) from exc
+    value = read_cursor(cursor)
+    day, memory_id = cursor_day(value.get("d")), value.get("i")
     if not is_row_id(memory_id, maximum=MAX_ID):
-        raise Invalid("cursor", N_("Not a cursor this API gave out."))
+        raise not_a_cursor()
     return day, memory_id
 
 

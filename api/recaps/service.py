@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import logging
 import re
@@ -18,11 +17,12 @@ from sqlalchemy.orm import Mapper, Session
 
 from api.clock import now
 from api.db_utils import conflict_insert, execute_core, for_update_skip_locked
-from api.errors import Invalid, NotFound
+from api.errors import NotFound
 from api.i18n import N_, translate
 from api.lifecycle import couple_unpaired
 from api.moods.service import iso_week, week_start
 from api.notifications.service import notify
+from api.pagination import cursor_day, not_a_cursor, read_cursor
 from api.pairing.models import Couple
 from api.recaps.models import RecapSchedule, RecapStreak
 from api.recaps.sections import SECTIONS, RecapQuery, Week
@@ -118,9 +118,9 @@ def list_recaps(
 ) -> dict[str, Any]:
     """One page of recaps, newest first, from the current week back to the pairing week."""
     newest = week_start(couple_today(couple, now()))
-    if cursor is not None:
-        newest = _decode_cursor(cursor) - timedelta(weeks=1)
     oldest = _first_monday(couple)
+    if cursor is not None:
+        newest = _decode_cursor(cursor, oldest=oldest, newest=newest) - timedelta(weeks=1)
     mondays = []
     monday = newest
     while monday >= oldest and len(mondays) < limit:
@@ -138,14 +138,13 @@ def _encode_cursor(monday: date) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> date:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        monday = date.fromisoformat(json.loads(base64.urlsafe_b64decode(padded.encode()))["before"])
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise Invalid("cursor", N_("Not a cursor this API gave out.")) from exc
-    if monday.weekday() != 0:
-        raise Invalid("cursor", N_("Not a cursor this API gave out."))
+def _decode_cursor(cursor: str, *, oldest: date, newest: date) -> date:
+    """The Monday a cursor continues before: one of the couple's weeks, else a 422."""
+    monday = cursor_day(read_cursor(cursor).get("before"))
+    # Only a week from the pairing week to this one can have been given out: a forged year-1
+    # Monday overflowed the date arithmetic (500), a future one listed weeks still to come.
+    if monday.weekday() != 0 or not oldest <= monday <= newest:
+        raise not_a_cursor()
     return monday
 
 
