@@ -6,9 +6,9 @@ same treatment without anyone remembering to:
 
 - every operation has a stable, readable `operationId` (`getCouple`, `createRitualCheckIn`),
   derived from its method and path unless the route sets one with `@blp.doc(operationId=...)`;
-- every operation documents its errors as problem+json: 401 on all of `/v1`, 404 where a path
-  names a row or the caller must be paired, 422 where it reads a body or a query, 413/415 where
-  it reads a body (routes add their own 403/409/429 with `alt_response`);
+- every operation documents its errors as problem+json: 401 and 503 (sign-in) on all of `/v1`,
+  404 where a path names a row or the caller must be paired, 422 where it reads a body or a
+  query, 413/415 where it reads a body (routes add their own 403/409/429 with `alt_response`);
 - a nullable nested object is `{nullable: true, allOf: [$ref]}` (OpenAPI 3.0), which
   generators type as "that object or None", instead of apispec's `anyOf` with an untyped
   object that they cannot name;
@@ -162,6 +162,7 @@ ERRORS = {
     413: "The request body is too large",
     415: "The request body is not application/json",
     422: "Invalid fields, or a body where none is taken; `errors` names each one",
+    503: "Sign-in cannot be checked right now (the identity provider is unreachable)",
 }
 
 
@@ -185,7 +186,9 @@ def _document_errors(spec: dict[str, Any]) -> None:
     for path, _method, operation in _operations(spec):
         if not path.startswith("/v1/"):
             continue
-        wanted = {401}
+        # Authentication runs before every /v1 operation: a bad token is a 401, and with
+        # Firebase auth an unreachable Google is a 503 (AuthUnavailable), on any of them.
+        wanted = {401, 503}
         has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
         if "{" in path or path == "/v1/couple" or path.startswith("/v1/couple/"):
             wanted.add(404)

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import current_couple, current_user
+from api.errors import problem_doc
 from api.extensions import db
 from api.moods import service
 from api.moods.models import MoodEntry, Need
@@ -44,6 +45,7 @@ class Moods(MethodView):
     @moods_blp.arguments(MoodCreateSchema)
     @moods_blp.response(201, MoodEntrySchema)
     @moods_blp.alt_response(200, schema=MoodEntrySchema, description="A replay of client_id")
+    @moods_blp.alt_response(409, **problem_doc("client_id used by my partner"))
     def post(self, body: dict[str, Any]) -> tuple[MoodEntry, int]:
         """Say how I feel today and what would help; my partner sees it"""
         entry, created = service.create(

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
+import importlib
+import inspect
 import json
+import re
+import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from api.config import Config, ConfigError
+from api.errors import DomainError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -168,3 +177,77 @@ def test_the_spec_documents_the_errors_an_operation_answers(operation_id, status
         if isinstance(op, dict) and "operationId" in op
     }
     assert statuses <= set(operations[operation_id]["responses"])
+
+
+# -- every DomainError an operation can raise is documented -----------------------------------
+
+
+def _resolve(node: ast.expr, names: dict[str, Any]) -> Any:
+    """What a name or a dotted name refers to (only through modules and classes: no proxies)."""
+    if isinstance(node, ast.Name):
+        return names.get(node.id, getattr(builtins, node.id, None))
+    if isinstance(node, ast.Attribute):
+        base = _resolve(node.value, names)
+        if inspect.ismodule(base) or isinstance(base, type):
+            return getattr(base, node.attr, None)
+    return None
+
+
+def _raised(func: Any, seen: set[Any]) -> set[type[DomainError]]:
+    """The DomainErrors func raises, itself or through the api functions it calls.
+
+    A static over-approximation: every `raise` of the functions reachable by name (methods
+    called on objects are not followed).
+    """
+    func = inspect.unwrap(func)
+    if func in seen or not getattr(func, "__module__", "").startswith("api"):
+        return set()
+    seen.add(func)
+    tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    names = {**func.__globals__, **inspect.getclosurevars(func).nonlocals}
+    for node in ast.walk(tree):  # imports inside the function (cycles between domains)
+        if isinstance(node, ast.ImportFrom) and node.module:
+            module = importlib.import_module(node.module)
+            names.update({a.asname or a.name: getattr(module, a.name, None) for a in node.names})
+    found: set[type[DomainError]] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            target = _resolve(exc, names)
+            if isinstance(target, type) and issubclass(target, DomainError):
+                found.add(target)
+        elif isinstance(node, ast.Call):
+            target = _resolve(node.func, names)
+            if inspect.isfunction(target) or inspect.ismethod(target):
+                found |= _raised(target, seen)
+    return found
+
+
+def _operations_of(app: Any) -> Iterator[tuple[str, str, Any]]:
+    """(spec path, method, handler) of every /v1 operation."""
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/v1/"):
+            continue
+        view = app.view_functions[rule.endpoint]
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            view_class = getattr(view, "view_class", None)
+            yield path, method.lower(), getattr(view_class, method.lower()) if view_class else view
+
+
+def test_every_domain_error_an_operation_can_raise_is_documented(app):
+    """API.md: every operation documents each error it can answer. POST /v1/couple/moods
+    answered a 409 its spec did not list, and every /v1 operation the 503 of sign-in."""
+    spec = json.loads((ROOT / "openapi" / "openapi.json").read_text())
+    # The /v1 guard (body checks, authentication) runs before every operation.
+    hooks = set().union(*(_raised(hook, set()) for hook in app.before_request_funcs[None]))
+    assert {e.status for e in hooks} >= {401, 503}
+    undocumented, walked = [], 0
+    for path, method, handler in _operations_of(app):
+        documented = spec["paths"][path][method]["responses"]
+        for error in sorted(hooks | _raised(handler, set()), key=lambda e: e.__name__):
+            walked += 1
+            if str(error.status) not in documented:
+                undocumented.append(f"{method.upper()} {path}: {error.status} {error.__name__}")
+    assert walked > 100  # the walk reached the services
+    assert undocumented == []
