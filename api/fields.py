@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from api.i18n import N_
 
@@ -142,6 +142,26 @@ def strip_blank(text: str) -> str:
     while end > start and _blank(text[end - 1]):
         end -= 1
     return text[start:end]
+
+
+class Trimmed(fields.String):
+    """Text a person wrote, the one field for it: blank ends stripped, then its length checked.
+
+    Every text shown to the partner or in a push uses it, so text that shows nothing (spaces,
+    zero-width or bidi marks) is refused, or stored empty where min_length is 0, everywhere
+    alike (tests/hardening/test_blank_text.py walks the request schemas).
+    """
+
+    def __init__(
+        self, *, max_length: int, min_length: int = 1, error: str | None = None, **kwargs: Any
+    ) -> None:
+        # A validator, not a check in _deserialize: it runs on the stripped text and the spec
+        # shows the bounds.
+        length = validate.Length(min=min_length or None, max=max_length, error=error)
+        super().__init__(validate=length, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return strip_blank(super()._deserialize(value, attr, data, **kwargs))
 
 
 CALENDAR_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

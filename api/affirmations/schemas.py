@@ -9,20 +9,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from api.affirmations.models import TEXT_MAX
 from api.content.loader import AFFIRMATION_CATEGORIES
-from api.fields import Instant, strip_blank
+from api.fields import Instant, Trimmed
 from api.i18n import N_
 from api.ids import row_id_field
 from api.pagination import PageArgs, page_schema
-
-
-class Text(fields.String):
-    """Text a person wrote: edge whitespace trimmed, then 1-500 characters."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(validate=validate.Length(min=1, max=TEXT_MAX), **kwargs)
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        return strip_blank(super()._deserialize(value, attr, data, **kwargs))
 
 
 class AffirmationSchema(Schema):
@@ -42,7 +32,7 @@ class LibraryArgs(PageArgs):
 
 class SendSchema(Schema):
     affirmation_id = row_id_field()
-    text = Text()
+    text = Trimmed(max_length=TEXT_MAX)
     client_id = fields.UUID(required=True)
 
     @validates_schema
@@ -97,7 +87,7 @@ class ReactionSchema(Schema):
 
 
 class GratitudeCreateSchema(Schema):
-    text = Text(required=True)
+    text = Trimmed(max_length=TEXT_MAX, required=True)
     client_id = fields.UUID(required=True)
 
 

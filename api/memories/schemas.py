@@ -6,24 +6,11 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.fields import CalendarDay, Instant, strip_blank
+from api.fields import CalendarDay, Instant, Trimmed
 from api.i18n import N_
 from api.memories.models import TEXT_MAX, TITLE_MAX
 from api.memories.service import DECLARABLE_TYPES, MAX_PHOTO_BYTES
 from api.pagination import page_schema
-
-
-class Trimmed(fields.String):
-    """Text a person wrote, edge whitespace trimmed before its length is checked."""
-
-    def __init__(self, *, min_length: int, max_length: int, **kwargs: Any) -> None:
-        self._bounds = validate.Length(min=min_length, max=max_length)
-        super().__init__(**kwargs)
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        text = strip_blank(super()._deserialize(value, attr, data, **kwargs))
-        self._bounds(text)
-        return text
 
 
 class MemoryCreateSchema(Schema):

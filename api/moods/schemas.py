@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.fields import CalendarDay, Instant, strip_blank
+from api.fields import CalendarDay, Instant, Trimmed
 from api.i18n import N_
 from api.moods.models import MAX_NEEDS, NOTE_MAX
 from api.pagination import PageArgs, page_schema
@@ -18,17 +18,6 @@ class NeedSchema(Schema):
     suggestion = fields.String(required=True)
 
 
-class Note(fields.String):
-    """A note for the partner: edge whitespace trimmed, then 1-500 characters."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        text = strip_blank(super()._deserialize(value, attr, data, **kwargs))
-        if not 1 <= len(text) <= NOTE_MAX:
-            # NOTE_MAX spelled out: schema messages are translated without parameters.
-            raise ValidationError(N_("Write 1-500 characters."))
-        return text
-
-
 class MoodCreateSchema(Schema):
     mood = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=5))
     needs = fields.List(
@@ -36,7 +25,13 @@ class MoodCreateSchema(Schema):
         load_default=list,
         validate=validate.Length(max=MAX_NEEDS),
     )
-    note = Note(load_default=None, allow_none=True)
+    # NOTE_MAX spelled out in the message: schema messages are translated without parameters.
+    note = Trimmed(
+        max_length=NOTE_MAX,
+        error=N_("Write 1-500 characters."),
+        load_default=None,
+        allow_none=True,
+    )
     client_id = fields.UUID(required=True)
 
 

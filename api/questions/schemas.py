@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from marshmallow import Schema, fields, validate
 
-from api.fields import CalendarDay, Instant, strip_blank
+from api.fields import CalendarDay, Instant, Trimmed
 from api.pagination import page_schema
 from api.questions.models import ANSWER_MAX, DEPTHS
 
 
-class AnswerText(fields.String):
-    """An answer as written: edge whitespace trimmed, then 1-2000 characters."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(validate=validate.Length(min=1, max=ANSWER_MAX), **kwargs)
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        return strip_blank(super()._deserialize(value, attr, data, **kwargs))
-
-
 class AnswerInSchema(Schema):
-    text = AnswerText(required=True)
+    text = Trimmed(max_length=ANSWER_MAX, required=True)
     client_id = fields.UUID(required=True)
 
 

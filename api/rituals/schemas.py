@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from api.fields import Instant, JsonBoolean, TimeZone, WallTime
+from api.fields import Instant, JsonBoolean, TimeZone, Trimmed, WallTime
 from api.i18n import N_
 from api.rituals.schedule import WEEKDAYS
 
 COMPLETIONS = ("either", "both")
 MAX_MINUTES_BEFORE = 1440
+TITLE_MAX = 120
+# Optional: a blank description is stored empty, as a memory's blank text is.
+DESCRIPTION_MAX = 1000
 
 
 def _no_repeats(days: list[str]) -> None:
@@ -51,8 +54,8 @@ class ReminderInSchema(Schema):
 
 class RitualCreateSchema(Schema):
     template_key = fields.String(validate=validate.Length(min=1, max=80))
-    title = fields.String(validate=validate.Length(min=1, max=120))
-    description = fields.String(validate=validate.Length(max=1000))
+    title = Trimmed(max_length=TITLE_MAX)
+    description = Trimmed(min_length=0, max_length=DESCRIPTION_MAX)
     schedule = fields.Nested(ScheduleInSchema)
     reminder = fields.Nested(ReminderInSchema)
     completion = fields.String(validate=validate.OneOf(COMPLETIONS))
@@ -63,8 +66,8 @@ class RitualCreateSchema(Schema):
 
 
 class RitualPatchSchema(Schema):
-    title = fields.String(validate=validate.Length(min=1, max=120))
-    description = fields.String(validate=validate.Length(max=1000))
+    title = Trimmed(max_length=TITLE_MAX)
+    description = Trimmed(min_length=0, max_length=DESCRIPTION_MAX)
     schedule = fields.Nested(ScheduleInSchema)
     reminder = fields.Nested(ReminderInSchema)
     completion = fields.String(validate=validate.OneOf(COMPLETIONS))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.fields import Instant, JsonBoolean, TimeZone, WallTime
+from api.fields import Instant, JsonBoolean, TimeZone, Trimmed, WallTime
 from api.i18n import N_
 from api.notifications.categories import PREFERENCES
 
@@ -65,7 +65,7 @@ class MeSchema(Schema):
 
 
 class MePatchSchema(Schema):
-    display_name = fields.String(validate=validate.Length(min=1, max=80))
+    display_name = Trimmed(max_length=80)
     timezone = TimeZone()
     locale = LocaleTag(
         validate=[validate.Length(max=16), LOCALE],
