@@ -56,6 +56,14 @@ class TooManyRituals(Conflict):
     title = N_("Too many rituals")
 
 
+class RitualPaused(Conflict):
+    title = N_("Ritual paused")
+
+
+class NotScheduledToday(Conflict):
+    title = N_("Not a day of this ritual")
+
+
 # --------------------------------------------------------------------------- schedule
 
 
@@ -107,6 +115,19 @@ def to_dict(
         "next_occurrence_at": upcoming,
         "next_reminder_at": ritual.next_fire_at,
     }
+
+
+def refuse_nudge_unless_due(
+    session: Session, *, couple: Couple, ritual: Ritual, moment: datetime
+) -> None:
+    """409 for a nudge about a ritual with nothing due now: paused, or not scheduled today."""
+    # API.md: a pause stops reminders; a nudge is a reminder from the partner.
+    if ritual.paused:
+        raise RitualPaused(N_("This ritual is paused: there is nothing to remind of."))
+    timeline = timelines_for(session, couple, [ritual], moment)[ritual.id]
+    # The ritual's own day (its zone and schedule history), as check-ins are dated.
+    if not timeline.is_scheduled(timeline.day_of(moment)):
+        raise NotScheduledToday(N_("Today is not a scheduled day of this ritual."))
 
 
 # --------------------------------------------------------------------------- templates

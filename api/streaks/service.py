@@ -44,6 +44,7 @@ from api.rituals.history import (
     timeline_from_json,
 )
 from api.rituals.models import Ritual
+from api.rituals.service import refuse_nudge_unless_due
 from api.streaks import engine
 from api.streaks.days import couple_today, seconds_until_next_day
 from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
@@ -811,6 +812,7 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
     409 when the partner has already done their part today: there is nothing to wait for.
     """
     ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
+    refuse_nudge_unless_due(session, couple=couple, ritual=ritual, moment=now())
     instant = now()
     # "Today" for this ritual is its own day (its zone may not be the couple's), as check-ins
     # record it; the three a day in all are counted by the couple's day.

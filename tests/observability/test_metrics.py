@@ -89,7 +89,11 @@ def test_deliveries_by_outcome(client, run_jobs):
         json={
             "client_id": "8f0c6e1e-2f7a-4c47-9f59-0d6f1b0c9a11",
             "title": "Coffee",
-            "schedule": {"days": ["mon"], "time": "08:00"},
+            # Every day: a nudge on a day the ritual is not scheduled is a 409.
+            "schedule": {
+                "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                "time": "08:00",
+            },
         },
     ).get_json()
     client.post(f"/v1/couple/rituals/{ritual['id']}/nudge", headers=auth("ben"))
