@@ -111,6 +111,22 @@ class TimeZone(fields.String):
         return name
 
 
+ASCII_INTEGER = re.compile(r"-?[0-9]+")
+
+
+class QueryInteger(fields.Integer):
+    """An integer of a query string, in ASCII digits only.
+
+    int() also reads Arabic-Indic or full-width digits, "1_0" and " 5 ", which no client means
+    and another server would refuse.
+    """
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and not ASCII_INTEGER.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class JsonBoolean(fields.Boolean):
     """A request body's boolean: JSON's true or false only, not "yes", "on", 1 or "true"
     (marshmallow's Boolean takes them all, and 1 == True in Python)."""

@@ -29,6 +29,10 @@ class RowIdConverter(IntegerConverter):
     A route over a BIGINT key says so: `<int(max=9223372036854775807):notification_id>`.
     """
 
+    # ASCII digits: werkzeug's \d+ also matches Arabic-Indic or full-width digits, which int()
+    # reads as numbers.
+    regex = r"[0-9]+"
+
     def __init__(
         self,
         map: Map,

@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.errors import Invalid
-from api.fields import CALENDAR_DAY
+from api.fields import CALENDAR_DAY, QueryInteger
 from api.i18n import N_
 from api.ids import is_row_id, max_id
 
@@ -23,9 +23,7 @@ MAX_LIMIT = 100
 
 
 class PageArgs(Schema):
-    limit = fields.Integer(
-        load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT)
-    )
+    limit = QueryInteger(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
     cursor = fields.String(load_default=None)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.fields import CalendarDay, Instant, Trimmed
+from api.fields import CalendarDay, Instant, QueryInteger, Trimmed
 from api.i18n import N_
 from api.moods.models import MAX_NEEDS, NOTE_MAX
 from api.pagination import PageArgs, page_schema
@@ -67,7 +67,7 @@ class HistoryArgs(PageArgs):
 
 
 class SummaryArgs(Schema):
-    weeks = fields.Integer(load_default=4, validate=validate.Range(min=1, max=12))
+    weeks = QueryInteger(load_default=4, validate=validate.Range(min=1, max=12))
 
 
 class PartnerWeekSchema(Schema):

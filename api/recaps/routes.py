@@ -20,12 +20,13 @@ blp = Blueprint("recaps", __name__, url_prefix="/v1/couple/recaps", description=
 class IsoWeekConverter(BaseConverter):
     """`<isoweek:week>`: an ISO week label `yyyy-Www` (not a row id: the couple's own week)."""
 
-    regex = r"\d{4}-W\d{2}"
+    # ASCII digits: \d also matches Arabic-Indic or full-width digits, which int() reads.
+    regex = r"[0-9]{4}-W[0-9]{2}"
 
     @staticmethod
     def openapi(converter: BaseConverter) -> dict[str, str]:
         """The path parameter's schema in the spec."""
-        return {"type": "string", "pattern": r"^\d{4}-W\d{2}$", "example": "2026-W10"}
+        return {"type": "string", "pattern": r"^[0-9]{4}-W[0-9]{2}$", "example": "2026-W10"}
 
 
 @blp.route("")
