@@ -117,16 +117,13 @@ def to_dict(
     }
 
 
-def refuse_nudge_unless_due(
-    session: Session, *, couple: Couple, ritual: Ritual, moment: datetime
-) -> None:
-    """409 for a nudge about a ritual with nothing due now: paused, or not scheduled today."""
+def refuse_nudge_unless_due(ritual: Ritual, *, timeline: Timeline, today: date) -> None:
+    """409 for a nudge about a ritual with nothing due: paused, or ``today`` (the ritual's own
+    day, from its ``timeline``) not a scheduled day."""
     # API.md: a pause stops reminders; a nudge is a reminder from the partner.
     if ritual.paused:
         raise RitualPaused(N_("This ritual is paused: there is nothing to remind of."))
-    timeline = timelines_for(session, couple, [ritual], moment)[ritual.id]
-    # The ritual's own day (its zone and schedule history), as check-ins are dated.
-    if not timeline.is_scheduled(timeline.day_of(moment)):
+    if not timeline.is_scheduled(today):
         raise NotScheduledToday(N_("Today is not a scheduled day of this ritual."))
 
 

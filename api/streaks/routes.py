@@ -86,7 +86,13 @@ class Streaks(MethodView):
 @blp.route("/rituals/<int:ritual_id>/nudge")
 class NudgePartner(MethodView):
     @blp.response(202, NudgeSchema)
-    @blp.alt_response(409, **problem_doc("My partner has already done their part today"))
+    @blp.alt_response(
+        409,
+        **problem_doc(
+            "My partner has already done their part today, the ritual is paused, or today is"
+            " not one of its scheduled days"
+        ),
+    )
     @blp.alt_response(
         429,
         **problem_doc(

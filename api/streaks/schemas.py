@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from api.fields import CalendarDay, Instant
+from api.fields import CalendarDay, Instant, Trimmed
 from api.pagination import PageArgs, page_schema
 
 
@@ -20,7 +20,7 @@ class CheckInInSchema(Schema):
             )
         },
     )
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    note = Trimmed(min_length=0, max_length=500, load_default=None, allow_none=True)
 
 
 class CheckInSchema(Schema):

@@ -812,12 +812,12 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
     409 when the partner has already done their part today: there is nothing to wait for.
     """
     ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
-    refuse_nudge_unless_due(session, couple=couple, ritual=ritual, moment=now())
     instant = now()
     # "Today" for this ritual is its own day (its zone may not be the couple's), as check-ins
     # record it; the three a day in all are counted by the couple's day.
     timeline = recent_timeline(session, couple, ritual, instant)
     today = timeline.day_of(instant)
+    refuse_nudge_unless_due(ritual, timeline=timeline, today=today)
     partner_id = couple.partner_of(user.id)
     if partner_id is not None and session.scalar(
         select(CheckIn.id).where(

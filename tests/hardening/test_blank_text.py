@@ -115,9 +115,6 @@ NOT_TEXT = {
     ("JoinSchema", "code"),
     ("MoodCreateSchema", "needs[]"),  # slugs of the needs vocabulary
 }
-# api/streaks is being changed by another developer: its check-in note is still a plain
-# String. strict: this fails once it is Trimmed, to drop the entry.
-KNOWN_GAPS = {("CheckInInSchema", "note")}
 
 
 def _strings(schema: Schema, prefix: str = "") -> Iterator[tuple[str, fields.Field]]:
@@ -164,14 +161,6 @@ def test_every_text_field_of_a_request_body_is_trimmed(app: Any) -> None:
     plain = [
         f"{schema}.{name}"
         for schema, name, field in strings
-        if _is_text(schema, name, field)
-        and not isinstance(field, Trimmed)
-        and (schema, name) not in KNOWN_GAPS
+        if _is_text(schema, name, field) and not isinstance(field, Trimmed)
     ]
     assert plain == [], "these take text that shows nothing: make them api.fields.Trimmed"
-
-
-@pytest.mark.xfail(strict=True, reason="api/streaks is another developer's; see KNOWN_GAPS")
-def test_the_check_in_note_is_trimmed(app: Any) -> None:
-    fields_by_name = {(s, n): f for s, n, f in _request_body_strings()}
-    assert all(isinstance(fields_by_name[gap], Trimmed) for gap in KNOWN_GAPS)
