@@ -31,7 +31,7 @@ class Notification(db.Model):
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # The couple the push is about (NULL: pairing's own pushes). Delivery sends it only while
     # the recipient is in that couple, whatever happened meanwhile: unpaired, or paired anew.
-    # No foreign key: the feed keeps the row when the couple is purged.
+    # No foreign key: the couple's purge deletes its rows itself (api/pairing/service.py).
     couple_id: Mapped[int | None]
     category: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))

@@ -405,6 +405,8 @@ def purge_unpaired(session: Session, *, older_than: timedelta = PURGE_AFTER) -> 
                     delete(Notification).where(
                         Notification.recipient_id.in_(couple.partner_ids),
                         or_(
+                            Notification.couple_id == couple.id,
+                            # Rows written before notifications named their couple:
                             Notification.created_at.between(couple.paired_at, couple.unpaired_at),
                             Notification.data["couple_id"].as_string() == str(couple.id),
                         ),

@@ -627,14 +627,7 @@ def check_in(
     instant = now()
     today = timeline.day_of(instant)
     yesterday = today - timedelta(days=1)
-    # A check-in in the hour after an occurrence, or after a reminder, counts for that day,
-    # even when the reminder fired in the day before (minutes_before) or its day has just ended.
-    reminded = check_in_day_at(
-        timeline,
-        instant,
-        lead=timedelta(minutes=ritual.reminder_minutes_before),
-        window=CHECK_IN_AFTER_REMINDER,
-    )
+    reminded = _reminded_day(ritual, timeline, instant)
     day = local_date or reminded or today
     if day not in (today, yesterday, reminded):
         raise Invalid(
@@ -806,6 +799,20 @@ def _milestone_notifications(
     ]
 
 
+def _reminded_day(ritual: Ritual, timeline: Timeline, instant: datetime) -> date | None:
+    """The day a check-in now counts for when a moment decides it, else None (today).
+
+    A check-in in the hour after an occurrence, or after a reminder, counts for that day,
+    even when the reminder fired in the day before (minutes_before) or its day has just ended.
+    """
+    return check_in_day_at(
+        timeline,
+        instant,
+        lead=timedelta(minutes=ritual.reminder_minutes_before),
+        window=CHECK_IN_AFTER_REMINDER,
+    )
+
+
 def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nudge:
     """Send the partner a gentle push; one per ritual, three in all per sender and day, else 429.
 
@@ -813,10 +820,11 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
     """
     ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
     instant = now()
-    # "Today" for this ritual is its own day (its zone may not be the couple's), as check-ins
-    # record it; the three a day in all are counted by the couple's day.
+    # "Today" is the day the partner's check-in now would count for: the ritual's own day (its
+    # zone may not be the couple's), or the occurrence's just after it (a Monday 01:30 kiss in
+    # Sunday's small hours). The three a day in all are counted by the couple's day.
     timeline = recent_timeline(session, couple, ritual, instant)
-    today = timeline.day_of(instant)
+    today = _reminded_day(ritual, timeline, instant) or timeline.day_of(instant)
     refuse_nudge_unless_due(ritual, timeline=timeline, today=today)
     partner_id = couple.partner_of(user.id)
     if partner_id is not None and session.scalar(

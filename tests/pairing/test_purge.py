@@ -108,3 +108,28 @@ def test_purge_is_on_the_clock(app):
     jobs = {job.func_name: job for job in scheduler.get_jobs()}
     purge = jobs["workers.pairing_jobs.purge_unpaired_couples"]
     assert purge.interval == 3600
+
+
+def test_purge_deletes_a_push_the_partner_wrote_as_the_couple_unpaired(client, clock):
+    """Written after the unpair's moment (the race of tests/pairing/test_unpair_races.py), with
+    no couple in its data: the row's couple_id still takes it away with the couple."""
+    from api.notifications.service import notify
+
+    clock.set(T0)
+    old = pair(client, "alex", "sam")["id"]
+    client.delete("/v1/couple", headers=auth("alex"))
+    clock.advance(seconds=5)
+    sam = db.session.scalar(select(User).where(User.uid == "sam"))
+    notify(
+        db.session,
+        recipient_id=sam.id,
+        couple_id=old,
+        category="partner_checkin",
+        title="Our evening walk",
+        body="Alex logged your evening walk",
+        dedupe_key="late-checkin",
+    )
+    db.session.commit()
+    clock.set(T0 + timedelta(days=31, seconds=1))
+    assert pairing_jobs.purge_unpaired_couples() == 1
+    assert count(Notification, Notification.dedupe_key == "late-checkin") == 0
