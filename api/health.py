@@ -47,14 +47,16 @@ def readyz() -> Response:
 
 
 @functools.cache
-def _code_heads(directory: str) -> frozenset[str]:
-    """The migration heads the code expects (read once per process: they change on deploy)."""
-    return frozenset(ScriptDirectory(directory).get_heads())
+def _code_revisions(directory: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(the migration heads the code expects, every revision it knows): read once per process,
+    they change on deploy."""
+    script = ScriptDirectory(directory)
+    return frozenset(script.get_heads()), frozenset(r.revision for r in script.walk_revisions())
 
 
 def _database_problem() -> str | None:
     """Why the database cannot serve this code (unreachable, not migrated, behind), or None."""
-    heads = _code_heads(current_app.extensions["migrate"].directory)
+    heads, known = _code_revisions(current_app.extensions["migrate"].directory)
     try:
         # One query: it proves the database answers and says which migrations it has.
         applied = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
@@ -63,8 +65,11 @@ def _database_problem() -> str | None:
         with contextlib.suppress(Exception):  # the connection may be too broken to roll back
             db.session.rollback()
         return "database not migrated" if _database_answers() else "database unreachable"
-    if applied != heads:
-        # Behind (the release step has not run) or ahead (an older release still serving).
+    # Behind (the release step has not run): not ready. Ahead (a revision this code does not
+    # know: the release step of a newer version ran, and this older one still serves during
+    # the rolling deploy, or after a rollback): ready, as migrations stay backward compatible.
+    behind = not applied or any(r in known and r not in heads for r in applied)
+    if behind:
         have, want = ", ".join(sorted(applied)) or "none", ", ".join(sorted(heads))
         return f"database at migration {have}, code at {want}"
     return None

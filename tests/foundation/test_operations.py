@@ -73,6 +73,24 @@ def test_readyz_503_on_a_database_behind_the_code(make_app, tmp_path):
     assert f"database at migration {head.down_revision}, code at {head.revision}" in detail
 
 
+def test_readyz_ready_on_a_database_ahead_of_the_code(make_app, app, tmp_path):
+    """A newer release migrated; this older one still serves (a rolling deploy, a rollback):
+    taking every old instance out of rotation before the new ones are up is an outage."""
+    from sqlalchemy import text
+
+    from api.extensions import db
+
+    with db.engine.begin() as conn:
+        applied = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        conn.execute(text("UPDATE alembic_version SET version_num = 'f00dfeedbeef'"))
+    try:
+        response = app.test_client().get("/readyz")
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": applied})
+    assert response.status_code == 200, response.get_json()
+
+
 def test_readyz_503_not_500_on_any_redis_error(make_app, monkeypatch):
     """Redis still loading its dataset, or refusing our password, is "not ready" too."""
     import redis
