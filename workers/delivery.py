@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, and_, bindparam, delete, literal, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, event, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.clock import now
@@ -234,11 +234,11 @@ def _claim(session: Session, notification_ids: list[int], lease: timedelta) -> _
             # unpaired (after the unpair suppressed what was pending), or held back by quiet
             # hours or a retry until after the recipient paired anew. It stays in the feed,
             # never pushed (as unpairing promises).
-            PUSH_DELIVERIES.labels(notification.category, "suppressed").inc()
+            _count(session, notification.category, "suppressed")
             _finish(notification, SUPPRESSED, "couple unpaired", moment)
             continue
         if not getattr(recipient, f"notify_{category.preference}"):
-            PUSH_DELIVERIES.labels(notification.category, "suppressed").inc()
+            _count(session, notification.category, "suppressed")
             _finish(notification, SUPPRESSED, f"{category.preference} switched off", moment)
             continue
         held_until = _quiet_hours_end(recipient, category, moment)
@@ -311,18 +311,19 @@ def _plan(
     if abandoned:
         session.execute(update(Delivery).where(Delivery.id.in_(abandoned)).values(status=UNKNOWN))
         count_unknown(len(abandoned), "the run that sent them ended before recording the answer")
-        # The run that sent them never counted them (it died before _apply): counted here,
-        # once, as the rows turn unknown (docs/push.md: the metric's `unknown` outcome).
+        # The run that sent them never counted them (it died, or its COMMIT failed: counts
+        # are made only once the answer is committed): counted here, once, as the rows turn
+        # unknown (docs/push.md: the metric's `unknown` outcome).
         category_of = {n.id: n.category for n, _ in sendable}
         for notification_id in abandoned_of:
-            PUSH_DELIVERIES.labels(category_of[notification_id], UNKNOWN).inc()
+            _count(session, category_of[notification_id], UNKNOWN)
 
     wanted: list[tuple[Notification, categories.Category, Row[Any]]] = []
     for notification, category in sendable:
         answered = done.get(notification.id, {})
         remaining = [d for d in devices.get(notification.recipient_id, []) if d.id not in answered]
         if not remaining:
-            _finish_without_sending(notification, answered, moment)
+            _finish_without_sending(session, notification, answered, moment)
             continue
         wanted.extend((notification, category, device) for device in remaining)
     if not wanted:
@@ -353,7 +354,7 @@ def _plan(
         )
     for notification, _ in sendable:
         if notification.id not in leased and notification.status == PENDING:
-            _finish_without_sending(notification, done.get(notification.id, {}), moment)
+            _finish_without_sending(session, notification, done.get(notification.id, {}), moment)
 
 
 def _insert_attempts(session: Session, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
@@ -410,6 +411,8 @@ def _record(session: Session, claim: _Claim, results: list[PushResult]) -> None:
     for attempt, result in zip(claim.attempts, results, strict=True):
         outcome = outcomes.setdefault(attempt.notification_id, _Outcome())
         _apply(attempt, result, outcome, updates, forget, dropped)
+        label = _outcome_label(result, result.error_code or "UNKNOWN")
+        _count(session, attempt.message.category, label)
     if updates:
         table = Delivery.__table__
         # One statement per answer, by id: a row deleted meanwhile (its device or its
@@ -467,7 +470,6 @@ def _apply(
     """Record one device's answer."""
     code = result.error_code or "UNKNOWN"
     device_id = attempt.message.device_id
-    PUSH_DELIVERIES.labels(attempt.message.category, _outcome_label(result, code)).inc()
 
     def record(status: str, message_id: str | None = None, error: str | None = None) -> None:
         updates.append(
@@ -573,7 +575,7 @@ def _settle(
 
 
 def _finish_without_sending(
-    notification: Notification, answered: dict[int, str], moment: datetime
+    session: Session, notification: Notification, answered: dict[int, str], moment: datetime
 ) -> None:
     if any(status == SENT for status in answered.values()):
         _finish(notification, SENT, notification.last_error, moment)
@@ -585,7 +587,7 @@ def _finish_without_sending(
         # Every device it was tried on has since been dropped (e.g. unregistered).
         _finish(notification, FAILED, notification.last_error or "no device left", moment)
     else:
-        PUSH_DELIVERIES.labels(notification.category, "suppressed").inc()
+        _count(session, notification.category, "suppressed")
         _finish(notification, SUPPRESSED, "no registered device", moment)
 
 
@@ -617,3 +619,27 @@ def _finish(notification: Notification, status: str, reason: str | None, moment:
     notification.last_error = reason[:500] if reason else None
     if status == SENT and notification.sent_at is None:
         notification.sent_at = moment
+
+
+_COUNTS_KEY = "hearth_push_counts"
+
+
+def _count(session: Session, category: str, outcome: str) -> None:
+    """Count a push copy's outcome in hearth_push_deliveries_total once session commits.
+
+    Not before: a failed COMMIT leaves the rows as they were, and the run that redoes them
+    counts them then (an answer counted twice, as sent and then as unknown, misled the
+    dashboards).
+    """
+    session.info.setdefault(_COUNTS_KEY, []).append((category, outcome))
+
+
+@event.listens_for(Session, "after_commit")
+def _counted_after_commit(session: Session) -> None:
+    for category, outcome in session.info.pop(_COUNTS_KEY, ()):
+        PUSH_DELIVERIES.labels(category, outcome).inc()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _not_counted_after_rollback(session: Session, previous_transaction: Any) -> None:
+    session.info.pop(_COUNTS_KEY, None)
