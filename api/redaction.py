@@ -25,10 +25,12 @@ _SECRET_PARAM = re.compile(
 # A separator belongs to the token only with something after it ("<worker name>: ..." keeps
 # its colon, and the name is judged alone).
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{20,}(?:[.:][A-Za-z0-9_\-=]+)*")
-# UUIDs (request ids, client ids, job ids), dashed or as 32 lowercase hex digits (how rq
-# names its workers), are identifiers people search logs for, not secrets.
+# UUIDs (request ids, client ids, job ids) are identifiers people search logs for, not
+# secrets; so is a random UUID written as 32 hex digits (how rq names its workers), known by
+# its version and variant digits. Any other run of hex digits is cut like a token.
 _UUID = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{32}"
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}"
 )
 _DIGIT = re.compile(r"[0-9]")
 _LETTER = re.compile(r"[A-Za-z]")

@@ -94,7 +94,7 @@ class RitualPause(db.Model):
 
 
 class Nudge(db.Model):
-    """A partner's "I'm waiting" push: at most one per ritual, sender and couple-day."""
+    """A partner's "I'm waiting" push: at most one per ritual, sender and ritual day."""
 
     __tablename__ = "nudges"
     __table_args__ = (UniqueConstraint("ritual_id", "sender_id", "local_date"),)

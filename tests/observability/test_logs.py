@@ -182,3 +182,7 @@ def test_routine_lines_stay_debug_and_worker_names_whole_when_an_argument_is_red
     [line] = log_lines("rq.worker")
     assert line["message"].startswith(f"Worker {name}: job job-2 failed with fcmT")
     assert token not in line["message"]
+    # Only a random UUID's 32 hex digits pass: another hex secret of that length is cut.
+    secret = "0123456789abcdef" * 2
+    worker.warning("key %s", secret)
+    assert secret not in log_lines("rq.worker")[-1]["message"]
