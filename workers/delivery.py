@@ -224,6 +224,7 @@ def _claim(session: Session, notification_ids: list[int], lease: timedelta) -> _
         u.id: u for u in session.execute(select(*_RECIPIENT).where(User.id.in_(recipient_ids)))
     }
     sendable: list[tuple[Notification, categories.Category]] = []
+    stopped: list[Notification] = []  # settled here without a send
     for notification in due:
         recipient = users.get(notification.recipient_id)
         category = categories.get(notification.category)
@@ -236,10 +237,12 @@ def _claim(session: Session, notification_ids: list[int], lease: timedelta) -> _
             # never pushed (as unpairing promises).
             _count(session, notification.category, "suppressed")
             _finish(notification, SUPPRESSED, "couple unpaired", moment)
+            stopped.append(notification)
             continue
         if not getattr(recipient, f"notify_{category.preference}"):
             _count(session, notification.category, "suppressed")
             _finish(notification, SUPPRESSED, f"{category.preference} switched off", moment)
+            stopped.append(notification)
             continue
         held_until = _quiet_hours_end(recipient, category, moment)
         if held_until is not None:
@@ -248,8 +251,32 @@ def _claim(session: Session, notification_ids: list[int], lease: timedelta) -> _
         sendable.append((notification, category))
     if sendable:
         _plan(session, sendable, moment, lease, claim)
+    _settle_abandoned(session, stopped)
     session.commit()
     return claim
+
+
+def _settle_abandoned(session: Session, notifications: list[Notification]) -> None:
+    """The `sending` copies a dead run left of notifications settled without a send: unknown,
+    and counted so (as _plan does for those still to send). One statement per batch that
+    settled any."""
+    if not notifications:
+        return
+    turned = session.scalars(
+        update(Delivery)
+        .where(
+            Delivery.notification_id.in_([n.id for n in notifications]),
+            Delivery.status == SENDING,
+        )
+        .values(status=UNKNOWN)
+        .returning(Delivery.notification_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if turned:
+        count_unknown(len(turned), "the run that sent them ended before recording the answer")
+        category_of = {n.id: n.category for n in notifications}
+        for notification_id in turned:
+            _count(session, category_of[notification_id], UNKNOWN)
 
 
 # What the claim reads of each recipient (columns, not User objects: a batch loads a hundred).

@@ -273,3 +273,36 @@ def test_the_lease_outlasts_a_send():
 
     lease = delivery.send_lease(Config(FCM_TIMEOUT_SECONDS=10))
     assert lease >= timedelta(seconds=3 * 10 * 2)
+
+
+def test_copies_left_sending_by_a_dead_run_settle_when_the_push_is_switched_off(
+    firebase_app, fake_google: FakeGoogle, clock, monkeypatch
+):
+    """The run dies after the send; before the lease is over the recipient switches the
+    category off. The push is suppressed, and its copies that FCM may have taken are settled
+    `unknown` (and counted so), not left `sending` for ever."""
+    from api.users.models import User
+
+    clock.set(T0)
+    notification_id = _write(["phone-a", "phone-b"], key="switched-off")
+    labels = {"category": "affirmation", "outcome": "unknown"}
+    unknown_before = REGISTRY.get_sample_value("hearth_push_deliveries_total", labels) or 0.0
+
+    def dies(session, claim, results):
+        session.rollback()
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(delivery, "_record", dies)
+    with pytest.raises(RuntimeError):
+        delivery.deliver([notification_id])
+    monkeypatch.undo()
+    assert _deliveries(notification_id) == ["sending", "sending"]
+    recipient = db.session.get(User, _row(notification_id).recipient_id)
+    recipient.notify_affirmations = False
+    db.session.commit()
+
+    _later(clock, firebase_app, minutes=3)
+    assert _row(notification_id).status == "suppressed"
+    assert _deliveries(notification_id) == ["unknown", "unknown"]
+    unknown_after = REGISTRY.get_sample_value("hearth_push_deliveries_total", labels)
+    assert unknown_after == unknown_before + 2
