@@ -23,13 +23,8 @@ from tests.race_helpers import meanwhile
 pytestmark = pytest.mark.postgres
 
 
-def test_a_push_written_while_the_couple_unpairs_is_never_sent(app, client, run_jobs):
-    alex = UserFactory(uid="alex", display_name="Alex")
-    sam = UserFactory(uid="sam", display_name="Sam")
-    CoupleFactory(a=alex, b=sam)
-    DeviceFactory(user=alex)
-    DeviceFactory(user=sam)
-    alex_id, sam_id = alex.id, sam.id
+def _unpair_while_sam_sends_an_affirmation(app, client) -> None:
+    """alex unpairs; sam's affirmation commits between the unpair's UPDATE and its COMMIT."""
 
     def sams_affirmation() -> int:
         body = {"text": "thinking of you", "client_id": str(uuid.uuid4())}
@@ -39,6 +34,17 @@ def test_a_push_written_while_the_couple_unpairs_is_never_sent(app, client, run_
     with meanwhile(sams_affirmation, before="UPDATE notifications", after=True) as answers:
         assert client.delete("/v1/couple", headers=auth("alex")).status_code == 204
     assert answers == [201]
+
+
+def test_a_push_written_while_the_couple_unpairs_is_never_sent(app, client, run_jobs):
+    alex = UserFactory(uid="alex", display_name="Alex")
+    sam = UserFactory(uid="sam", display_name="Sam")
+    CoupleFactory(a=alex, b=sam)
+    DeviceFactory(user=alex)
+    DeviceFactory(user=sam)
+    alex_id, sam_id = alex.id, sam.id
+
+    _unpair_while_sam_sends_an_affirmation(app, client)
     run_jobs()
     db.session.expire_all()
     pushed = db.session.execute(
@@ -58,14 +64,7 @@ def test_a_push_written_while_the_couple_unpairs_is_not_sent_after_pairing_anew(
     DeviceFactory(user=alex)
     alex_id = alex.id
 
-    def sams_affirmation() -> int:
-        body = {"text": "thinking of you", "client_id": str(uuid.uuid4())}
-        answer = app.test_client().post("/v1/couple/affirmations", json=body, headers=auth("sam"))
-        return answer.status_code
-
-    with meanwhile(sams_affirmation, before="UPDATE notifications", after=True) as answers:
-        assert client.delete("/v1/couple", headers=auth("alex")).status_code == 204
-    assert answers == [201]
+    _unpair_while_sam_sends_an_affirmation(app, client)
     # No worker ran (down, or behind) until after alex paired with robin.
     pair(client, "robin", "alex")
     run_jobs()
