@@ -108,6 +108,7 @@ def _remind(session: Session, due: list[tuple[Couple, date]], moment: datetime) 
     # index serves this; matching the exact day per couple happens below.
     answered: dict[tuple[int, date], set[int]] = {}
     question_ids: dict[tuple[int, date], int] = {}
+    latest: dict[int, date] = {}  # each couple's latest question day from the batch's on
     for couple_id, day, question_id, user_id in session.execute(
         select(
             CoupleQuestion.couple_id,
@@ -116,9 +117,10 @@ def _remind(session: Session, due: list[tuple[Couple, date]], moment: datetime) 
             QuestionAnswer.user_id,
         )
         .outerjoin(QuestionAnswer, QuestionAnswer.couple_question_id == CoupleQuestion.id)
-        .where(CoupleQuestion.couple_id.in_(couple_ids), CoupleQuestion.local_date.in_(days))
+        .where(CoupleQuestion.couple_id.in_(couple_ids), CoupleQuestion.local_date >= min(days))
     ):
         question_ids[(couple_id, day)] = question_id
+        latest[couple_id] = max(day, latest.get(couple_id, day))
         if user_id is not None:
             answered.setdefault((couple_id, day), set()).add(user_id)
     people = {
@@ -129,6 +131,8 @@ def _remind(session: Session, due: list[tuple[Couple, date]], moment: datetime) 
     }
     written = 0
     for couple, day in due:
+        if latest.get(couple.id, day) > day:
+            continue  # the day came back after a move west: a later day's question is today's
         done = answered.get((couple.id, day), set())
         for user_id in couple.partner_ids:
             user = people.get(user_id)

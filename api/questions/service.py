@@ -237,7 +237,8 @@ def views(
                 # Both answers exist, or nothing of the partner's is shown.
                 partner_answer=_answer_view(theirs) if mine and theirs else None,
                 revealed_at=q.revealed_at if mine and theirs else None,
-                can_swap=q.local_date == today and q.swapped_from is None and not answers[q.id],
+                # Today's, or a later day's that is still today after a move west (_current).
+                can_swap=q.local_date >= today and q.swapped_from is None and not answers[q.id],
             )
         )
     return result
@@ -250,8 +251,24 @@ def view(session: Session, question: CoupleQuestion, *, couple: Couple, user: Us
 
 def today(session: Session, *, couple: Couple, user: User) -> QuestionView:
     """The couple's question of today (their zone and day_starts_at), as user sees it."""
-    question = day_question(session, couple=couple, day=couple_today(couple, now()))
-    return view(session, question, couple=couple, user=user)
+    return view(session, _current(session, couple), couple=couple, user=user)
+
+
+def _current(session: Session, couple: Couple) -> CoupleQuestion:
+    """Today's question: the couple's day's, or a later day's that already has one.
+
+    A move west (or a later day start) takes the couple's day back by one. Their day's
+    question then lasts longer instead of the day before coming back (as a ritual's day
+    does): no answered question shows again as today's, no skipped day gets a new one.
+    """
+    day = couple_today(couple, now())
+    latest = session.scalar(
+        select(CoupleQuestion)
+        .where(CoupleQuestion.couple_id == couple.id, CoupleQuestion.local_date >= day)
+        .order_by(CoupleQuestion.local_date.desc())
+        .limit(1)
+    )
+    return latest or day_question(session, couple=couple, day=day)
 
 
 def _in_couple(
@@ -319,7 +336,8 @@ def answer(
         return view(session, question, couple=couple, user=user), False
     moment = now()
     today_ = couple_today(couple, moment)
-    if question.local_date not in (today_, today_ - timedelta(days=1)):
+    # Today's and yesterday's; a later day's is still today after a move west (_current).
+    if question.local_date < today_ - timedelta(days=1):
         session.rollback()
         raise QuestionClosed(N_("Only today's and yesterday's questions can be answered."))
     if mine is not None and theirs is not None:
@@ -400,8 +418,8 @@ def _push_revealed(
 
 def swap(session: Session, *, couple: Couple, user: User) -> QuestionView:
     """Trade today's question for another, once a day and only while nobody has answered."""
-    day = couple_today(couple, now())
-    current = day_question(session, couple=couple, day=day)
+    current = _current(session, couple)
+    day = current.local_date
     question = _in_couple(session, couple=couple, question_id=current.id, lock=True)
     answered = session.scalar(
         select(func.count())

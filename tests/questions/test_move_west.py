@@ -1,0 +1,58 @@
+"""After a move west the couple's day goes back by one: today's question lasts longer instead
+of the day before coming back (as a ritual's day does). No answered question shows again as
+today's, and no day gets a second question."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from api.extensions import db
+from api.notifications.models import Notification
+from api.questions.models import CoupleQuestion
+from api.questions.reminders import run_due
+from tests.questions.conftest import Pair, at
+
+TOKYO, LA = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/Los_Angeles")
+
+
+def _move(pair: Pair, zone: str) -> None:
+    response = pair.client.patch("/v1/couple", json={"timezone": zone}, headers=pair.alex)
+    assert response.status_code == 200, response.get_json()
+
+
+def test_todays_question_lasts_through_a_flight_west(pair: Pair, clock) -> None:
+    _move(pair, "Asia/Tokyo")
+    clock.set(at(TOKYO, 2026, 3, 3, 10, 0))  # Tuesday morning in Tokyo
+    tuesday = pair.today(pair.alex)
+    assert tuesday["local_date"] == "2026-03-03"
+    assert pair.answer(pair.alex, tuesday["id"], "The sea").status_code == 201
+
+    _move(pair, "America/Los_Angeles")
+    clock.set(at(LA, 2026, 3, 2, 18, 0))  # they land on Monday evening in Los Angeles
+    again = pair.today(pair.alex)
+    assert (again["id"], again["local_date"]) == (tuesday["id"], "2026-03-03")
+    assert again["my_answer"]["text"] == "The sea"
+    # Sam can still answer it: it is today's, and it reveals as ever.
+    assert pair.answer(pair.sam, tuesday["id"], "The mountains").status_code == 201
+    assert pair.today(pair.alex)["partner_answer"]["text"] == "The mountains"
+
+    # Monday's 19:00 reminder in Los Angeles: not sent, Monday is not coming back.
+    reminded_at = at(LA, 2026, 3, 2, 19, 0)
+    clock.set(reminded_at)
+    run_due(db.session, moment=reminded_at)
+    reminders = db.session.scalars(
+        select(Notification.data).where(Notification.category == "daily_question")
+    ).all()
+    assert [r for r in reminders if r.get("local_date") == "2026-03-02"] == []
+
+    clock.set(at(LA, 2026, 3, 3, 12, 0))  # Tuesday in Los Angeles: still that question
+    assert pair.today(pair.alex)["id"] == tuesday["id"]
+    clock.set(at(LA, 2026, 3, 4, 12, 0))  # Wednesday: a new one
+    wednesday = pair.today(pair.alex)
+    assert wednesday["local_date"] == "2026-03-04" and wednesday["id"] != tuesday["id"]
+    # One question a day, and none for the Monday they flew back into.
+    days = db.session.scalars(select(CoupleQuestion.local_date).order_by("local_date")).all()
+    assert [d.isoformat() for d in days] == ["2026-03-03", "2026-03-04"]
+    assert db.session.scalar(select(func.count()).select_from(CoupleQuestion)) == 2
