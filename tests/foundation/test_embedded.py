@@ -42,12 +42,11 @@ def test_worker_thread_delivers_without_anyone_running_jobs(app):
     assert not any(thread.is_alive() for thread in threads)
 
 
-def test_clock_thread_enqueues_the_cron_jobs(app):
-    stop = threading.Event()
-    job_queue = app.extensions["hearth_queue"]
-    # Only the clock: its first pass enqueues every registered job at once.
+def _clock_first_pass(job_queue) -> set[str]:
+    """Run only the embedded clock until its first pass enqueued the registered jobs."""
     from workers.embedded import _clock
 
+    stop = threading.Event()
     thread = threading.Thread(target=_clock, args=(job_queue, stop), daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -55,24 +54,17 @@ def test_clock_thread_enqueues_the_cron_jobs(app):
         time.sleep(0.05)
     stop.set()
     thread.join(timeout=10)
-    names = {job.func_name for job in job_queue.queue.get_jobs()}
-    assert "workers.scheduler.sweep_pending" in names
+    return {job.func_name for job in job_queue.queue.get_jobs()}
+
+
+def test_clock_thread_enqueues_the_cron_jobs(app):
+    assert "workers.scheduler.sweep_pending" in _clock_first_pass(app.extensions["hearth_queue"])
 
 
 def test_the_clock_thread_enqueues_on_the_configured_queue(make_app):
     job_queue = make_app(QUEUE_NAME="hearth-eu").extensions["hearth_queue"]
     from rq import Queue
 
-    from workers.embedded import _clock
-
-    stop = threading.Event()
-    thread = threading.Thread(target=_clock, args=(job_queue, stop), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while job_queue.queue.count == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    stop.set()
-    thread.join(timeout=10)
+    assert "workers.scheduler.sweep_pending" in _clock_first_pass(job_queue)
     assert job_queue.queue.name == "hearth-eu"
-    assert "workers.scheduler.sweep_pending" in {j.func_name for j in job_queue.queue.get_jobs()}
     assert Queue("hearth", connection=job_queue.connection).count == 0
