@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Date, func, literal, select
+from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -169,16 +170,31 @@ def list_for(session: Session, *, couple: Couple) -> list[Ritual]:
     return list(session.scalars(_live(couple).order_by(Ritual.id)))
 
 
+@functools.cache
+def _with_timelines_statement(dialect: str) -> Select[Any]:
+    """The couple's live rituals with their schedule rows, built once per dialect.
+
+    Bound parameters: ``couple_id`` and ``since`` (a date). Building the JSON subqueries was
+    most of the list's CPU when it was done per request.
+    """
+    since = bindparam("since", type_=Date)
+    return (
+        select(Ritual, schedules_column(dialect, since))
+        .where(Ritual.couple_id == bindparam("couple_id"), Ritual.deleted_at.is_(None))
+        .order_by(Ritual.id)
+    )
+
+
 def list_with_timelines(
     session: Session, *, couple: Couple, moment: datetime
 ) -> list[tuple[Ritual, Timeline]]:
     """The couple's rituals, oldest first, each with its timeline around ``moment``: one SELECT."""
-    bound = literal(moment.astimezone(UTC).date() - RECENT, Date)
-    dialect = session.get_bind().dialect.name
-    rows = session.execute(
-        _live(couple).add_columns(schedules_column(dialect, bound)).order_by(Ritual.id)
-    ).all()
-    return [(ritual, timeline_from_json(ritual, couple, value)) for ritual, value in rows]
+    statement = _with_timelines_statement(session.get_bind().dialect.name)
+    params = {"couple_id": couple.id, "since": moment.astimezone(UTC).date() - RECENT}
+    return [
+        (ritual, timeline_from_json(ritual, couple, value))
+        for ritual, value in session.execute(statement, params).all()
+    ]
 
 
 def get(session: Session, *, couple: Couple, ritual_id: int, lock: bool = False) -> Ritual:
