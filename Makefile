@@ -53,8 +53,10 @@ migrate: install  ## autogenerate a migration after a model change: make migrate
 
 bench: install  ## run the benchmarks (each prints its figures and ratio); the load test needs PostgreSQL + Redis
 	@for script in bench/*.py; do \
-		case $$script in bench/baselines.py|bench/api_load.py|bench/common.py) continue;; esac; \
+		case $$script in bench/baselines.py|bench/api_load.py|bench/read_paths.py|bench/common.py) continue;; esac; \
 		echo "== $$script"; $(PY) $$script || exit 1; done
+	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then echo "== bench/read_paths.py"; $(PY) bench/read_paths.py; \
+	else echo "== bench/read_paths.py skipped: needs PostgreSQL on 127.0.0.1"; fi
 	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 \
 		&& command -v wrk >/dev/null; then echo "== bench/api_load.py"; $(PY) bench/api_load.py; \
 	else echo "== bench/api_load.py skipped: needs PostgreSQL and Redis on 127.0.0.1 and wrk (apt-get install wrk)"; fi
