@@ -17,6 +17,7 @@ from api.db_utils import unique_violation
 from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.i18n import N_, language_of
 from api.lifecycle import user_erasing
+from api.notifications.models import Notification
 from api.pairing.models import Couple
 from api.quotas import service as quotas
 from api.rituals.calendar import EPOCH, Timeline, next_reminder
@@ -393,6 +394,18 @@ def _erase_rituals_the_user_created(user: Any, *, session: Session, **_: Any) ->
     """Erasure: rituals the user created carry their words (title, description); they go at once.
 
     The user has been unpaired first, so these rituals are already out of the partner's reach;
-    their check-ins, pauses and streaks go with them (ON DELETE CASCADE).
+    their check-ins, pauses and streaks go with them (ON DELETE CASCADE). Every push about them
+    (reminders, check-ins, nudges, streaks) carries the title: the partner's copies go too.
     """
+    # Notification.data holds ids as strings (FCM data values are strings).
+    ritual_ids = [
+        str(i) for i in session.scalars(select(Ritual.id).where(Ritual.created_by_id == user.id))
+    ]
+    if ritual_ids:
+        session.execute(
+            delete_rows(Notification).where(
+                Notification.data["ritual_id"].as_string().in_(ritual_ids)
+            ),
+            execution_options={"synchronize_session": False},
+        )
     session.execute(delete_rows(Ritual).where(Ritual.created_by_id == user.id))
