@@ -18,6 +18,11 @@ access_log = logging.getLogger("hearth.access")
 # What a client or proxy may hand us as X-Request-ID; anything else is replaced, so the header
 # can neither forge log structure nor carry a long secret into every line.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# The methods HTTP defines: any other word a client sends is one `other` label, or each would
+# add a series per latency bucket to every process's metrics, without bound.
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"}
+)
 
 blp = Blueprint("metrics", __name__)
 
@@ -68,9 +73,8 @@ def _finish(response: Response) -> Response:
     started = g.get("request_started")
     duration = time.perf_counter() - started if started is not None else 0.0
     endpoint = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-    metrics.HTTP_REQUESTS.labels(endpoint, request.method, str(response.status_code)).observe(
-        duration
-    )
+    method = request.method if request.method in METHODS else "other"
+    metrics.HTTP_REQUESTS.labels(endpoint, method, str(response.status_code)).observe(duration)
     # The path only: a query string can carry secrets. One line per request; a 500 carries
     # the exception's traceback here rather than in a line of its own.
     error = g.pop("unhandled_error", None)

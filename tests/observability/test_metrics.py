@@ -192,3 +192,22 @@ def test_the_clock_counts_what_it_enqueues(app):
     assert "workers.scheduler.reminder_tick" in {
         job.func_name for job in app.extensions["hearth_queue"].queue.jobs
     }
+
+
+def test_a_request_method_made_up_by_the_client_is_not_a_label_of_its_own(client):
+    """The method label takes the methods HTTP defines; any other word a client sends is one
+    `other` series. Before: each made-up method (no token needed, any path) added a series per
+    latency bucket in every process, an unbounded growth of /metrics that anyone could drive,
+    carrying whatever the client wrote."""
+    made_up = [f"ZQX{i}WORD" for i in range(3)]
+    for method in made_up:
+        assert client.open("/healthz", method=method).status_code == 405
+    seen = [name for name, labels in scrape(client) for _, label in labels if "ZQX" in label]
+    assert seen == [], "a client's made-up method became a metrics label"
+    counted = value(
+        "hearth_http_request_duration_seconds_count",
+        endpoint="<unmatched>",
+        method="other",
+        status="405",
+    )
+    assert counted >= len(made_up)
