@@ -397,14 +397,19 @@ def _erase_rituals_the_user_created(user: Any, *, session: Session, **_: Any) ->
     their check-ins, pauses and streaks go with them (ON DELETE CASCADE). Every push about them
     (reminders, check-ins, nudges, streaks) carries the title: the partner's copies go too.
     """
-    # Notification.data holds ids as strings (FCM data values are strings).
-    ritual_ids = [
-        str(i) for i in session.scalars(select(Ritual.id).where(Ritual.created_by_id == user.id))
-    ]
-    if ritual_ids:
+    rows = session.execute(
+        select(Ritual.id, Couple.user_a_id, Couple.user_b_id)
+        .join(Couple, Couple.id == Ritual.couple_id)
+        .where(Ritual.created_by_id == user.id)
+    ).all()
+    if rows:
+        # Only the rituals' couples' members can hold such pushes: their feeds are indexed,
+        # the JSON inside is not. Notification.data holds ids as strings (FCM data values).
+        recipients = {uid for _, *members in rows for uid in members if uid is not None}
         session.execute(
             delete_rows(Notification).where(
-                Notification.data["ritual_id"].as_string().in_(ritual_ids)
+                Notification.recipient_id.in_(recipients),
+                Notification.data["ritual_id"].as_string().in_([str(r[0]) for r in rows]),
             ),
             execution_options={"synchronize_session": False},
         )
