@@ -23,7 +23,7 @@ from api.affirmations.models import (
     GratitudeEntry,
 )
 from api.clock import now
-from api.content.loader import FALLBACK_LOCALE, LOCALES
+from api.content.loader import FALLBACK_LOCALE, content_language
 from api.db_utils import unique_violation
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited
 from api.i18n import N_
@@ -72,12 +72,6 @@ PUSHED_AFFIRMATIONS_PER_DAY = 20
 AFFIRMATIONS_PER_DAY = 200
 GRATITUDE_PER_DAY = 50
 GRATITUDE_PER_AUTHOR = 1000
-
-
-def library_locale(user_locale: str | None) -> str:
-    """The library locale for a user's BCP 47 tag: its language when we ship it, else en."""
-    language = (user_locale or "").replace("_", "-").split("-")[0].lower()
-    return language if language in LOCALES else FALLBACK_LOCALE
 
 
 @dataclass(frozen=True)
@@ -130,7 +124,7 @@ def list_library(
     session: Session, *, user: User, category: str | None, limit: int, cursor: str | None
 ) -> Page:
     """One page of the library in the user's locale: translated items first, then en ones."""
-    stmt, rank = _library(library_locale(user.locale))
+    stmt, rank = _library(content_language(user.locale))
     if category is not None:
         stmt = stmt.where(Affirmation.category == category)
     # Within each group oldest first, unlike the feeds: the library reads in its files' order.
@@ -162,7 +156,7 @@ def _decode_library_cursor(cursor: str) -> tuple[int, int]:
 
 def in_locale(session: Session, *, affirmation: Affirmation, locale: str | None) -> LibraryItem:
     """The affirmation with its words in locale's language (en when not translated)."""
-    stmt, _rank = _library(library_locale(locale))
+    stmt, _rank = _library(content_language(locale))
     row = session.execute(stmt.where(Affirmation.id == affirmation.id)).first()
     if row is None:  # retired meanwhile: its words still exist, whatever their state
         text = session.scalars(
@@ -187,7 +181,7 @@ def _slugs(locale: str) -> Select[tuple[Affirmation]]:
 def daily(session: Session, *, user: User) -> LibraryItem:
     """Today's suggestion: stable for the user's local day, no repeat until the library is done."""
     today = now().astimezone(ZoneInfo(user.timezone)).date()
-    library = _slugs(library_locale(user.locale))
+    library = _slugs(content_language(user.locale))
     chosen = session.scalar(
         select(DailySuggestion).where(
             DailySuggestion.user_id == user.id, DailySuggestion.local_date == today

@@ -28,6 +28,18 @@ AFFIRMATION_CATEGORIES = (
 # The languages the apps ship; adding one here is all a new locale file needs.
 LOCALES = ("en", "es", "de", "fr", "it", "pt")
 FALLBACK_LOCALE = "en"
+
+
+def content_language(locale: str | None) -> str:
+    """The content locale a reader's BCP 47 tag reads: its language when LOCALES has it, else en.
+
+    One answer for every kind of content (questions, affirmations, needs, templates): the gettext
+    catalogs cover fewer languages than the content files may, and must not decide this.
+    """
+    language = (locale or "").replace("_", "-").split("-")[0].lower()
+    return language if language in LOCALES else FALLBACK_LOCALE
+
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 COMPLETIONS = ("either", "both")
 

@@ -9,8 +9,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.clock import now
+from api.content.loader import content_language
 from api.content.needs import NeedItem, render_needs
-from api.i18n import language_of
 from api.moods.models import Need
 
 FALLBACK_LOCALE = "en"
@@ -73,7 +73,7 @@ def export_needs(session: Session, directory: Path) -> list[Path]:
 
 def vocabulary(session: Session, *, locale: str | None) -> list[Need]:
     """The live needs in locale's language, English for each slug not translated (one query)."""
-    language = language_of(locale)
+    language = content_language(locale)
     live = Need.retired_at.is_(None)
     if language == FALLBACK_LOCALE:
         rows = list(session.scalars(select(Need).where(live, Need.locale == FALLBACK_LOCALE)))

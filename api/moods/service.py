@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.clock import now
+from api.content.loader import content_language
 from api.db_utils import unique_violation
 from api.errors import DomainError, Invalid
 from api.i18n import N_, ntranslate, translate, verbatim
@@ -139,9 +140,7 @@ def _notify_partner(
 
 def _need_in(session: Session, *, slug: str, locale: str | None) -> Need | None:
     """The live need slug in locale's language, else in English (one query)."""
-    from api.i18n import language_of
-
-    language = language_of(locale)
+    language = content_language(locale)
     rows = {
         row.locale: row
         for row in session.scalars(

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.clock import now
-from api.content.loader import FALLBACK_LOCALE, LOCALES
+from api.content.loader import FALLBACK_LOCALE, content_language
 from api.db_utils import insert_ignore
 from api.errors import Conflict, NotFound
 from api.i18n import N_, translate
@@ -96,12 +96,6 @@ class QuestionView:
     partner_answer: AnswerView | None
     revealed_at: datetime | None
     can_swap: bool
-
-
-def content_locale(user_locale: str | None) -> str:
-    """The library locale for a BCP 47 tag: its language when the library has it, else en."""
-    language = (user_locale or "").replace("_", "-").split("-")[0].lower()
-    return language if language in LOCALES else FALLBACK_LOCALE
 
 
 # -- choosing the day's question ------------------------------------------------------------
@@ -221,7 +215,7 @@ def views(
         )
     ):
         answers[answer.couple_question_id].append(answer)
-    texts = _texts(session, {q.slug for q in questions}, content_locale(user.locale))
+    texts = _texts(session, {q.slug for q in questions}, content_language(user.locale))
     result = []
     for q in questions:
         mine = next((a for a in answers[q.id] if a.user_id == user.id), None)

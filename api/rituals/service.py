@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.clock import now
+from api.content.loader import content_language
 from api.db_utils import unique_violation
 from api.errors import Conflict, Invalid, NotFound, RateLimited
-from api.i18n import N_, language_of
+from api.i18n import N_
 from api.lifecycle import user_erasing
 from api.notifications.models import Notification
 from api.pairing.models import Couple
@@ -145,7 +146,7 @@ def list_templates(session: Session) -> list[RitualTemplate]:
 
 def template_to_dict(template: RitualTemplate, locale: str | None = None) -> dict[str, Any]:
     """The API representation of a template, its words in locale's language (else English)."""
-    words = (template.translations or {}).get(language_of(locale), {})
+    words = (template.translations or {}).get(content_language(locale), {})
     return {
         "key": template.key,
         "title": words.get("title", template.title),
