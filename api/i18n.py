@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -53,13 +52,12 @@ def available_languages() -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1024)
 def language_of(locale: str | None) -> str:
-    """The catalog language for a BCP 47 tag: `es-ES` → `es`; unknown or None → `en`."""
-    if not locale:
-        return SOURCE_LANGUAGE
-    try:
-        language = Locale.parse(locale.replace("-", "_")).language
-    except (ValueError, UnknownLocaleError):
-        return SOURCE_LANGUAGE
+    """The catalog language for a BCP 47 tag: `es-ES` → `es`; unknown or None → `en`.
+
+    The language is the tag's first subtag, whatever follows it: Babel's parser refused tags
+    with extensions or private use (`es-u-rg-mxzzzz`, which iOS sends), and they fell to `en`.
+    """
+    language = (locale or "").replace("_", "-").split("-")[0].lower()
     return language if language in available_languages() else SOURCE_LANGUAGE
 
 
