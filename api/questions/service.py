@@ -33,6 +33,9 @@ CATEGORY = "daily_question"
 
 ANSWERED_TITLE = N_("Today's question")
 ANSWERED_BODY = N_("%(name)s answered today's question: answer to see theirs")
+# Yesterday's question is still open in the morning: its push must not point to today's.
+ANSWERED_YESTERDAY_TITLE = N_("Yesterday's question")
+ANSWERED_YESTERDAY_BODY = N_("%(name)s answered yesterday's question: answer to see theirs")
 REVEALED_TITLE = N_("You both answered")
 REVEALED_BODY = N_("Your answers are revealed: see what %(name)s said.")
 PARTNER = N_("Your partner")
@@ -355,7 +358,8 @@ def answer(
     if created and partner_id is not None:
         partner = session.get(User, partner_id)
         if theirs is None:
-            _push_answered(session, question, answerer=user, partner=partner)
+            yesterday = question.local_date < today_
+            _push_answered(session, question, answerer=user, partner=partner, yesterday=yesterday)
         else:
             question.revealed_at = moment
             _push_revealed(session, question, user, partner)
@@ -375,18 +379,28 @@ def _data(question: CoupleQuestion, event: str, actor: User) -> dict[str, str]:
 
 
 def _push_answered(
-    session: Session, question: CoupleQuestion, *, answerer: User, partner: User | None
+    session: Session,
+    question: CoupleQuestion,
+    *,
+    answerer: User,
+    partner: User | None,
+    yesterday: bool,
 ) -> None:
     if partner is None:
         return
     locale = partner.locale
+    title, body = (
+        (ANSWERED_YESTERDAY_TITLE, ANSWERED_YESTERDAY_BODY)
+        if yesterday
+        else (ANSWERED_TITLE, ANSWERED_BODY)
+    )
     notify(
         session,
         recipient_id=partner.id,
         couple_id=question.couple_id,
         category=CATEGORY,
-        title=translate(locale, ANSWERED_TITLE),
-        body=translate(locale, ANSWERED_BODY, name=_name(answerer, partner)),
+        title=translate(locale, title),
+        body=translate(locale, body, name=_name(answerer, partner)),
         data=_data(question, "question_answered", answerer),
         dedupe_key=f"question-answered:{question.id}:{partner.id}",
     )

@@ -243,3 +243,25 @@ def test_unpair_hides_the_questions_and_the_purge_removes_them(pair, clock):
     assert purge_unpaired(db.session) == 1
     assert db.session.scalar(select(func.count()).select_from(CoupleQuestion)) == 0
     assert db.session.scalar(select(func.count()).select_from(QuestionAnswer)) == 0
+
+
+def test_answering_yesterdays_question_says_yesterday_in_the_push(pair, pushes, run_jobs, clock):
+    """The push must not send the partner to today's question when yesterday's was answered."""
+    monday = pair.today(pair.alex)
+    clock.set(START + timedelta(days=1))
+    tuesday = pair.today(pair.alex)
+    assert tuesday["id"] != monday["id"]
+    assert pair.answer(pair.sam, monday["id"], "Late but here").status_code == 201
+    assert pair.answer(pair.alex, tuesday["id"], ALEX_WORDS).status_code == 201
+    run_jobs()
+    late, fresh = pushes.sent
+    assert (late.title, late.body) == (
+        "Yesterday's question",
+        "Sam answered yesterday's question: answer to see theirs",
+    )
+    assert late.data["question_id"] == str(monday["id"])
+    # Sam reads Spanish; today's answer keeps today's words.
+    assert (fresh.title, fresh.body) == (
+        "La pregunta de hoy",
+        "Alex ha respondido la pregunta de hoy: responde para ver su respuesta",
+    )
