@@ -450,7 +450,7 @@ def _slug(
     value = raw.get(name)
     if value is None:
         problems.add(file, "required", item=label, field=name)
-    elif not isinstance(value, str) or not SLUG_RE.match(value) or len(value) > SLUG_MAX:
+    elif not isinstance(value, str) or not SLUG_RE.fullmatch(value) or len(value) > SLUG_MAX:
         problems.add(
             file,
             f"must be lowercase letters, digits and single dashes, at most {SLUG_MAX} characters",
@@ -593,7 +593,7 @@ def _time(file: Path, label: str, raw: Any, problems: _Problems) -> time | None:
         # YAML 1.1 reads an unquoted 18:30 as the sexagesimal number 1110.
         problems.add(file, 'must be a quoted "HH:MM" string', item=label, field=field)
         return None
-    match = _TIME_RE.match(raw) if isinstance(raw, str) else None
+    match = _TIME_RE.fullmatch(raw) if isinstance(raw, str) else None
     if match is None:
         problems.add(file, 'must be a 24-hour "HH:MM" time', item=label, field=field)
         return None

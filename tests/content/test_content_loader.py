@@ -242,3 +242,15 @@ def test_translation_without_english_original_is_caught_even_in_an_empty_english
     )
     (problem,) = problems_of(tmp_path / "c")
     assert "item 'hug': slug: no 'en' affirmation has this slug" in problem
+
+
+def test_a_slug_or_time_with_a_trailing_newline_is_refused(tmp_path):
+    """A block scalar (`slug: |`) ends in a newline; `$` matched before it, so "ok\\n" passed."""
+    path = write(
+        tmp_path, "en.yaml", EN_HEAD + "  - slug: |\n      ok\n    category: love\n    text: Hi\n"
+    )
+    (problem,) = problems_of(path)
+    assert "slug: must be lowercase" in problem
+    path = write(tmp_path, "t.yaml", TPL_OK.replace('time: "18:30"', 'time: "18:30\\n"'))
+    (problem,) = problems_of(path)
+    assert "schedule.time" in problem
