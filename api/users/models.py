@@ -18,7 +18,7 @@ class User(db.Model):
     uid: Mapped[str] = mapped_column(String(128), unique=True)
     display_name: Mapped[str] = mapped_column(String(80), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    locale: Mapped[str] = mapped_column(String(16), default="en")
+    locale: Mapped[str] = mapped_column(String(35), default="en")  # schemas.LOCALE_MAX
     quiet_hours_start: Mapped[time | None]
     quiet_hours_end: Mapped[time | None]
     notify_ritual_reminders: Mapped[bool] = mapped_column(default=True)

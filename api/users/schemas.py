@@ -13,11 +13,23 @@ LOCALE = validate.Regexp(
 )
 
 
+# RFC 5646 (4.4.1): a tag store should take at least 35 characters. iOS sends tags with a
+# region extension when the region differs from the language's (es-ES-u-rg-mxzzzz: 17).
+LOCALE_MAX = 35
+
+
 def canonical_locale(tag: str) -> str:
-    """A BCP 47 tag in its canonical case, ``_`` read as ``-``: es_ES -> es-ES, EN-us -> en-US."""
+    """A BCP 47 tag in its canonical case, ``_`` read as ``-``: es_ES -> es-ES, EN-us -> en-US.
+
+    Everything from the first singleton on (an extension ``u-``, private use ``x-``) is lower
+    case: es-U-RG-MXZZZZ -> es-u-rg-mxzzzz (RFC 5646, 2.1.1).
+    """
     parts = tag.strip().replace("_", "-").split("-")
     out = [parts[0].lower()]
-    for part in parts[1:]:
+    for index, part in enumerate(parts[1:], start=1):
+        if len(part) == 1:
+            out.extend(p.lower() for p in parts[index:])
+            break
         if len(part) == 4 and part.isalpha():
             out.append(part.title())  # script: Latn, Hant
         elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
@@ -68,7 +80,7 @@ class MePatchSchema(Schema):
     display_name = Trimmed(max_length=80)
     timezone = TimeZone()
     locale = LocaleTag(
-        validate=[validate.Length(max=16), LOCALE],
+        validate=[validate.Length(max=LOCALE_MAX), LOCALE],
         metadata={"description": "BCP 47, any case, _ or -: es_ES is stored as es-ES."},
     )
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)

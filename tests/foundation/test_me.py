@@ -119,3 +119,31 @@ def test_delete_me_erases_the_account_and_devices(client):
     again = client.get("/v1/me", headers=auth("eve")).get_json()
     assert again["display_name"] == ""
     assert client.get("/v1/devices", headers=auth("eve")).get_json() == []
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        # iOS: Spanish from Spain read with Mexico's region settings (17 characters).
+        ("es_ES-u-rg-mxzzzz", "es-ES-u-rg-mxzzzz"),
+        ("ES-es-U-RG-MXZZZZ", "es-ES-u-rg-mxzzzz"),  # after a singleton, all lower case
+        ("de-DE-u-ca-gregory-x-private", "de-DE-u-ca-gregory-x-private"),
+        ("zh-Hant-TW-u-nu-hanidec-x-abc", "zh-Hant-TW-u-nu-hanidec-x-abc"),  # 29
+    ],
+)
+def test_a_tag_of_up_to_35_characters_is_stored_in_canonical_case(client, sent, stored):
+    """RFC 5646 asks a tag store to take at least 35 characters; the column was 16."""
+    response = client.patch("/v1/me", json={"locale": sent}, headers=auth("kim"))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["locale"] == stored
+    db.session.expire_all()
+    assert db.session.scalar(select(User.locale).where(User.uid == "kim")) == stored
+
+
+def test_a_tag_longer_than_35_characters_is_422(client):
+    before = client.get("/v1/me", headers=auth("kim")).get_json()
+    tag = "en-US-u-ca-gregory-nu-latn-x-abcdefg"  # 36
+    response = client.patch("/v1/me", json={"locale": tag}, headers=auth("kim"))
+    assert response.status_code == 422
+    assert "locale" in response.get_json()["errors"]
+    assert client.get("/v1/me", headers=auth("kim")).get_json() == before

@@ -159,7 +159,11 @@ def test_reminders_speak_each_partners_language_at_one_user_query_per_batch(clie
 
 
 def test_a_locale_longer_than_its_column_is_a_422_not_a_500(client):
-    response = client.patch("/v1/me", headers=ES, json={"locale": "dm-j51-E4QlDuMq-ZUL0l4"})
+    from api.users.schemas import LOCALE_MAX
+
+    tag = "dm-j51-E4QlDuMq-ZUL0l4-abcdefgh-abcd"  # well-formed, one character too long
+    assert len(tag) == LOCALE_MAX + 1
+    response = client.patch("/v1/me", headers=ES, json={"locale": tag})
 
     assert response.status_code == 422
     assert list(response.get_json()["errors"]) == ["locale"]
