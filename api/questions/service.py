@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Date, Select, bindparam, delete, func, or_, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from api.clock import now
@@ -186,21 +188,41 @@ def day_question(session: Session, *, couple: Couple, day: date) -> CoupleQuesti
 # -- reading -----------------------------------------------------------------------------------
 
 
-def _texts(session: Session, slugs: set[str], locale: str) -> dict[str, Question]:
+@functools.cache
+def _texts_statement() -> Select[Any]:
+    """The shown columns of the library by ``slugs`` in ``locales`` (bound lists); built once."""
+    return select(
+        Question.slug, Question.locale, Question.text, Question.depth, Question.category
+    ).where(
+        Question.slug.in_(bindparam("slugs", expanding=True)),
+        Question.locale.in_(bindparam("locales", expanding=True)),
+    )
+
+
+def _texts(session: Session, slugs: set[str], locale: str) -> dict[str, Row[Any]]:
     """Each slug's question in locale, else in English; retired ones too (days that asked them)."""
-    rows = session.scalars(
-        select(Question).where(
-            Question.slug.in_(slugs), Question.locale.in_({locale, FALLBACK_LOCALE})
-        )
-    ).all()
-    found: dict[str, Question] = {}
-    for row in rows:
+    params = {"slugs": sorted(slugs), "locales": sorted({locale, FALLBACK_LOCALE})}
+    found: dict[str, Row[Any]] = {}
+    for row in session.execute(_texts_statement(), params):
         if row.slug not in found or row.locale == locale:
             found[row.slug] = row
     return found
 
 
-def _answer_view(answer: QuestionAnswer) -> AnswerView:
+@functools.cache
+def _answers_statement() -> Select[Any]:
+    """The shown columns of the answers to questions ``ids`` (a bound list); built once."""
+    return select(
+        QuestionAnswer.couple_question_id,
+        QuestionAnswer.user_id,
+        QuestionAnswer.text,
+        QuestionAnswer.created_at,
+        QuestionAnswer.updated_at,
+        QuestionAnswer.reaction,
+    ).where(QuestionAnswer.couple_question_id.in_(bindparam("ids", expanding=True)))
+
+
+def _answer_view(answer: Row[Any]) -> AnswerView:
     return AnswerView(answer.text, answer.created_at, answer.updated_at, answer.reaction)
 
 
@@ -211,12 +233,9 @@ def views(
     if not questions:
         return []
     today = couple_today(couple, now())
-    answers: dict[int, list[QuestionAnswer]] = {q.id: [] for q in questions}
-    for answer in session.scalars(
-        select(QuestionAnswer).where(
-            QuestionAnswer.couple_question_id.in_([q.id for q in questions])
-        )
-    ):
+    # Columns, not QuestionAnswer entities: the ORM's loading was a good part of the read.
+    answers: dict[int, list[Row[Any]]] = {q.id: [] for q in questions}
+    for answer in session.execute(_answers_statement(), {"ids": [q.id for q in questions]}):
         answers[answer.couple_question_id].append(answer)
     texts = _texts(session, {q.slug for q in questions}, content_language(user.locale))
     result = []
@@ -251,6 +270,20 @@ def today(session: Session, *, couple: Couple, user: User) -> QuestionView:
     return view(session, _current(session, couple), couple=couple, user=user)
 
 
+@functools.cache
+def _latest_statement() -> Select[tuple[CoupleQuestion]]:
+    """The couple's latest question on or after ``day`` (bound with ``couple_id``); built once."""
+    return (
+        select(CoupleQuestion)
+        .where(
+            CoupleQuestion.couple_id == bindparam("couple_id"),
+            CoupleQuestion.local_date >= bindparam("day", type_=Date),
+        )
+        .order_by(CoupleQuestion.local_date.desc())
+        .limit(1)
+    )
+
+
 def _current(session: Session, couple: Couple) -> CoupleQuestion:
     """Today's question: the couple's day's, or a later day's that already has one.
 
@@ -259,25 +292,28 @@ def _current(session: Session, couple: Couple) -> CoupleQuestion:
     does): no answered question shows again as today's, no skipped day gets a new one.
     """
     day = couple_today(couple, now())
-    latest = session.scalar(
-        select(CoupleQuestion)
-        .where(CoupleQuestion.couple_id == couple.id, CoupleQuestion.local_date >= day)
-        .order_by(CoupleQuestion.local_date.desc())
-        .limit(1)
-    )
+    latest = session.scalar(_latest_statement(), {"couple_id": couple.id, "day": day})
     return latest or day_question(session, couple=couple, day=day)
+
+
+@functools.cache
+def _in_couple_statement(lock: bool) -> Select[tuple[CoupleQuestion]]:
+    """The question by ``question_id`` in the couple ``couple_id`` (bound), built once."""
+    stmt = select(CoupleQuestion).where(
+        CoupleQuestion.id == bindparam("question_id"),
+        CoupleQuestion.couple_id == bindparam("couple_id"),
+    )
+    if lock:
+        # Serialises the answers of one question: the reveal is decided under this lock.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return stmt
 
 
 def _in_couple(
     session: Session, *, couple: Couple, question_id: int, lock: bool = False
 ) -> CoupleQuestion:
-    stmt = select(CoupleQuestion).where(
-        CoupleQuestion.id == question_id, CoupleQuestion.couple_id == couple.id
-    )
-    if lock:
-        # Serialises the answers of one question: the reveal is decided under this lock.
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    question = session.scalar(stmt)
+    params = {"question_id": question_id, "couple_id": couple.id}
+    question = session.scalar(_in_couple_statement(lock), params)
     if question is None:
         raise QuestionNotFound(N_("No such question."))
     return question
