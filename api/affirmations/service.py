@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import random
 from dataclasses import dataclass
@@ -10,7 +11,19 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, delete, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
@@ -93,8 +106,12 @@ def _live_text(alias: type[AffirmationText], locale: str) -> ColumnElement[bool]
     )
 
 
+@functools.cache
 def _library(locale: str) -> tuple[Select[Any], ColumnElement[int]]:
-    """The live library in locale (en words where it has none) and its rank: 0 translated."""
+    """The live library in locale (en words where it has none) and its rank: 0 translated.
+
+    Built once per locale: the aliased joins cost more to build than the SELECT to run.
+    """
     own = aliased(AffirmationText)
     columns = (Affirmation.id, Affirmation.slug, Affirmation.category)
     if locale == FALLBACK_LOCALE:
@@ -120,20 +137,33 @@ def _item(row: Any) -> LibraryItem:
     return LibraryItem(id=row[0], slug=row[1], category=row[2], locale=row[3], text=row[4])
 
 
+@functools.cache
+def _library_page_statement(locale: str, *, by_category: bool, after: bool) -> Select[Any]:
+    """A library page's SELECT, built once per locale and filter; bound parameters: ``limit``,
+    ``category`` (when by_category), ``after_rank`` and ``after_id`` (when after)."""
+    stmt, rank = _library(locale)
+    if by_category:
+        stmt = stmt.where(Affirmation.category == bindparam("category"))
+    # Within each group oldest first, unlike the feeds: the library reads in its files' order.
+    if after:
+        after_rank, after_id = bindparam("after_rank"), bindparam("after_id")
+        stmt = stmt.where(
+            or_(rank > after_rank, and_(rank == after_rank, Affirmation.id > after_id))
+        )
+    return stmt.add_columns(rank).order_by(rank, Affirmation.id).limit(bindparam("limit"))
+
+
 def list_library(
     session: Session, *, user: User, category: str | None, limit: int, cursor: str | None
 ) -> Page:
     """One page of the library in the user's locale: translated items first, then en ones."""
-    stmt, rank = _library(content_language(user.locale))
-    if category is not None:
-        stmt = stmt.where(Affirmation.category == category)
-    # Within each group oldest first, unlike the feeds: the library reads in its files' order.
+    statement = _library_page_statement(
+        content_language(user.locale), by_category=category is not None, after=cursor is not None
+    )
+    params: dict[str, Any] = {"category": category, "limit": limit + 1}
     if cursor is not None:
-        after_rank, after_id = _decode_library_cursor(cursor)
-        stmt = stmt.where(
-            or_(rank > after_rank, and_(rank == after_rank, Affirmation.id > after_id))
-        )
-    rows = session.execute(stmt.add_columns(rank).order_by(rank, Affirmation.id).limit(limit + 1))
+        params["after_rank"], params["after_id"] = _decode_library_cursor(cursor)
+    rows = session.execute(statement, params)
     page = list(rows)
     more = len(page) > limit
     page = page[:limit]
@@ -154,10 +184,31 @@ def _decode_library_cursor(cursor: str) -> tuple[int, int]:
     return rank, after
 
 
+@functools.cache
+def _in_locale_statement(locale: str) -> Select[Any]:
+    """The library item by ``id`` (a bound parameter) in locale, built once per locale."""
+    stmt, _rank = _library(locale)
+    return stmt.where(Affirmation.id == bindparam("id"))
+
+
+@functools.cache
+def _daily_statement(locale: str) -> Select[Any]:
+    """The library item of the user's suggestion of a day (bound ``user_id`` and ``day``).
+
+    The library's join is _slugs' condition too (live, with words in locale or en): a row
+    here is what daily's three statements return when the day's pick is still in the library.
+    """
+    stmt, _rank = _library(locale)
+    return stmt.join(DailySuggestion, DailySuggestion.slug == Affirmation.slug).where(
+        DailySuggestion.user_id == bindparam("user_id"),
+        DailySuggestion.local_date == bindparam("day", type_=Date),
+    )
+
+
 def in_locale(session: Session, *, affirmation: Affirmation, locale: str | None) -> LibraryItem:
     """The affirmation with its words in locale's language (en when not translated)."""
-    stmt, _rank = _library(content_language(locale))
-    row = session.execute(stmt.where(Affirmation.id == affirmation.id)).first()
+    statement = _in_locale_statement(content_language(locale))
+    row = session.execute(statement, {"id": affirmation.id}).first()
     if row is None:  # retired meanwhile: its words still exist, whatever their state
         text = session.scalars(
             select(AffirmationText)
@@ -181,7 +232,12 @@ def _slugs(locale: str) -> Select[tuple[Affirmation]]:
 def daily(session: Session, *, user: User) -> LibraryItem:
     """Today's suggestion: stable for the user's local day, no repeat until the library is done."""
     today = now().astimezone(ZoneInfo(user.timezone)).date()
-    library = _slugs(content_language(user.locale))
+    locale = content_language(user.locale)
+    # Every read after the day's first: one statement.
+    row = session.execute(_daily_statement(locale), {"user_id": user.id, "day": today}).first()
+    if row is not None:
+        return _item(row)
+    library = _slugs(locale)
     chosen = session.scalar(
         select(DailySuggestion).where(
             DailySuggestion.user_id == user.id, DailySuggestion.local_date == today
