@@ -76,9 +76,10 @@ class RitualById(MethodView):
     def get(self, ritual_id: int) -> dict[str, Any]:
         """Read one ritual"""
         couple = current_couple()
-        ritual = service.get(db.session, couple=couple, ritual_id=ritual_id)
         moment = now()
-        timeline = service.timelines_for(db.session, couple, [ritual], moment)[ritual.id]
+        ritual, timeline = service.get_with_timeline(
+            db.session, couple=couple, ritual_id=ritual_id, moment=moment
+        )
         return service.to_dict(ritual, couple=couple, moment=moment, timeline=timeline)
 
     @blp.arguments(RitualPatchSchema())

@@ -199,18 +199,51 @@ def list_with_timelines(
     ]
 
 
+@functools.cache
+def _get_statement(lock: bool) -> Select[tuple[Ritual]]:
+    """The live ritual by ``ritual_id`` in the couple ``couple_id`` (bound), built once."""
+    stmt = select(Ritual).where(
+        Ritual.id == bindparam("ritual_id"),
+        Ritual.couple_id == bindparam("couple_id"),
+        Ritual.deleted_at.is_(None),
+    )
+    if lock:
+        stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
+    return stmt
+
+
 def get(session: Session, *, couple: Couple, ritual_id: int, lock: bool = False) -> Ritual:
     """One of the couple's rituals; anyone else's, or a deleted one, is a 404.
 
     lock: for a change, the row's lock a check-in takes (FOR NO KEY UPDATE), read as it is now.
     """
-    stmt = _live(couple).where(Ritual.id == ritual_id)
-    if lock:
-        stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
-    ritual = session.scalar(stmt)
+    params = {"ritual_id": ritual_id, "couple_id": couple.id}
+    ritual = session.scalar(_get_statement(lock), params)
     if ritual is None:
         raise RitualNotFound(N_("No such ritual."))
     return ritual
+
+
+@functools.cache
+def _one_with_timeline_statement(dialect: str) -> Select[Any]:
+    """The list's statement narrowed to ``ritual_id`` (bound), built once per dialect."""
+    return _with_timelines_statement(dialect).where(Ritual.id == bindparam("ritual_id"))
+
+
+def get_with_timeline(
+    session: Session, *, couple: Couple, ritual_id: int, moment: datetime
+) -> tuple[Ritual, Timeline]:
+    """One of the couple's rituals with its timeline around ``moment`` (one SELECT), as get."""
+    statement = _one_with_timeline_statement(session.get_bind().dialect.name)
+    params = {
+        "couple_id": couple.id,
+        "ritual_id": ritual_id,
+        "since": moment.astimezone(UTC).date() - RECENT,
+    }
+    row = session.execute(statement, params).first()
+    if row is None:
+        raise RitualNotFound(N_("No such ritual."))
+    return row[0], timeline_from_json(row[0], couple, row[1])
 
 
 def _by_client_id(session: Session, couple: Couple, client_id: str) -> Ritual | None:
