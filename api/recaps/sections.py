@@ -3,28 +3,31 @@
 A section takes a `RecapQuery` (the couple and its weeks, oldest first) and returns its part
 per week, keyed by the week's Monday. Reading one week or a page of fifty costs the same
 number of queries: rows are grouped by week in SQL (a CASE over the weeks' bounds, or the
-stored `week_start`), never fetched week by week. `SECTIONS` is the list the recap service
-runs; a new section is one function and one line there.
+stored `week_start`), never fetched week by week. Each statement is built once (per number of
+weeks, or per dialect) with bound parameters, `RecapQuery.params`. `SECTIONS` is the list the
+recap service runs; a new section is one function and one line there.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Date, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.affirmations.models import AffirmationMessage, GratitudeEntry
+from api.db_json import as_date, decode, json_rows
 from api.memories.models import Memory
 from api.moods.service import week_figures
 from api.pairing.models import Couple
 from api.questions.models import CoupleQuestion
 from api.recaps.models import RecapStreak
-from api.rituals.history import load_timelines
+from api.rituals.history import schedules_column, timeline_from_json
 from api.rituals.models import Ritual
 from api.streaks import engine
 from api.streaks.days import couple_today
@@ -63,76 +66,109 @@ class RecapQuery:
     def last(self) -> Week:
         return self.weeks[-1]
 
+    @functools.cached_property
+    def params(self) -> dict[str, Any]:
+        """The bound parameters of every section's statement (each reads the ones it names)."""
+        out: dict[str, Any] = {
+            "couple_id": self.couple.id,
+            "first_start": self.first.start,
+            "first_monday": self.first.monday,
+            "last_end": self.last.end,
+            "last_monday": self.last.monday,
+            "last_sunday": self.last.sunday,
+        }
+        for i, week in enumerate(self.weeks):
+            out[f"end_{i}"] = week.end
+            out[f"sunday_{i}"] = week.sunday
+        return out
+
 
 Section = Callable[[RecapQuery], dict[date, Any]]
 
 
-def _week_of(query: RecapQuery, column: InstrumentedAttribute[datetime]) -> Any:
+# The sections' statements are built once per number of weeks (or dialect) with bound
+# parameters (`RecapQuery.params`): building them per request was most of the recap's CPU.
+
+
+def _week_of(column: InstrumentedAttribute[datetime], weeks: int) -> Any:
     """A SQL expression: the index (oldest first) of the week an instant column falls in."""
-    return case(*((column < week.end, i) for i, week in enumerate(query.weeks)), else_=None)
+    return case(*((column < bindparam(f"end_{i}"), i) for i in range(weeks)), else_=None)
 
 
-def _in_weeks(query: RecapQuery, column: InstrumentedAttribute[datetime]) -> Any:
-    return and_(column >= query.first.start, column < query.last.end)
+def _in_weeks(column: InstrumentedAttribute[datetime]) -> Any:
+    return and_(column >= bindparam("first_start"), column < bindparam("last_end"))
+
+
+@functools.cache
+def _rituals_statement(dialect: str) -> Select[Any]:
+    """The couple's rituals alive in the weeks, each with its timeline from the first Monday and
+    the weeks' check-ins, pause spans and recorded streaks as JSON columns: built once per dialect.
+    """
+    first_monday = bindparam("first_monday", type_=Date)
+    last_sunday = bindparam("last_sunday", type_=Date)
+    checkins = json_rows(
+        dialect,
+        [CheckIn.local_date, CheckIn.user_id],
+        CheckIn.ritual_id == Ritual.id,
+        CheckIn.local_date >= first_monday,
+        CheckIn.local_date <= last_sunday,
+        own=[CheckIn],
+    )
+    pauses = json_rows(
+        dialect,
+        [RitualPause.paused_from, RitualPause.resumed_on],
+        RitualPause.ritual_id == Ritual.id,
+        RitualPause.paused_from <= last_sunday,
+        or_(RitualPause.resumed_on.is_(None), RitualPause.resumed_on > first_monday),
+        own=[RitualPause],
+    )
+    recorded = json_rows(
+        dialect,
+        [RecapStreak.week_start, RecapStreak.streak],
+        RecapStreak.ritual_id == Ritual.id,
+        RecapStreak.week_start >= first_monday,
+        RecapStreak.week_start <= bindparam("last_monday", type_=Date),
+        own=[RecapStreak],
+    )
+    return (
+        select(Ritual, schedules_column(dialect, first_monday), checkins, pauses, recorded)
+        .where(
+            Ritual.couple_id == bindparam("couple_id"),
+            Ritual.created_at < bindparam("last_end"),
+            or_(Ritual.deleted_at.is_(None), Ritual.deleted_at >= bindparam("first_start")),
+        )
+        .order_by(Ritual.id)
+    )
 
 
 def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
-    """Each ritual's scheduled and completed days in the week, and its streak (five queries).
+    """Each ritual's scheduled and completed days in the week, and its streak (one query).
 
-    The streak is the live one for the week in progress (a few more queries, that week only),
+    The streak is the live one for the week in progress (one more query, that week only),
     and for a past week the one the clock recorded as that week ended (null before recording
     began, or when the clock missed the week's end).
     """
     couple, session = query.couple, query.session
-    ritual_rows = list(
-        session.scalars(
-            select(Ritual)
-            .where(
-                Ritual.couple_id == couple.id,
-                Ritual.created_at < query.last.end,
-                or_(Ritual.deleted_at.is_(None), Ritual.deleted_at >= query.first.start),
-            )
-            .order_by(Ritual.id)
-        )
-    )
+    rows = session.execute(_rituals_statement(session.get_bind().dialect.name), query.params).all()
     out: dict[date, list[dict[str, Any]]] = {w.monday: [] for w in query.weeks}
-    if not ritual_rows:
+    if not rows:
         return out
-    ids = [r.id for r in ritual_rows]
-    done: dict[tuple[int, date], set[int]] = defaultdict(set)
-    for ritual_id, local_date, user_id in session.execute(
-        select(CheckIn.ritual_id, CheckIn.local_date, CheckIn.user_id).where(
-            CheckIn.ritual_id.in_(ids),
-            CheckIn.local_date >= query.first.monday,
-            CheckIn.local_date <= query.last.sunday,
-        )
-    ):
-        done[(ritual_id, local_date)].add(user_id)
+    ritual_rows = [row[0] for row in rows]
+    done: dict[tuple[int, date | None], set[int]] = defaultdict(set)
     pauses: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
-    for ritual_id, paused_from, resumed_on in session.execute(
-        select(RitualPause.ritual_id, RitualPause.paused_from, RitualPause.resumed_on).where(
-            RitualPause.ritual_id.in_(ids),
-            RitualPause.paused_from <= query.last.sunday,
-            or_(RitualPause.resumed_on.is_(None), RitualPause.resumed_on > query.first.monday),
-        )
-    ):
-        pauses[ritual_id].append((paused_from, resumed_on))
-    live_streaks = _current_streaks(query, ritual_rows)
     # Past weeks: the streaks recorded as each week ended (null where none was recorded).
-    recorded = {
-        (ritual_id, monday): streak
-        for ritual_id, monday, streak in session.execute(
-            select(RecapStreak.ritual_id, RecapStreak.week_start, RecapStreak.streak).where(
-                RecapStreak.ritual_id.in_(ids),
-                RecapStreak.week_start >= query.first.monday,
-                RecapStreak.week_start <= query.last.monday,
-            )
-        )
-    }
+    recorded: dict[tuple[int, date | None], int] = {}
     # Each day judged by the schedule in force on it: a later edit never rewrites a past week.
-    timelines = load_timelines(
-        session, couple, ritual_rows, {r.id: query.first.monday for r in ritual_rows}
-    )
+    timelines = {}
+    for ritual, schedules, checkin_rows, pause_rows, streak_rows in rows:
+        timelines[ritual.id] = timeline_from_json(ritual, couple, schedules)
+        for local_date, user_id in decode(checkin_rows):
+            done[(ritual.id, as_date(local_date))].add(user_id)
+        for paused_from, resumed_on in decode(pause_rows):
+            pauses[ritual.id].append((as_date(paused_from), as_date(resumed_on)))  # type: ignore[arg-type]
+        for monday, streak in decode(streak_rows):
+            recorded[(ritual.id, as_date(monday))] = streak
+    live_streaks = _current_streaks(query, ritual_rows)
     for ritual in ritual_rows:
         timeline = timelines[ritual.id]
         born = couple_today(couple, ritual.created_at)
@@ -185,26 +221,32 @@ def _current_streaks(query: RecapQuery, ritual_rows: list[Ritual]) -> dict[int, 
     return {view["ritual_id"]: view["current"] for view in views}
 
 
-def affirmations(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
-    """Affirmations sent each way in the week (one query)."""
+@functools.cache
+def _affirmations_statement(weeks: int) -> Select[Any]:
+    """Affirmation counts per week index, sender and recipient: built once per number of weeks."""
     # Grouped over a subquery: PostgreSQL does not see two bound CASEs as one expression.
     rows = (
         select(
-            _week_of(query, AffirmationMessage.created_at).label("week"),
+            _week_of(AffirmationMessage.created_at, weeks).label("week"),
             AffirmationMessage.sender_id,
             AffirmationMessage.recipient_id,
         )
         .where(
-            AffirmationMessage.couple_id == query.couple.id,
-            _in_weeks(query, AffirmationMessage.created_at),
+            AffirmationMessage.couple_id == bindparam("couple_id"),
+            _in_weeks(AffirmationMessage.created_at),
         )
         .subquery()
     )
+    return select(rows.c.week, rows.c.sender_id, rows.c.recipient_id, func.count()).group_by(
+        rows.c.week, rows.c.sender_id, rows.c.recipient_id
+    )
+
+
+def affirmations(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
+    """Affirmations sent each way in the week (one query)."""
     counts: dict[tuple[int, int | None, int], int] = {}
     for index, sender_id, recipient_id, count in query.session.execute(
-        select(rows.c.week, rows.c.sender_id, rows.c.recipient_id, func.count()).group_by(
-            rows.c.week, rows.c.sender_id, rows.c.recipient_id
-        )
+        _affirmations_statement(len(query.weeks)), query.params
     ):
         counts[(index, sender_id, recipient_id)] = count
     partners = query.couple.partner_ids
@@ -217,22 +259,28 @@ def affirmations(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
     }
 
 
-def gratitude(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
-    """Gratitude entries each partner added in the week (one query)."""
+@functools.cache
+def _gratitude_statement(weeks: int) -> Select[Any]:
+    """Gratitude counts per week index and author: built once per number of weeks."""
     rows = (
-        select(_week_of(query, GratitudeEntry.created_at).label("week"), GratitudeEntry.author_id)
+        select(_week_of(GratitudeEntry.created_at, weeks).label("week"), GratitudeEntry.author_id)
         .where(
-            GratitudeEntry.couple_id == query.couple.id,
-            _in_weeks(query, GratitudeEntry.created_at),
+            GratitudeEntry.couple_id == bindparam("couple_id"),
+            _in_weeks(GratitudeEntry.created_at),
         )
         .subquery()
     )
+    return select(rows.c.week, rows.c.author_id, func.count()).group_by(
+        rows.c.week, rows.c.author_id
+    )
+
+
+def gratitude(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
+    """Gratitude entries each partner added in the week (one query)."""
     counts = {
         (index, author_id): count
         for index, author_id, count in query.session.execute(
-            select(rows.c.week, rows.c.author_id, func.count()).group_by(
-                rows.c.week, rows.c.author_id
-            )
+            _gratitude_statement(len(query.weeks)), query.params
         )
     }
     return {
@@ -267,39 +315,52 @@ def moods(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
     return out
 
 
-def questions(query: RecapQuery) -> dict[date, int]:
-    """Daily questions answered together (both answers in, so revealed) in the week (one query)."""
-    # The couple's question days are local days already: bucket them by the weeks' Mondays.
+@functools.cache
+def _questions_statement(weeks: int) -> Select[Any]:
+    """Questions revealed per week index: built once per number of weeks."""
+    # The couple's question days are local days already: bucket them by the weeks' Sundays.
     week_of_day = case(
-        *((CoupleQuestion.local_date <= week.sunday, week.monday) for week in query.weeks),
+        *(
+            (CoupleQuestion.local_date <= bindparam(f"sunday_{i}", type_=Date), i)
+            for i in range(weeks)
+        ),
         else_=None,
     )
     rows = (
-        select(week_of_day.label("monday"))
+        select(week_of_day.label("week"))
         .where(
-            CoupleQuestion.couple_id == query.couple.id,
+            CoupleQuestion.couple_id == bindparam("couple_id"),
             CoupleQuestion.revealed_at.is_not(None),
-            CoupleQuestion.local_date >= query.first.monday,
-            CoupleQuestion.local_date <= query.last.sunday,
+            CoupleQuestion.local_date >= bindparam("first_monday", type_=Date),
+            CoupleQuestion.local_date <= bindparam("last_sunday", type_=Date),
         )
         .subquery()
     )
-    counts = dict(
-        query.session.execute(select(rows.c.monday, func.count()).group_by(rows.c.monday)).all()
+    return select(rows.c.week, func.count()).group_by(rows.c.week)
+
+
+def questions(query: RecapQuery) -> dict[date, int]:
+    """Daily questions answered together (both answers in, so revealed) in the week (one query)."""
+    statement = _questions_statement(len(query.weeks))
+    counts = dict(query.session.execute(statement, query.params).all())
+    return {week.monday: counts.get(i, 0) for i, week in enumerate(query.weeks)}
+
+
+@functools.cache
+def _memories_statement(weeks: int) -> Select[Any]:
+    """Memories written per week index: built once per number of weeks."""
+    rows = (
+        select(_week_of(Memory.created_at, weeks).label("week"))
+        .where(Memory.couple_id == bindparam("couple_id"), _in_weeks(Memory.created_at))
+        .subquery()
     )
-    return {week.monday: counts.get(week.monday, 0) for week in query.weeks}
+    return select(rows.c.week, func.count()).group_by(rows.c.week)
 
 
 def memories(query: RecapQuery) -> dict[date, int]:
     """Memories the couple added in the week, by when they were written (one query)."""
-    rows = (
-        select(_week_of(query, Memory.created_at).label("week"))
-        .where(Memory.couple_id == query.couple.id, _in_weeks(query, Memory.created_at))
-        .subquery()
-    )
-    counts = dict(
-        query.session.execute(select(rows.c.week, func.count()).group_by(rows.c.week)).all()
-    )
+    statement = _memories_statement(len(query.weeks))
+    counts = dict(query.session.execute(statement, query.params).all())
     return {week.monday: counts.get(i, 0) for i, week in enumerate(query.weeks)}
 
 
