@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Select,
+    bindparam,
+    delete,
+    func,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -154,17 +165,24 @@ def _need_in(session: Session, *, slug: str, locale: str | None) -> Need | None:
     return rows.get(language) or rows.get(FALLBACK_LOCALE)
 
 
-def today(session: Session, *, couple: Couple, user: User) -> dict[str, MoodEntry | None]:
-    """Each partner's latest entry of the couple's day (one query for the pair)."""
-    day = couple_today(couple, now())
+@functools.cache
+def _today_statement() -> Select[Any]:
+    """Each partner's latest entry of a day, built once: bound ``couple_id`` and ``day``."""
     latest = (
         select(func.max(MoodEntry.id))
-        .where(MoodEntry.couple_id == couple.id, MoodEntry.local_date == day)
+        .where(
+            MoodEntry.couple_id == bindparam("couple_id"),
+            MoodEntry.local_date == bindparam("day", type_=Date),
+        )
         .group_by(MoodEntry.user_id)
     )
-    entries = {
-        e.user_id: e for e in session.scalars(select(MoodEntry).where(MoodEntry.id.in_(latest)))
-    }
+    return select(MoodEntry).where(MoodEntry.id.in_(latest))
+
+
+def today(session: Session, *, couple: Couple, user: User) -> dict[str, MoodEntry | None]:
+    """Each partner's latest entry of the couple's day (one query for the pair)."""
+    params = {"couple_id": couple.id, "day": couple_today(couple, now())}
+    entries = {e.user_id: e for e in session.scalars(_today_statement(), params)}
     partner_id = couple.partner_of(user.id)
     return {
         "me": entries.get(user.id),
@@ -196,41 +214,55 @@ def history(
     return paginate(session, stmt, key=MoodEntry.id, limit=limit, cursor=cursor)
 
 
-def week_figures(
-    session: Session, *, couple: Couple, first: date, last: date
-) -> dict[tuple[int, date], dict[str, Any]]:
-    """Per (user_id, Monday) from first to last Monday: entries, mean mood, need counts.
+@functools.cache
+def _week_figures_statement() -> CompoundSelect[Any]:
+    """week_figures' SELECT, built once: bound ``couple_id``, ``first`` and ``last``.
 
-    Two grouped queries whatever the range: the summary and the recap both read it.
+    Per (user, week) one row without a slug (entries, mean mood), and one row per need named
+    (its count): both groupings in one round trip. Built per request, it was most of the
+    summary's CPU.
     """
     in_range = (
-        MoodEntry.couple_id == couple.id,
-        MoodEntry.week_start >= first,
-        MoodEntry.week_start <= last,
+        MoodEntry.couple_id == bindparam("couple_id"),
+        MoodEntry.week_start >= bindparam("first", type_=Date),
+        MoodEntry.week_start <= bindparam("last", type_=Date),
     )
-    out: dict[tuple[int, date], dict[str, Any]] = {}
-    for user_id, monday, entries, mean in session.execute(
+    figures = (
         select(
             MoodEntry.user_id,
             MoodEntry.week_start,
+            null().label("slug"),
             func.count(MoodEntry.id),
             func.avg(MoodEntry.mood),
         )
         .where(*in_range)
         .group_by(MoodEntry.user_id, MoodEntry.week_start)
-    ):
-        out[(user_id, monday)] = {
-            "entries": entries,
-            "mean_mood": round(float(mean), 2),
-            "needs": {},
-        }
-    for user_id, monday, slug, count in session.execute(
-        select(MoodEntry.user_id, MoodEntry.week_start, MoodNeed.slug, func.count())
+    )
+    needs = (
+        select(MoodEntry.user_id, MoodEntry.week_start, MoodNeed.slug, func.count(), null())
         .join(MoodNeed, MoodNeed.entry_id == MoodEntry.id)
         .where(*in_range)
         .group_by(MoodEntry.user_id, MoodEntry.week_start, MoodNeed.slug)
-    ):
-        out[(user_id, monday)]["needs"][slug] = count
+    )
+    return union_all(figures, needs)
+
+
+def week_figures(
+    session: Session, *, couple: Couple, first: date, last: date
+) -> dict[tuple[int, date], dict[str, Any]]:
+    """Per (user_id, Monday) from first to last Monday: entries, mean mood, need counts.
+
+    One statement whatever the range: the summary and the recap both read it.
+    """
+    params = {"couple_id": couple.id, "first": first, "last": last}
+    out: dict[tuple[int, date], dict[str, Any]] = {}
+    for user_id, monday, slug, count, mean in session.execute(_week_figures_statement(), params):
+        # A UNION ALL promises no order: a need's row may come before its week's figures.
+        got = out.setdefault((user_id, monday), {"entries": 0, "mean_mood": None, "needs": {}})
+        if slug is None:
+            got["entries"], got["mean_mood"] = count, round(float(mean), 2)
+        else:
+            got["needs"][slug] = count
     return out
 
 
