@@ -1,11 +1,12 @@
-"""The recap's sections: each computes its part for a run of weeks in one or two queries.
+"""The recap's sections: each computes its part for a run of weeks in a fixed number of queries.
 
 A section takes a `RecapQuery` (the couple and its weeks, oldest first) and returns its part
 per week, keyed by the week's Monday. Reading one week or a page of fifty costs the same
 number of queries: rows are grouped by week in SQL (a CASE over the weeks' bounds, or the
 stored `week_start`), never fetched week by week. Each statement is built once (per number of
-weeks, or per dialect) with bound parameters, `RecapQuery.params`. `SECTIONS` is the list the
-recap service runs; a new section is one function and one line there.
+weeks, or per dialect) with bound parameters, `RecapQuery.params`; the sections that only count
+rows share one UNION ALL (`RecapQuery.counts`). `SECTIONS` is the list the recap service runs;
+a new section is one function and one line there.
 """
 
 from __future__ import annotations
@@ -17,7 +18,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.affirmations.models import AffirmationMessage, GratitudeEntry
@@ -82,6 +99,15 @@ class RecapQuery:
             out[f"sunday_{i}"] = week.sunday
         return out
 
+    @functools.cached_property
+    def counts(self) -> dict[str, dict[tuple[int, int | None, int | None], int]]:
+        """The counting sections' figures, per kind: (week index, a, b) -> count (one query)."""
+        out: dict[str, dict[tuple[int, int | None, int | None], int]] = defaultdict(dict)
+        statement = _counts_statement(len(self.weeks))
+        for kind, index, a, b, count in self.session.execute(statement, self.params):
+            out[kind][(index, a, b)] = count
+        return out
+
 
 Section = Callable[[RecapQuery], dict[date, Any]]
 
@@ -96,6 +122,7 @@ def _week_of(column: InstrumentedAttribute[datetime], weeks: int) -> Any:
 
 
 def _in_weeks(column: InstrumentedAttribute[datetime]) -> Any:
+    """A SQL condition: the instant column falls in one of the weeks."""
     return and_(column >= bindparam("first_start"), column < bindparam("last_end"))
 
 
@@ -221,34 +248,79 @@ def _current_streaks(query: RecapQuery, ritual_rows: list[Ritual]) -> dict[int, 
     return {view["ritual_id"]: view["current"] for view in views}
 
 
-@functools.cache
-def _affirmations_statement(weeks: int) -> Select[Any]:
-    """Affirmation counts per week index, sender and recipient: built once per number of weeks."""
+def _counted(kind: str, week: Any, a: Any, b: Any, *where: Any) -> Select[Any]:
+    """One part of the counts: rows matching where, counted per week index, a and b."""
     # Grouped over a subquery: PostgreSQL does not see two bound CASEs as one expression.
-    rows = (
-        select(
-            _week_of(AffirmationMessage.created_at, weeks).label("week"),
+    rows = select(week.label("week"), a.label("a"), b.label("b")).where(*where).subquery()
+    # kind is one of _counts_statement's constants, never input: a literal, not a parameter.
+    return select(
+        literal_column(f"'{kind}'", String).label("kind"),
+        rows.c.week,
+        rows.c.a,
+        rows.c.b,
+        func.count(),
+    ).group_by(rows.c.week, rows.c.a, rows.c.b)
+
+
+@functools.cache
+def _counts_statement(weeks: int) -> CompoundSelect[Any]:
+    """The counting sections' rows per week index, one part each: built once per number of weeks.
+
+    Rows (kind, week, a, b, count): affirmations by sender (a) and recipient (b), gratitude by
+    author (a), questions answered together and memories written (neither). One statement,
+    not one per section: each round trip was a fixed share of the recap's CPU.
+    """
+    couple_id = bindparam("couple_id")
+    none = cast(null(), Integer)  # typed: PostgreSQL unites it with the other parts' ids
+    # The couple's question days are local days already: bucket them by the weeks' Sundays.
+    question_week = case(
+        *(
+            (CoupleQuestion.local_date <= bindparam(f"sunday_{i}", type_=Date), i)
+            for i in range(weeks)
+        ),
+        else_=None,
+    )
+    return union_all(
+        _counted(
+            "affirmations",
+            _week_of(AffirmationMessage.created_at, weeks),
             AffirmationMessage.sender_id,
             AffirmationMessage.recipient_id,
-        )
-        .where(
-            AffirmationMessage.couple_id == bindparam("couple_id"),
+            AffirmationMessage.couple_id == couple_id,
             _in_weeks(AffirmationMessage.created_at),
-        )
-        .subquery()
-    )
-    return select(rows.c.week, rows.c.sender_id, rows.c.recipient_id, func.count()).group_by(
-        rows.c.week, rows.c.sender_id, rows.c.recipient_id
+        ),
+        _counted(
+            "gratitude",
+            _week_of(GratitudeEntry.created_at, weeks),
+            GratitudeEntry.author_id,
+            none,
+            GratitudeEntry.couple_id == couple_id,
+            _in_weeks(GratitudeEntry.created_at),
+        ),
+        _counted(
+            "questions",
+            question_week,
+            none,
+            none,
+            CoupleQuestion.couple_id == couple_id,
+            CoupleQuestion.revealed_at.is_not(None),
+            CoupleQuestion.local_date >= bindparam("first_monday", type_=Date),
+            CoupleQuestion.local_date <= bindparam("last_sunday", type_=Date),
+        ),
+        _counted(
+            "memories",
+            _week_of(Memory.created_at, weeks),
+            none,
+            none,
+            Memory.couple_id == couple_id,
+            _in_weeks(Memory.created_at),
+        ),
     )
 
 
 def affirmations(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
-    """Affirmations sent each way in the week (one query)."""
-    counts: dict[tuple[int, int | None, int], int] = {}
-    for index, sender_id, recipient_id, count in query.session.execute(
-        _affirmations_statement(len(query.weeks)), query.params
-    ):
-        counts[(index, sender_id, recipient_id)] = count
+    """Affirmations sent each way in the week (the shared counts query)."""
+    counts = query.counts["affirmations"]
     partners = query.couple.partner_ids
     ways = [(a, b) for a in partners for b in partners if a != b]
     return {
@@ -259,40 +331,20 @@ def affirmations(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
     }
 
 
-@functools.cache
-def _gratitude_statement(weeks: int) -> Select[Any]:
-    """Gratitude counts per week index and author: built once per number of weeks."""
-    rows = (
-        select(_week_of(GratitudeEntry.created_at, weeks).label("week"), GratitudeEntry.author_id)
-        .where(
-            GratitudeEntry.couple_id == bindparam("couple_id"),
-            _in_weeks(GratitudeEntry.created_at),
-        )
-        .subquery()
-    )
-    return select(rows.c.week, rows.c.author_id, func.count()).group_by(
-        rows.c.week, rows.c.author_id
-    )
-
-
 def gratitude(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
-    """Gratitude entries each partner added in the week (one query)."""
-    counts = {
-        (index, author_id): count
-        for index, author_id, count in query.session.execute(
-            _gratitude_statement(len(query.weeks)), query.params
-        )
-    }
+    """Gratitude entries each partner added in the week (the shared counts query)."""
+    counts = query.counts["gratitude"]
     return {
         week.monday: [
-            {"user_id": uid, "count": counts.get((i, uid), 0)} for uid in query.couple.partner_ids
+            {"user_id": uid, "count": counts.get((i, uid, None), 0)}
+            for uid in query.couple.partner_ids
         ]
         for i, week in enumerate(query.weeks)
     }
 
 
 def moods(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
-    """Each partner's entries, mean mood and most frequent needs in the week (two queries)."""
+    """Each partner's entries, mean mood and most frequent needs in the week (one query)."""
     figures = week_figures(
         query.session, couple=query.couple, first=query.first.monday, last=query.last.monday
     )
@@ -315,53 +367,16 @@ def moods(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
     return out
 
 
-@functools.cache
-def _questions_statement(weeks: int) -> Select[Any]:
-    """Questions revealed per week index: built once per number of weeks."""
-    # The couple's question days are local days already: bucket them by the weeks' Sundays.
-    week_of_day = case(
-        *(
-            (CoupleQuestion.local_date <= bindparam(f"sunday_{i}", type_=Date), i)
-            for i in range(weeks)
-        ),
-        else_=None,
-    )
-    rows = (
-        select(week_of_day.label("week"))
-        .where(
-            CoupleQuestion.couple_id == bindparam("couple_id"),
-            CoupleQuestion.revealed_at.is_not(None),
-            CoupleQuestion.local_date >= bindparam("first_monday", type_=Date),
-            CoupleQuestion.local_date <= bindparam("last_sunday", type_=Date),
-        )
-        .subquery()
-    )
-    return select(rows.c.week, func.count()).group_by(rows.c.week)
-
-
 def questions(query: RecapQuery) -> dict[date, int]:
-    """Daily questions answered together (both answers in, so revealed) in the week (one query)."""
-    statement = _questions_statement(len(query.weeks))
-    counts = dict(query.session.execute(statement, query.params).all())
-    return {week.monday: counts.get(i, 0) for i, week in enumerate(query.weeks)}
-
-
-@functools.cache
-def _memories_statement(weeks: int) -> Select[Any]:
-    """Memories written per week index: built once per number of weeks."""
-    rows = (
-        select(_week_of(Memory.created_at, weeks).label("week"))
-        .where(Memory.couple_id == bindparam("couple_id"), _in_weeks(Memory.created_at))
-        .subquery()
-    )
-    return select(rows.c.week, func.count()).group_by(rows.c.week)
+    """Daily questions answered together (both answers in, so revealed) in the week."""
+    counts = query.counts["questions"]
+    return {week.monday: counts.get((i, None, None), 0) for i, week in enumerate(query.weeks)}
 
 
 def memories(query: RecapQuery) -> dict[date, int]:
-    """Memories the couple added in the week, by when they were written (one query)."""
-    statement = _memories_statement(len(query.weeks))
-    counts = dict(query.session.execute(statement, query.params).all())
-    return {week.monday: counts.get(i, 0) for i, week in enumerate(query.weeks)}
+    """Memories the couple added in the week, by when they were written."""
+    counts = query.counts["memories"]
+    return {week.monday: counts.get((i, None, None), 0) for i, week in enumerate(query.weeks)}
 
 
 # The sections every recap runs, in the order the recap lists them.
