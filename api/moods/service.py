@@ -32,7 +32,7 @@ from api.notifications.models import Notification
 from api.notifications.service import notify
 from api.pagination import Page, paginate
 from api.pairing.models import Couple
-from api.streaks.days import couple_today
+from api.streaks.days import couple_current_day, lasting_day, lasting_params
 from api.users.models import User
 
 YOUR_PARTNER = N_("Your partner")
@@ -82,7 +82,8 @@ def create(
     if unknown:
         raise Invalid("needs", N_("Unknown needs: %(needs)s."), needs=", ".join(unknown))
     instant = now()
-    today = couple_today(couple, instant)
+    # After a move west the day already written lasts: never an entry for a day already lived.
+    today = couple_current_day(session, couple, instant, model=MoodEntry)
     entry = MoodEntry(
         couple_id=couple.id,
         user_id=user.id,
@@ -167,12 +168,13 @@ def _need_in(session: Session, *, slug: str, locale: str | None) -> Need | None:
 
 @functools.cache
 def _today_statement() -> Select[Any]:
-    """Each partner's latest entry of a day, built once: bound ``couple_id`` and ``day``."""
+    """Each partner's latest entry of the couple's lasting day, built once (lasting_params)."""
     latest = (
         select(func.max(MoodEntry.id))
         .where(
             MoodEntry.couple_id == bindparam("couple_id"),
-            MoodEntry.local_date == bindparam("day", type_=Date),
+            # The day entries are written for now: after a move west, the latest day lasts.
+            MoodEntry.local_date == lasting_day(MoodEntry),
         )
         .group_by(MoodEntry.user_id)
     )
@@ -181,7 +183,7 @@ def _today_statement() -> Select[Any]:
 
 def today(session: Session, *, couple: Couple, user: User) -> dict[str, MoodEntry | None]:
     """Each partner's latest entry of the couple's day (one query for the pair)."""
-    params = {"couple_id": couple.id, "day": couple_today(couple, now())}
+    params = lasting_params(couple, now())
     entries = {e.user_id: e for e in session.scalars(_today_statement(), params)}
     partner_id = couple.partner_of(user.id)
     return {
@@ -268,7 +270,7 @@ def week_figures(
 
 def summary(session: Session, *, couple: Couple, user: User, weeks: int) -> dict[str, Any]:
     """The last `weeks` ISO weeks in the couple's zone (this one included), per partner."""
-    current = week_start(couple_today(couple, now()))
+    current = week_start(couple_current_day(session, couple, now(), model=MoodEntry))
     first = current - timedelta(weeks=weeks - 1)
     figures = week_figures(session, couple=couple, first=first, last=current)
     partner_id = couple.partner_of(user.id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Select, bindparam, delete, func, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from api.notifications.service import notify
 from api.pagination import Page, paginate
 from api.pairing.models import Couple
 from api.questions.models import CoupleQuestion, Question, QuestionAnswer
-from api.streaks.days import couple_today
+from api.streaks.days import couple_today, lasting_day, lasting_params
 from api.users.models import User
 from api.users.service import lock_own_account
 
@@ -272,15 +272,10 @@ def today(session: Session, *, couple: Couple, user: User) -> QuestionView:
 
 @functools.cache
 def _latest_statement() -> Select[tuple[CoupleQuestion]]:
-    """The couple's latest question on or after ``day`` (bound with ``couple_id``); built once."""
-    return (
-        select(CoupleQuestion)
-        .where(
-            CoupleQuestion.couple_id == bindparam("couple_id"),
-            CoupleQuestion.local_date >= bindparam("day", type_=Date),
-        )
-        .order_by(CoupleQuestion.local_date.desc())
-        .limit(1)
+    """The couple's question of its lasting day (lasting_day's bound parameters); built once."""
+    return select(CoupleQuestion).where(
+        CoupleQuestion.couple_id == bindparam("couple_id"),
+        CoupleQuestion.local_date == lasting_day(CoupleQuestion),
     )
 
 
@@ -288,12 +283,13 @@ def _current(session: Session, couple: Couple) -> CoupleQuestion:
     """Today's question: the couple's day's, or a later day's that already has one.
 
     A move west (or a later day start) takes the couple's day back by one. Their day's
-    question then lasts longer instead of the day before coming back (as a ritual's day
-    does): no answered question shows again as today's, no skipped day gets a new one.
+    question then lasts longer instead of the day before coming back (lasting_day): no
+    answered question shows again as today's, no skipped day gets a new one.
     """
-    day = couple_today(couple, now())
-    latest = session.scalar(_latest_statement(), {"couple_id": couple.id, "day": day})
-    return latest or day_question(session, couple=couple, day=day)
+    moment = now()
+    latest = session.scalar(_latest_statement(), lasting_params(couple, moment))
+    # None: no later day has a question, so the lasting day is the couple's own.
+    return latest or day_question(session, couple=couple, day=couple_today(couple, moment))
 
 
 @functools.cache
