@@ -24,7 +24,7 @@ from api.notifications.service import notify
 from api.pagination import Page, paginate
 from api.pairing.models import Couple
 from api.questions.models import CoupleQuestion, Question, QuestionAnswer
-from api.streaks.days import couple_today, lasting_day, lasting_params
+from api.streaks.days import couple_current_day, couple_today, lasting_day, lasting_params
 from api.users.models import User
 from api.users.service import lock_own_account
 
@@ -390,7 +390,10 @@ def answer(
     if created and partner_id is not None:
         partner = session.get(User, partner_id)
         if theirs is None:
-            yesterday = question.local_date < today_
+            # Against the lasting day (today's question, _current): after a move west,
+            # couple_today is the day before it, whose question is yesterday's.
+            current = couple_current_day(session, couple, moment, model=CoupleQuestion)
+            yesterday = question.local_date < current
             _push_answered(session, question, answerer=user, partner=partner, yesterday=yesterday)
         else:
             question.revealed_at = moment

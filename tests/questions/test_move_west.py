@@ -56,3 +56,23 @@ def test_todays_question_lasts_through_a_flight_west(pair: Pair, clock) -> None:
     days = db.session.scalars(select(CoupleQuestion.local_date).order_by("local_date")).all()
     assert [d.isoformat() for d in days] == ["2026-03-03", "2026-03-04"]
     assert db.session.scalar(select(func.count()).select_from(CoupleQuestion)) == 2
+
+
+def test_answering_the_day_before_after_a_flight_west_says_yesterday(pair: Pair, clock) -> None:
+    """After a move west, today is the lasting day's question: the one before it is yesterday's.
+
+    The push must not say "today's question" (which sends the partner to the lasting day's).
+    """
+    _move(pair, "Asia/Tokyo")
+    clock.set(at(TOKYO, 2026, 3, 2, 10, 0))  # Monday morning in Tokyo
+    monday = pair.today(pair.alex)
+    clock.set(at(TOKYO, 2026, 3, 3, 10, 0))  # Tuesday morning in Tokyo
+    tuesday = pair.today(pair.alex)
+    assert (monday["local_date"], tuesday["local_date"]) == ("2026-03-02", "2026-03-03")
+
+    _move(pair, "America/Los_Angeles")
+    clock.set(at(LA, 2026, 3, 2, 18, 0))  # they land on Monday evening in Los Angeles
+    assert pair.today(pair.sam)["id"] == tuesday["id"]  # today is still Tuesday's question
+    assert pair.answer(pair.sam, monday["id"], "Late but here").status_code == 201
+    (push,) = [n for n in pair.feed(pair.alex) if n["category"] == "daily_question"]
+    assert push["title"] == "Yesterday's question"
