@@ -42,6 +42,8 @@ def lasting_day(model: Any) -> ColumnElement[date]:
     later = (
         select(func.max(model.local_date))
         .where(model.couple_id == bindparam("couple_id"), model.local_date > day)
+        # Its own scan of the table, never correlated to the outer query's rows of it.
+        .correlate(None)
         .scalar_subquery()
     )
     return func.coalesce(later, day)
