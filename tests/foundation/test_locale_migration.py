@@ -6,17 +6,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from api.extensions import db
-
-NOTIFY = (
-    "ritual_reminders",
-    "partner_activity",
-    "streaks",
-    "affirmations",
-    "daily_question",
-    "moods",
-    "memories",
-    "recap",
-)
+from api.notifications.categories import PREFERENCES
 
 
 def test_the_locale_column_grows_and_shrinks_back_keeping_the_users(make_app, tmp_path):
@@ -24,7 +14,7 @@ def test_the_locale_column_grows_and_shrinks_back_keeping_the_users(make_app, tm
     with app.app_context():
         upgrade(revision="8e2f4a6c1d37")
         with db.engine.begin() as conn:
-            flags = [f"notify_{c}" for c in NOTIFY]
+            flags = [f"notify_{p}" for p in PREFERENCES]
             conn.execute(
                 text(
                     "INSERT INTO users (uid, display_name, timezone, locale, created_at, "
