@@ -163,15 +163,6 @@ def template_to_dict(template: RitualTemplate, locale: str | None = None) -> dic
 # --------------------------------------------------------------------------- rituals
 
 
-def _live(couple: Couple) -> Any:
-    return select(Ritual).where(Ritual.couple_id == couple.id, Ritual.deleted_at.is_(None))
-
-
-def list_for(session: Session, *, couple: Couple) -> list[Ritual]:
-    """The couple's rituals, oldest first."""
-    return list(session.scalars(_live(couple).order_by(Ritual.id)))
-
-
 @functools.cache
 def _with_timelines_statement(dialect: str) -> Select[Any]:
     """The couple's live rituals with their schedule rows, built once per dialect.
