@@ -197,6 +197,7 @@ def seed(n: int) -> None:
         db.session.add(
             QuestionAnswer(
                 couple_question_id=question.id,
+                couple_id=question.couple_id,
                 user_id=couple.user_a_id,
                 text="an answer",
                 client_id="00000000-0000-4000-8000-000000000000",

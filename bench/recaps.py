@@ -127,6 +127,7 @@ def seed_history(weeks: int) -> None:
                 checkins.append(
                     {
                         "ritual_id": ritual,
+                        "couple_id": 1,
                         "user_id": user,
                         "local_date": day,
                         "client_id": f"c-{day_index}-{ritual}-{user}",

@@ -66,6 +66,7 @@ def seed(history_days: int, couple: Couple, users: list[User]) -> list[int]:
                 rows += [
                     {
                         "ritual_id": ritual.id,
+                        "couple_id": ritual.couple_id,
                         "user_id": user.id,
                         "local_date": day,
                         "client_id": str(uuid.uuid4()),

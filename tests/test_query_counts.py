@@ -148,7 +148,9 @@ def add_streaks(scene: Scene, start: int, n: int) -> None:
 
 def add_check_ins(scene: Scene, start: int, n: int) -> None:
     for _ in range(n):
-        CheckInFactory(ritual_id=scene.ritual.id, user_id=scene.alex.id)
+        CheckInFactory(
+            ritual_id=scene.ritual.id, couple_id=scene.ritual.couple_id, user_id=scene.alex.id
+        )
 
 
 def add_messages(scene: Scene, start: int, n: int) -> None:
@@ -192,6 +194,7 @@ def add_question_days(scene: Scene, start: int, n: int) -> None:
             db.session.add(
                 QuestionAnswer(
                     couple_question_id=question.id,
+                    couple_id=question.couple_id,
                     user_id=user.id,
                     text=f"Answer {i}",
                     client_id=str(uuid.uuid4()),

@@ -141,7 +141,9 @@ class Gratitude(MethodView):
     @gratitude.response(201, GratitudeSchema)
     @gratitude.alt_response(200, schema=GratitudeSchema, description="A replay of client_id")
     @gratitude.alt_response(404, **problem_doc("Not paired, or a replay of an entry deleted since"))
-    @gratitude.alt_response(409, **problem_doc("1,000 entries kept already: delete some first"))
+    @gratitude.alt_response(
+        409, **problem_doc("1,000 entries kept already, or client_id used by my partner")
+    )
     @gratitude.alt_response(429, **rate_limited_doc("50 entries today already"))
     def post(self, body: dict[str, Any]) -> tuple[GratitudeEntry, int]:
         """Add something I appreciate about my partner to our list"""

@@ -25,9 +25,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.orm import Session, aliased
 
-from api import i18n
+from api import i18n, idempotency
 from api.affirmations.models import (
     Affirmation,
     AffirmationMessage,
@@ -54,11 +54,6 @@ from api.users.service import lock_own_account
 
 class EmptyLibrary(NotFound):
     title = N_("No affirmations")
-
-
-class ClientIdTaken(DomainError):
-    status = 409
-    title = N_("client_id already used")
 
 
 class RecipientOnly(DomainError):
@@ -309,24 +304,6 @@ def _message_in_couple(session: Session, *, couple: Couple, message_id: int) -> 
     return message
 
 
-def _replayed(
-    session: Session,
-    owner: InstrumentedAttribute[int | None],
-    *,
-    couple: Couple,
-    client_id: str,
-    user: User,
-) -> Any | None:
-    """The row this couple already has under client_id (a retry), if user wrote it; else 409."""
-    model = owner.class_
-    existing = session.scalar(
-        select(model).where(model.couple_id == couple.id, model.client_id == client_id)
-    )
-    if existing is not None and getattr(existing, owner.key) != user.id:
-        raise ClientIdTaken(N_("This client_id belongs to something your partner wrote."))
-    return existing
-
-
 def send(
     session: Session,
     *,
@@ -337,8 +314,12 @@ def send(
     text: str | None = None,
 ) -> tuple[AffirmationMessage, bool]:
     """Send the partner a library affirmation or one's own words; (message, created)."""
-    existing = _replayed(
-        session, AffirmationMessage.sender_id, couple=couple, client_id=client_id, user=sender
+    existing = idempotency.replayed(
+        session,
+        AffirmationMessage.sender_id,
+        couple_id=couple.id,
+        client_id=client_id,
+        user_id=sender.id,
     )
     if existing is not None:
         return existing, False
@@ -465,8 +446,12 @@ def add_gratitude(
     session: Session, *, couple: Couple, author: User, text: str, client_id: str
 ) -> tuple[GratitudeEntry, bool]:
     """Add to the couple's gratitude list; (entry, created)."""
-    existing = _replayed(
-        session, GratitudeEntry.author_id, couple=couple, client_id=client_id, user=author
+    existing = idempotency.replayed(
+        session,
+        GratitudeEntry.author_id,
+        couple_id=couple.id,
+        client_id=client_id,
+        user_id=author.id,
     )
     if existing is not None:
         return existing, False

@@ -14,7 +14,7 @@ from sqlalchemy import delete, event, func, insert, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from api import queue
+from api import idempotency, queue
 from api.clock import now
 from api.db_utils import for_update_skip_locked, unique_violation
 from api.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
@@ -53,11 +53,6 @@ DELETE_JOB = "workers.memories_jobs.delete_stored_objects"
 # lives 15 minutes) cannot replace the checked photo with anything else.
 INCOMING = "incoming/"
 _DELETIONS_KEY = "hearth_storage_deletions"
-
-
-class ClientIdTaken(DomainError):
-    status = 409
-    title = N_("client_id already used")
 
 
 class AuthorOnly(DomainError):
@@ -128,12 +123,10 @@ def create(
     client_id: str,
 ) -> tuple[Memory, bool]:
     """Add a memory to the couple's timeline; (memory, created). A replay answers the original."""
-    existing = session.scalar(
-        select(Memory).where(Memory.couple_id == couple.id, Memory.client_id == client_id)
+    existing = idempotency.replayed(
+        session, Memory.author_id, couple_id=couple.id, client_id=client_id, user_id=author.id
     )
     if existing is not None:
-        if existing.author_id != author.id:
-            raise ClientIdTaken(N_("This client_id belongs to something your partner wrote."))
         return get(session, couple=couple, memory_id=existing.id), False
     if tombstones.buried(session, couple_id=couple.id, kind=MEMORY, client_id=client_id):
         raise NotFound(N_("No such memory."))  # a late replay of a memory deleted since

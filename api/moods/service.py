@@ -20,10 +20,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api import idempotency
 from api.clock import now
 from api.content.loader import content_language
 from api.db_utils import unique_violation
-from api.errors import DomainError, Invalid
+from api.errors import Invalid
 from api.i18n import N_, ntranslate, translate, verbatim
 from api.lifecycle import user_erasing
 from api.moods.models import MoodEntry, MoodNeed, Need
@@ -40,11 +41,6 @@ MORE_NEEDS = (
     N_("They named %(n)s more need: open Hearth to see it."),
     N_("They named %(n)s more needs: open Hearth to see them."),
 )
-
-
-class ClientIdTaken(DomainError):
-    status = 409
-    title = N_("client_id already used")
 
 
 def week_start(day: date) -> date:
@@ -69,12 +65,10 @@ def create(
     client_id: str,
 ) -> tuple[MoodEntry, bool]:
     """Record how the user feels today; (entry, created). Needs push the partner once a day."""
-    existing = session.scalar(
-        select(MoodEntry).where(MoodEntry.couple_id == couple.id, MoodEntry.client_id == client_id)
+    existing = idempotency.replayed(
+        session, MoodEntry.user_id, couple_id=couple.id, client_id=client_id, user_id=user.id
     )
     if existing is not None:
-        if existing.user_id != user.id:
-            raise ClientIdTaken(N_("This client_id belongs to something your partner wrote."))
         return existing, False
     if len(set(needs)) != len(needs):
         raise Invalid("needs", N_("Name each need once."))

@@ -64,12 +64,18 @@ class QuestionAnswer(db.Model):
     """One partner's answer to a couple's question; hidden from the partner until both answered."""
 
     __tablename__ = "question_answers"
-    __table_args__ = (UniqueConstraint("couple_question_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("couple_question_id", "user_id"),
+        # The couple's idempotency key, as every client_id (api/idempotency.py).
+        UniqueConstraint("couple_id", "client_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_question_id: Mapped[int] = mapped_column(
         ForeignKey("couple_questions.id", ondelete="CASCADE")
     )
+    # The question's couple, kept here for the client_id's unique key.
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
     # Erasure deletes the user's answers (the user_erasing receiver; the cascade backs it up).
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(ANSWER_MAX))

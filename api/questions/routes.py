@@ -82,7 +82,11 @@ class Answer(MethodView):
     @blp.alt_response(200, schema=CoupleQuestionSchema, description="An edit, or a replay")
     @blp.alt_response(404, **NO_QUESTION)
     @blp.alt_response(
-        409, **problem_doc("My partner has answered (mine is final), or the question is closed")
+        409,
+        **problem_doc(
+            "My partner has answered (mine is final), the question is closed, or client_id"
+            " used by my partner or on another question"
+        ),
     )
     def put(self, body: dict[str, Any], question_id: int) -> tuple[service.QuestionView, int]:
         """Answer today's or yesterday's question, or edit my answer until my partner answers"""

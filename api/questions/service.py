@@ -11,11 +11,13 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api import idempotency
 from api.clock import now
 from api.content.loader import FALLBACK_LOCALE, content_language
-from api.db_utils import insert_ignore
+from api.db_utils import insert_ignore, unique_violation
 from api.errors import Conflict, NotFound
 from api.i18n import N_, translate
 from api.lifecycle import user_erasing
@@ -363,6 +365,10 @@ def answer(
         # A retry of the write that made this answer: the original, whatever happened since.
         session.commit()
         return view(session, question, couple=couple, user=user), False
+    if mine is None or mine.client_id != client_id:
+        # A client_id is one write of one partner (api/idempotency.py): not the partner's,
+        # nor one of the caller's answers to another day's question.
+        _refuse_used_client_id(session, couple=couple, user=user, client_id=client_id)
     moment = now()
     today_ = couple_today(couple, moment)
     # Today's and yesterday's; a later day's is still today after a move west (_current).
@@ -377,6 +383,7 @@ def answer(
         session.add(
             QuestionAnswer(
                 couple_question_id=question.id,
+                couple_id=couple.id,
                 user_id=user.id,
                 text=text,
                 client_id=client_id,
@@ -398,8 +405,32 @@ def answer(
         else:
             question.revealed_at = moment
             _push_revealed(session, question, user, partner)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        if not unique_violation(exc):
+            raise
+        # The same client_id committed meanwhile on another question: the unique key said so.
+        session.rollback()
+        _refuse_used_client_id(session, couple=couple, user=user, client_id=client_id)
+        raise
     return view(session, question, couple=couple, user=user), created
+
+
+def _refuse_used_client_id(session: Session, *, couple: Couple, user: User, client_id: str) -> None:
+    """409 when the couple has an answer under client_id: the partner's, or another question's."""
+    used = session.scalar(
+        select(QuestionAnswer.user_id).where(
+            QuestionAnswer.couple_id == couple.id, QuestionAnswer.client_id == client_id
+        )
+    )
+    if used is not None:
+        session.rollback()
+        raise idempotency.ClientIdTaken(
+            idempotency.PARTNERS
+            if used != user.id
+            else N_("This client_id was used for an answer to another question.")
+        )
 
 
 def _data(question: CoupleQuestion, event: str, actor: User) -> dict[str, str]:

@@ -47,7 +47,10 @@ class Rituals(MethodView):
     @blp.response(201, RitualSchema)
     @blp.alt_response(200, schema=RitualSchema, description="A replay of the same client_id")
     @blp.alt_response(404, **problem_doc("Not paired, or a replay of a ritual deleted since"))
-    @blp.alt_response(409, **problem_doc("The couple already has 50 live rituals"))
+    @blp.alt_response(
+        409,
+        **problem_doc("The couple already has 50 live rituals, or client_id used by my partner"),
+    )
     @blp.alt_response(429, **rate_limited_doc("20 new rituals today already (the couple's day)"))
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """Create a ritual (missing fields come from its template)"""

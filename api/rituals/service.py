@@ -12,6 +12,7 @@ from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api import idempotency
 from api.clock import now
 from api.content.loader import content_language
 from api.db_utils import unique_violation
@@ -254,6 +255,7 @@ def create(
             # A late retry of a ritual deleted since: it is gone, as GET says (not a 200 with
             # a ritual the phone would show again).
             raise RitualNotFound(N_("No such ritual."))
+        idempotency.check_owner(existing, Ritual.created_by_id, user_id=user_id)
         return existing, False
     # The couple's row is locked before counting: both partners creating the 50th ritual at
     # once each counted 49 (the daily quota is per user and does not serialize them).
@@ -321,6 +323,7 @@ def create(
         existing = _by_client_id(session, couple, client_id)
         if existing is None:
             raise
+        idempotency.check_owner(existing, Ritual.created_by_id, user_id=user_id)
         return existing, False
     return ritual, True
 

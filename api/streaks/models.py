@@ -20,14 +20,17 @@ class CheckIn(db.Model):
     __table_args__ = (
         # One check-in per partner per day: two phones racing can never double-count.
         UniqueConstraint("ritual_id", "user_id", "local_date"),
-        # The idempotency key of a phone's retries.
-        UniqueConstraint("user_id", "client_id"),
+        # The idempotency key of a phone's retries: the couple's, as every client_id (see
+        # api/idempotency.py), so the partner's phone cannot make a row under it.
+        UniqueConstraint("couple_id", "client_id"),
         # Streak reads fetch the few days after finalized_through; history pages by id.
         Index("ix_check_ins_ritual_date", "ritual_id", "local_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ritual_id: Mapped[int] = mapped_column(ForeignKey("rituals.id", ondelete="CASCADE"))
+    # The ritual's couple, kept here for the client_id's unique key.
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
     # Erasing an account erases its check-ins (API.md, DELETE /v1/me).
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     local_date: Mapped[date]

@@ -34,7 +34,10 @@ class CheckIns(MethodView):
     @blp.response(201, CheckInSchema)
     @blp.alt_response(200, schema=CheckInSchema, description="A replay of the same client_id")
     @blp.alt_response(
-        409, **problem_doc("Already checked in that day, or client_id used on another ritual")
+        409,
+        **problem_doc(
+            "Already checked in that day, or client_id used by my partner or on another ritual"
+        ),
     )
     def post(self, body: dict[str, Any], ritual_id: int) -> tuple[CheckIn, int]:
         """Check in to a ritual for today (or yesterday)"""

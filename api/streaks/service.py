@@ -26,11 +26,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from api import idempotency
 from api.clock import now
 from api.db_json import as_date, decode, json_rows
 from api.db_utils import conflict_insert, execute_core
 from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.i18n import N_, Text, text, verbatim
+from api.idempotency import ClientIdTaken
 from api.notifications.service import notify, notify_many, notify_many_keyed
 from api.pagination import Page, paginate_by_day
 from api.pairing.models import Couple
@@ -64,8 +66,8 @@ class AlreadyCheckedIn(Conflict):
     title = N_("Already checked in")
 
 
-class ClientIdReused(Conflict):
-    title = N_("client_id already used")
+class ClientIdReused(ClientIdTaken):
+    """The caller's own client_id, sent again for another ritual."""
 
 
 class NudgeLimit(RateLimited):
@@ -429,12 +431,16 @@ def _column_param(column: Any) -> Any:
 def _load_for_check_in_statement(dialect: str) -> Select[Any]:
     """The SELECT of _load_for_check_in, built once per dialect.
 
-    Bound parameters: ``since`` (a date), ``user_id``, ``client_id``, ``partner_id`` (-1
-    without a partner), ``ritual_id``, ``couple_id``.
+    Bound parameters: ``since`` (a date), ``client_id``, ``partner_id`` (-1 without a
+    partner), ``ritual_id``, ``couple_id``.
     """
+    # The couple's check-in under client_id, whoever wrote it (_replay decides what it means).
     replay_id = (
         select(CheckIn.id)
-        .where(CheckIn.user_id == bindparam("user_id"), CheckIn.client_id == bindparam("client_id"))
+        .where(
+            CheckIn.couple_id == bindparam("couple_id"),
+            CheckIn.client_id == bindparam("client_id"),
+        )
         .scalar_subquery()
     )
     partner = aliased(User)
@@ -466,7 +472,6 @@ def _load_for_check_in(
         _load_for_check_in_statement(session.get_bind().dialect.name),
         {
             "since": now().astimezone(UTC).date() - RECENT,
-            "user_id": user.id,
             "client_id": client_id,
             "partner_id": partner_id if partner_id is not None else -1,
             "ritual_id": ritual_id,
@@ -484,10 +489,18 @@ def _insert_check_in_statement(dialect: str) -> Any:
     """The INSERT ... RETURNING of _insert_check_in, built once per dialect.
 
     Bound parameters: the check-in's columns (``ritual_id``, ``user_id``, ``local_date``,
-    ``note``, ``client_id``, ``created_at``) and ``fresh_after`` (a date).
+    ``couple_id``, ``note``, ``client_id``, ``created_at``) and ``fresh_after`` (a date).
     """
     table = CheckIn.__table__
-    columns = ("ritual_id", "user_id", "local_date", "note", "client_id", "created_at")
+    columns = (
+        "ritual_id",
+        "user_id",
+        "local_date",
+        "couple_id",
+        "note",
+        "client_id",
+        "created_at",
+    )
     rid, uid, day = (_column_param(table.c[name]) for name in columns[:3])
     finalized = (
         select(StreakRecord.finalized_through)
@@ -620,7 +633,7 @@ def check_in(
         session, couple=couple, user=user, ritual_id=ritual_id, client_id=client_id
     )
     if replayed is not None:
-        replay = _replay(session, user=user, ritual=ritual, client_id=client_id)
+        replay = _replay(session, couple=couple, user=user, ritual=ritual, client_id=client_id)
         assert replay is not None
         return replay, False
 
@@ -647,6 +660,7 @@ def check_in(
         "ritual_id": ritual.id,
         "user_id": user.id,
         "local_date": day,
+        "couple_id": couple.id,
         "note": note,
         "client_id": client_id,
         "created_at": instant,
@@ -654,7 +668,7 @@ def check_in(
     inserted = _insert_check_in(session, values, fresh_after=fresh_after)
     if inserted is None:
         session.rollback()
-        replay = _replay(session, user=user, ritual=ritual, client_id=client_id)
+        replay = _replay(session, couple=couple, user=user, ritual=ritual, client_id=client_id)
         if replay is not None:
             return replay, False
         raise AlreadyCheckedIn(N_("You already checked in for %(day)s."), day=day.isoformat())
@@ -722,9 +736,13 @@ def check_in(
     return checkin, True
 
 
-def _replay(session: Session, *, user: User, ritual: Ritual, client_id: str) -> CheckIn | None:
-    existing = session.scalar(
-        select(CheckIn).where(CheckIn.user_id == user.id, CheckIn.client_id == client_id)
+def _replay(
+    session: Session, *, couple: Couple, user: User, ritual: Ritual, client_id: str
+) -> CheckIn | None:
+    """The caller's check-in a retry repeats; 409 when client_id is the partner's or another
+    ritual's (api/idempotency.py)."""
+    existing = idempotency.replayed(
+        session, CheckIn.user_id, couple_id=couple.id, client_id=client_id, user_id=user.id
     )
     if existing is not None and existing.ritual_id != ritual.id:
         raise ClientIdReused(N_("This client_id was used for a check-in of another ritual."))

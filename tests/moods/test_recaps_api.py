@@ -191,6 +191,7 @@ def _history(pair: Couple2, weeks: int) -> None:
         db.session.add(
             CheckIn(
                 ritual_id=ritual.id,
+                couple_id=ritual.couple_id,
                 user_id=pair.alex.id,
                 local_date=day,
                 client_id=str(uuid.uuid4()),

@@ -166,12 +166,19 @@ def test_replay_of_client_id_answers_200_with_the_original(client, pair, kiss, c
         headers=pair.alex,
     )
     clock.advance(minutes=1)
-    # The partner's phone cannot create a second ritual with the same id either.
     replay = client.post(
         "/v1/couple/rituals",
         json={"template_key": "six-second-kiss", "title": "Changed", "client_id": CID.upper()},
+        headers=pair.alex,
+    )
+    # The partner's phone cannot create a second ritual with the same id either, nor be told
+    # that its own write (its title) was made: the client_id is Alex's (api/idempotency.py).
+    taken = client.post(
+        "/v1/couple/rituals",
+        json={"template_key": "six-second-kiss", "title": "Changed", "client_id": CID},
         headers=pair.sam,
     )
+    assert taken.status_code == 409
     assert first.status_code == 201
     assert replay.status_code == 200
     assert replay.get_json()["id"] == first.get_json()["id"]
