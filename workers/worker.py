@@ -7,14 +7,14 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import redis
 from redis.client import Pipeline
 from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
-from rq.job import Job
+from rq.job import Job, JobStatus
 
 from api.gc_freeze import freeze_loaded
 
@@ -94,6 +94,20 @@ class _OutageLog(logging.LoggerAdapter):
     def __init__(self, logger: logging.Logger, outage: RedisOutage) -> None:
         super().__init__(logger, {})
         self.outage = outage
+        self._reporting = threading.local()  # set while rq reports a job's own failure
+
+    @contextlib.contextmanager
+    def job_report(self) -> Iterator[None]:
+        """rq's lines inside are about a job's failure: kept as rq wrote them (ERROR).
+
+        A job that fails on a Redis error of its own must not become a DEBUG line under the
+        outage (nor an outage, while the worker's own Redis answers).
+        """
+        self._reporting.active = True
+        try:
+            yield
+        finally:
+            self._reporting.active = False
 
     @property
     def level(self) -> int:
@@ -102,7 +116,7 @@ class _OutageLog(logging.LoggerAdapter):
 
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
         """Log as rq asked, except a line about Redis being away: the outage's, then DEBUG."""
-        if level >= logging.ERROR:
+        if level >= logging.ERROR and not getattr(self._reporting, "active", False):
             cause = next((a for a in args if isinstance(a, UNREACHABLE)), None)
             handling = sys.exc_info()[1]
             cause = cause or (handling if isinstance(handling, UNREACHABLE) else None)
@@ -111,6 +125,65 @@ class _OutageLog(logging.LoggerAdapter):
                 level = logging.DEBUG
         kwargs.setdefault("stacklevel", 2)  # the record names rq's line, not this one
         super().log(level, msg, *args, **kwargs)
+
+
+NOT_STARTED, RUNNING, RETURNED = "not started", "running", "returned"
+
+
+def _job_name(job: Job) -> str:
+    try:
+        return job.func_name
+    except Exception:  # a job that cannot be read back (rq's DeserializationError)
+        return "<unreadable>"
+
+
+def _report_unrecorded(
+    worker: str, job: Job, phase: str, exc_info: Any, error: BaseException
+) -> None:
+    """One line, at ERROR, for a job whose end rq could not write to an unreachable Redis."""
+    retries = job.retries_left or 0
+    fate = (
+        f"rq retries it ({retries} left) once Redis answers and its execution expires"
+        if retries
+        else "rq will not run it again (it moves to the failed registry once Redis answers, "
+        "or is gone if Redis lost its data)"
+    )
+    # Hearth's jobs keep what they owe in the database (docs: "The processes"): a pending
+    # notification is swept again, a tick's due rows wait for its next run, the storage
+    # outbox retries. Nothing a user did is lost with the job's Redis record.
+    owed = "what it owed is still in the database and the clock's next runs pick it up"
+    where = f"worker {worker}: job {job.id} ({_job_name(job)})"
+    cause = f"{type(error).__name__}: {error}"
+    if phase == NOT_STARTED:
+        log.error(
+            "%s did not start: Redis unreachable as it was taken (%s); %s; %s",
+            where,
+            cause,
+            fate,
+            owed,
+            extra={"job_id": job.id},
+        )
+    elif phase == RETURNED:
+        log.warning(
+            "%s ran to its end, but Redis became unreachable before rq recorded it (%s); "
+            "nothing is left to redo, though rq will list it as failed (abandoned)",
+            where,
+            cause,
+            extra={"job_id": job.id},
+        )
+    else:
+        failure = exc_info[1]
+        log.error(
+            # The failure's type here and its traceback below (redacted as every record is).
+            "%s failed (%s) and Redis was unreachable to record it (%s); %s; %s",
+            where,
+            type(failure).__name__,
+            cause,
+            fate,
+            owed,
+            exc_info=exc_info,
+            extra={"job_id": job.id},
+        )
 
 
 class HearthWorker(SimpleWorker):
@@ -127,11 +200,59 @@ class HearthWorker(SimpleWorker):
 
     max_connection_wait_time = 2.0
     _frozen = False
+    _born = False  # registered once already: a start after that is a restart (register_birth)
+    # How far the job in hand got: NOT_STARTED, RUNNING, RETURNED (see _finalize_failure).
+    _phase = "not started"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.outage = RedisOutage(self.name, retry_seconds=self.max_connection_wait_time)
         self.log = _OutageLog(self.log, self.outage)
+
+    def perform_job(self, job: Job, queue: Queue, execution: Any) -> bool:
+        """rq's perform_job, noting how far the job got (a failure's report says it)."""
+        self._phase = NOT_STARTED
+        return super().perform_job(job, queue, execution)
+
+    def prepare_job_execution(self, job: Job, remove_from_intermediate_queue: bool = False) -> None:
+        """rq's bookkeeping before the job's code runs; past it, the job is running."""
+        super().prepare_job_execution(job, remove_from_intermediate_queue)
+        self._phase = RUNNING
+
+    def handle_execution_ended(self, job: Job, queue: Queue, heartbeat_ttl: int) -> None:
+        """rq's first step after the job's code: on the success path first, the job returned."""
+        if self._phase == RUNNING and job.get_status(refresh=False) != JobStatus.FAILED:
+            self._phase = RETURNED
+        super().handle_execution_ended(job, queue, heartbeat_ttl)
+
+    def handle_exception(self, job: Job, *exc_info: Any) -> None:
+        """rq's ERROR line about a failed job (its id, function, traceback), never demoted."""
+        with self.log.job_report():
+            super().handle_exception(job, *exc_info)
+
+    def _finalize_failure(self, job: Job, queue: Queue, execution: Any, exc_info: Any) -> None:
+        """rq's handling of a job that raised (or whose bookkeeping did); when Redis is away
+        it cannot record anything, and the job would leave no line above DEBUG: this says, at
+        ERROR, which job, how far it got and what becomes of it."""
+        phase = self._phase
+        try:
+            super()._finalize_failure(job, queue, execution, exc_info)
+        except UNREACHABLE as error:
+            _report_unrecorded(self.name, job, phase, exc_info, error)
+            raise
+
+    def register_birth(self) -> None:
+        """rq's registration; on a start after an outage, first mark the last one dead.
+
+        The worker's name is its own (random) one, so a live registration under it is this
+        worker's from before the outage, which it could not mark dead while Redis was away.
+        When Redis kept its data (a network cut, a restart with persistence), rq refused to
+        start again ("There exists an active worker named ...") and the process died.
+        """
+        if self._born:
+            self.register_death()
+        super().register_birth()
+        self._born = True
 
     def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
         """rq's heartbeat; one that reaches Redis ends an outage (rq beats before each dequeue)."""
