@@ -8,8 +8,17 @@ import click
 from flask.cli import AppGroup
 
 from api.content.loader import ContentError, ContentSet, load
-from api.content.service import Counts, export_content, import_content
+from api.content.service import (
+    Counts,
+    export_content,
+    import_content,
+    kinds_present,
+    without_kinds,
+)
 from api.extensions import db
+
+# The kinds of content, as the import names them.
+KINDS = ("affirmations", "ritual templates", "needs", "questions")
 
 content_cli = AppGroup("content", help="Validate, import and export the content files.")
 
@@ -64,11 +73,25 @@ def validate_command(path: str) -> None:
     is_flag=True,
     help="After the counts, name each slug created, updated, retired.",
 )
-def import_command(path: str, dry_run: bool, verbose: bool = False) -> None:
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Import only the kinds of content the database has none of (the release step: a "
+    "fresh database gets the library; one already imported is left as it is).",
+)
+def import_command(path: str, dry_run: bool, verbose: bool = False, if_empty: bool = False) -> None:
     """Upsert content files by slug; items missing from them are retired (exit 1 when invalid)."""
     content = _load_or_exit(path, importing=True)
+    kept: list[str] = []
+    if if_empty:
+        # Whatever an operator imported since (edits, retirements, their own library) stays.
+        present = kinds_present(db.session)
+        kept = [kind for kind in KINDS if kind in present]
+        content = without_kinds(content, present)
     report = import_content(db.session, content, dry_run=dry_run)
-    kinds = [("affirmations", "affirmation", report.affirmations)]
+    kinds = []
+    if content.locales or not if_empty:
+        kinds.append(("affirmations", "affirmation", report.affirmations))
     if content.has_templates:
         kinds.append(("ritual templates", "ritual template", report.templates))
     if content.need_locales:
@@ -78,6 +101,8 @@ def import_command(path: str, dry_run: bool, verbose: bool = False) -> None:
     # The counts first, one line per kind; then, when asked (a dry run always asks), the items.
     for plural, _singular, counts in kinds:
         click.echo(_summary(plural, counts))
+    for kind in kept:
+        click.echo(f"{kind}: left as they are (the database has them already; --if-empty)")
     if verbose or dry_run:
         for _plural, singular, counts in kinds:
             for line in _details(singular, counts):

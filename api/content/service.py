@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -58,6 +58,43 @@ class ImportReport:
     questions: Counts = field(default_factory=Counts)
     # Templates whose translated words changed (content/ritual_templates/<locale>.yaml).
     template_texts: Counts = field(default_factory=Counts)
+
+
+def kinds_present(session: Session) -> set[str]:
+    """The kinds of content the database holds any row of, live or retired.
+
+    One of "affirmations", "ritual templates", "needs", "questions" (the CLI's names).
+    """
+    from api.moods.models import Need  # the moods domain owns the needs table
+
+    models = {
+        "affirmations": Affirmation,
+        "ritual templates": RitualTemplate,
+        "needs": Need,
+        "questions": Question,
+    }
+    return {
+        kind
+        for kind, model in models.items()
+        if session.scalar(select(model.id).limit(1)) is not None
+    }
+
+
+def without_kinds(content: ContentSet, kinds: set[str]) -> ContentSet:
+    """The content set with the named kinds left out: an import of it neither writes nor
+    retires anything of them (retirement only touches the locales a set covers)."""
+    changes: dict[str, object] = {}
+    if "affirmations" in kinds:
+        changes.update(affirmations=(), locales=frozenset())
+    if "ritual templates" in kinds:
+        changes.update(
+            templates=(), has_templates=False, template_texts=(), template_text_locales=frozenset()
+        )
+    if "needs" in kinds:
+        changes.update(needs=(), need_locales=frozenset())
+    if "questions" in kinds:
+        changes.update(questions=(), question_locales=frozenset())
+    return replace(content, **changes)  # type: ignore[arg-type]
 
 
 def import_content(session: Session, content: ContentSet, *, dry_run: bool = False) -> ImportReport:
