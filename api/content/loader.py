@@ -34,7 +34,8 @@ def content_language(locale: str | None) -> str:
     """The content locale a reader's BCP 47 tag reads: its language when LOCALES has it, else en.
 
     One answer for every kind of content (questions, affirmations, needs, templates): the gettext
-    catalogs cover fewer languages than the content files may, and must not decide this.
+    catalogs may cover fewer languages than the content files (a new language's content can come
+    first), and must not decide this.
     """
     language = (locale or "").replace("_", "-").split("-")[0].lower()
     return language if language in LOCALES else FALLBACK_LOCALE
