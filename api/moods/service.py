@@ -124,12 +124,15 @@ def _notify_partner(
     need = _need_in(session, slug=first, locale=partner.locale)
     if need is None:  # retired between validation and now: nothing sensible to say
         return
-    name = sender.display_name or translate(partner.locale, YOUR_PARTNER)
+    # The push is in one language: the need's words fall back to English where the partner's
+    # language has none, and then the sentences around them follow (never German then English).
+    language = need.locale
+    name = sender.display_name or translate(language, YOUR_PARTNER)
     body = need.suggestion
     more = len(entry.needs) - 1
     if more:
         # Two whole sentences, each translated as a unit: never a glued fragment.
-        body += "\n" + ntranslate(partner.locale, *MORE_NEEDS, more)
+        body += "\n" + ntranslate(language, *MORE_NEEDS, more)
     notify(
         session,
         recipient_id=partner_id,

@@ -20,13 +20,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.db_utils import for_update_skip_locked
-from api.i18n import N_, text, verbatim
+from api.i18n import N_, text
 from api.notifications.service import notify_many
 from api.observability.metrics import REMINDER_LAG
 from api.pairing.models import Couple
 from api.rituals.calendar import Timeline
 from api.rituals.history import RECENT, reminder_after, timelines_since
-from api.rituals.models import Ritual
+from api.rituals.models import Ritual, RitualTemplate
+from api.rituals.names import ritual_title, templates_of
 from api.rituals.service import wall_time
 from api.users.models import User
 
@@ -91,7 +92,8 @@ def run_due(session: Session, *, moment: datetime, batch_size: int = BATCH_SIZE)
         timelines = timelines_since(
             session, [(r, c) for r, c in rows], earliest.astimezone(UTC).date() - RECENT
         )
-        batch = _Batch(locales=locales)
+        # The templates the rituals were made from: their titles, in each reader's language.
+        batch = _Batch(locales=locales, templates=templates_of(session, (r for r, _ in rows)))
         for ritual, couple in rows:
             _handle(session, ritual, couple, timelines[ritual.id], moment, result, batch)
         # The whole batch's pushes in one INSERT ... ON CONFLICT DO NOTHING (per 500 rows).
@@ -106,6 +108,7 @@ class _Batch:
     """What a claimed batch collects: its recipients' locales and the pushes to write."""
 
     locales: dict[int, str | None]
+    templates: dict[str, RitualTemplate] = field(default_factory=dict)
     notifications: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -165,7 +168,10 @@ def _remind_or_skip(
         result.skipped_late += 1
         log.info("reminder for ritual %s at %s dropped: too late", ritual.id, fire_at.isoformat())
     else:
-        batch.notifications.extend(_reminders(ritual, couple, fire_at, day, moment, batch.locales))
+        template = batch.templates.get(ritual.template_key or "")
+        batch.notifications.extend(
+            _reminders(ritual, couple, fire_at, day, moment, batch.locales, template)
+        )
         result.reminded += 1
         ritual.reminded_through = max(day, ritual.reminded_through or day)
     # Next: after this one, and never one that is already too late to send.
@@ -180,6 +186,7 @@ def _reminders(
     local_date: date,
     moment: datetime,
     locales: dict[int, str | None],
+    template: RitualTemplate | None = None,
 ) -> list[dict[str, Any]]:
     """One reminder per partner, rendered in each one's language, for notify_many."""
     occurrence = fire_at + timedelta(minutes=ritual.reminder_minutes_before)
@@ -194,7 +201,7 @@ def _reminders(
     else:
         body = text(N_("It's %(time)s: time for this one together."), time=at)
     ttl = int((occurrence + RELEVANCE_AFTER_OCCURRENCE - moment).total_seconds())
-    title = verbatim(ritual.title)
+    title = ritual_title(ritual, template)
     return [
         {
             "recipient_id": user_id,

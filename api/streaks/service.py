@@ -31,7 +31,7 @@ from api.clock import now
 from api.db_json import as_date, decode, json_rows
 from api.db_utils import conflict_insert, execute_core
 from api.errors import Conflict, Invalid, NotFound, RateLimited
-from api.i18n import N_, Text, text, verbatim
+from api.i18n import N_, Text, text
 from api.idempotency import ClientIdTaken
 from api.notifications.service import notify, notify_many, notify_many_keyed
 from api.pagination import Page, paginate_by_day
@@ -45,7 +45,8 @@ from api.rituals.history import (
     schedules_column,
     timeline_from_json,
 )
-from api.rituals.models import Ritual
+from api.rituals.models import Ritual, RitualTemplate
+from api.rituals.names import ritual_phrase, ritual_title, templates_of
 from api.rituals.service import refuse_nudge_unless_due
 from api.streaks import engine
 from api.streaks.days import couple_today, seconds_until_next_day
@@ -92,14 +93,6 @@ def get_ritual(session: Session, *, couple: Couple, ritual_id: int) -> Ritual:
     if ritual is None:
         raise RitualNotFound(N_("No such ritual."))
     return ritual
-
-
-def ritual_phrase(ritual: Ritual) -> str:
-    """The ritual's title as it reads inside a sentence ("your six-second kiss")."""
-    title = ritual.title.strip()
-    if len(title) > 1 and title[1].isupper():  # an acronym or a name: leave it alone
-        return title
-    return title[:1].lower() + title[1:]
 
 
 def _name(user: User | None) -> str | Text:
@@ -446,9 +439,15 @@ def _load_for_check_in_statement(dialect: str) -> Select[Any]:
     partner = aliased(User)
     return (
         select(
-            Ritual, schedules_column(dialect, bindparam("since", type_=Date)), replay_id, partner
+            Ritual,
+            schedules_column(dialect, bindparam("since", type_=Date)),
+            replay_id,
+            partner,
+            RitualTemplate,
         )
-        .outerjoin(partner, partner.id == bindparam("partner_id"))
+        .join_from(Ritual, partner, partner.id == bindparam("partner_id"), isouter=True)
+        # The template it was made from: its titles name it in each reader's language.
+        .join_from(Ritual, RitualTemplate, RitualTemplate.key == Ritual.template_key, isouter=True)
         .where(
             Ritual.id == bindparam("ritual_id"),
             Ritual.couple_id == bindparam("couple_id"),
@@ -460,8 +459,9 @@ def _load_for_check_in_statement(dialect: str) -> Select[Any]:
 
 def _load_for_check_in(
     session: Session, *, couple: Couple, user: User, ritual_id: int, client_id: str
-) -> tuple[Ritual, Timeline, int | None, User | None]:
-    """The ritual (locked), its recent timeline, a replay's id and the partner: one SELECT.
+) -> tuple[Ritual, Timeline, int | None, User | None, RitualTemplate | None]:
+    """The ritual (locked), its recent timeline, a replay's id, the partner and the ritual's
+    template (None if not made from one): one SELECT.
 
     The ritual row's lock (FOR NO KEY UPDATE: foreign keys to it stay free) serializes the two
     partners' check-ins of one ritual, so the second one sees the first (both complete,
@@ -480,8 +480,9 @@ def _load_for_check_in(
     ).first()
     if row is None:
         raise RitualNotFound(N_("No such ritual."))
-    ritual, schedules, replayed, partner_user = row
-    return ritual, timeline_from_json(ritual, couple, schedules), replayed, partner_user
+    ritual, schedules, replayed, partner_user, template = row
+    timeline = timeline_from_json(ritual, couple, schedules)
+    return ritual, timeline, replayed, partner_user, template
 
 
 @functools.cache
@@ -625,11 +626,12 @@ def check_in(
 ) -> tuple[CheckIn, bool]:
     """Record the caller's check-in; returns it and whether it is new (False: a replay).
 
-    Round trips: the locked ritual with its timeline (one SELECT), the check-in's INSERT that
-    returns the streak's inputs, one INSERT of every notification with the streak record's
-    upsert when its state changed (one statement on PostgreSQL, two on SQLite), and the COMMIT.
+    Round trips: the locked ritual with its timeline and template (one SELECT), the check-in's
+    INSERT that returns the streak's inputs, one INSERT of every notification with the streak
+    record's upsert when its state changed (one statement on PostgreSQL, two on SQLite), and
+    the COMMIT.
     """
-    ritual, timeline, replayed, partner = _load_for_check_in(
+    ritual, timeline, replayed, partner, template = _load_for_check_in(
         session, couple=couple, user=user, ritual_id=ritual_id, client_id=client_id
     )
     if replayed is not None:
@@ -711,11 +713,19 @@ def check_in(
     if partner is not None:
         locales[partner.id] = partner.locale
     notifications = _partner_notification(
-        couple=couple, user=user, ritual=ritual, checkin=checkin, days=days, today=today
+        couple=couple,
+        user=user,
+        ritual=ritual,
+        template=template,
+        checkin=checkin,
+        days=days,
+        today=today,
     )
     for ev in [*events, *provisional]:
         if ev.kind == "milestone":
-            notifications.extend(_milestone_notifications(couple=couple, ritual=ritual, event=ev))
+            notifications.extend(
+                _milestone_notifications(couple=couple, ritual=ritual, template=template, event=ev)
+            )
     changed = stored is None or state != record.state
     notify_many(
         session,
@@ -754,6 +764,7 @@ def _partner_notification(
     couple: Couple,
     user: User,
     ritual: Ritual,
+    template: RitualTemplate | None,
     checkin: CheckIn,
     days: RitualDays,
     today: date,
@@ -780,8 +791,8 @@ def _partner_notification(
             "recipient_id": partner_id,
             "couple_id": couple.id,
             "category": "partner_checkin",
-            "title": verbatim(ritual.title),
-            "body": text(message, name=_name(user), ritual=ritual_phrase(ritual)),
+            "title": ritual_title(ritual, template),
+            "body": text(message, name=_name(user), ritual=ritual_phrase(ritual, template)),
             "data": {
                 "ritual_id": str(ritual.id),
                 "check_in_id": str(checkin.id),
@@ -793,7 +804,7 @@ def _partner_notification(
 
 
 def _milestone_notifications(
-    *, couple: Couple, ritual: Ritual, event: engine.Event
+    *, couple: Couple, ritual: Ritual, template: RitualTemplate | None, event: engine.Event
 ) -> list[dict[str, Any]]:
     """Both partners' milestone pushes, with Text to render."""
     # run_started_on in the key: once per run, however often the run's days are re-folded
@@ -805,7 +816,7 @@ def _milestone_notifications(
             "title": text(N_("%(count)s in a row!"), count=event.value),
             "body": text(
                 N_("Your %(ritual)s streak reached %(count)s. Keep it going."),
-                ritual=ritual_phrase(ritual),
+                ritual=ritual_phrase(ritual, template),
                 count=event.value,
             ),
             "data": {"ritual_id": str(ritual.id), "milestone": str(event.value)},
@@ -882,16 +893,17 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
             retry_after=seconds_until_next_day(couple, instant),
         )
     if partner_id is not None:
+        template = templates_of(session, [ritual]).get(ritual.template_key or "")
         notify(
             session,
             recipient_id=partner_id,
             couple_id=couple.id,
             category="partner_nudge",
-            title=verbatim(ritual.title),
+            title=ritual_title(ritual, template),
             body=text(
                 N_("%(name)s is waiting for your %(ritual)s"),
                 name=_name(user),
-                ritual=ritual_phrase(ritual),
+                ritual=ritual_phrase(ritual, template),
             ),
             data={"ritual_id": str(ritual.id), "nudge_id": str(nudge_id)},
             dedupe_key=f"partner_nudge:{nudge_id}",
@@ -946,6 +958,7 @@ def send_at_risk_nudges(session: Session) -> int:
         if not batch:
             break
         last_id = batch[-1][0].id
+        templates: dict[str, RitualTemplate] | None = None  # read once, when a push needs them
         by_couple: dict[int, tuple[Couple, list[Ritual]]] = {}
         for ritual, couple in batch:
             by_couple.setdefault(couple.id, (couple, []))[1].append(ritual)
@@ -968,7 +981,12 @@ def send_at_risk_nudges(session: Session) -> int:
             for record, days in _streak_inputs(session, couple, instant, ritual_ids=ids):
                 view = _streak_view(record, days, couple, instant)
                 if view["at_risk"] and view["current"] >= AT_RISK_MIN_CURRENT:
-                    for item in _at_risk_notifications(couple, days, view["current"], instant):
+                    if templates is None:
+                        templates = templates_of(session, (ritual for ritual, _ in batch))
+                    template = templates.get(days.ritual.template_key or "")
+                    for item in _at_risk_notifications(
+                        couple, days, template, view["current"], instant
+                    ):
                         pushes[item["dedupe_key"]] = days.ritual.id
                         notifications.append(item)
         if notifications:
@@ -990,7 +1008,11 @@ def send_at_risk_nudges(session: Session) -> int:
 
 
 def _at_risk_notifications(
-    couple: Couple, days: RitualDays, current: int, instant: datetime
+    couple: Couple,
+    days: RitualDays,
+    template: RitualTemplate | None,
+    current: int,
+    instant: datetime,
 ) -> list[dict[str, Any]]:
     """The "keep it going" pushes of one ritual, with Text to render in each one's language."""
     ritual = days.ritual
@@ -1006,7 +1028,7 @@ def _at_risk_notifications(
             "title": text(N_("Keep your %(count)s going"), count=current),
             "body": text(
                 N_("Your %(ritual)s streak is at %(count)s. Log it tonight to keep it going."),
-                ritual=ritual_phrase(ritual),
+                ritual=ritual_phrase(ritual, template),
                 count=current,
             ),
             "data": {"ritual_id": str(ritual.id), "local_date": today.isoformat()},

@@ -57,8 +57,8 @@ def test_validate_reports_what_the_files_hold(cli):
     es = len(load(CONTENT / "affirmations/es.yaml").affirmations)
     questions = len(load(CONTENT / "questions").questions)
     assert result.stdout == (
-        f"valid: {en + es} affirmations (en, es), 7 ritual templates, in 8 file(s)\n"
-        f"valid: {len(load(CONTENT / 'needs').needs)} needs (en, es)\n"
+        f"valid: {en + es} affirmations (en, es), 7 ritual templates, in 16 file(s)\n"
+        f"valid: {len(load(CONTENT / 'needs').needs)} needs (de, en, es, fr, it, pt)\n"
         f"valid: {questions} questions (en, es)\n"
     )
     assert rows(Affirmation) == 0
@@ -213,9 +213,11 @@ def test_export_writes_files_that_reimport_as_no_change(cli, tmp_path, content_c
         f"wrote {out / 'affirmations/en.yaml'}",
         f"wrote {out / 'affirmations/es.yaml'}",
         f"wrote {out / 'ritual_templates.yaml'}",
-        f"wrote {out / 'ritual_templates/es.yaml'}",
-        f"wrote {out / 'needs/en.yaml'}",
-        f"wrote {out / 'needs/es.yaml'}",
+        *(
+            f"wrote {out / f'ritual_templates/{lang}.yaml'}"
+            for lang in ("de", "es", "fr", "it", "pt")
+        ),
+        *(f"wrote {out / f'needs/{lang}.yaml'}" for lang in ("de", "en", "es", "fr", "it", "pt")),
         f"wrote {out / 'questions/en.yaml'}",
         f"wrote {out / 'questions/es.yaml'}",
     ]

@@ -66,9 +66,9 @@ def test_check_in_and_nudge_pushes_follow_each_recipients_locale(client, clock):
     )
 
     to_lucia = [i["body"] for i in feed(client, ES) if i["category"] == "partner_checkin"]
-    assert to_lucia == ["Tom registró vuestro six-second kiss: te toca"]
+    assert to_lucia == ["Tom registró «Six-second kiss»: te toca"]  # his words, as typed
     [to_tom] = [i for i in feed(client, EN) if i["category"] == "partner_nudge"]
-    assert to_tom["body"] == "Lucía is waiting for your six-second kiss"
+    assert to_tom["body"] == "Lucía is waiting for your Six-second kiss"
     assert to_tom["title"] == "Six-second kiss"  # the couple's own title, as they wrote it
 
 

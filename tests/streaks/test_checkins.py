@@ -43,7 +43,7 @@ def test_partner_gets_a_push(pair, evening):
     kiss = pair.ritual(title="Six-second kiss")
     assert pair.check_in(pair.sam, kiss).status_code == 201
     [push] = pair.feed(pair.alex, "partner_checkin")
-    assert push["body"] == "Sam logged your six-second kiss"
+    assert push["body"] == "Sam logged your Six-second kiss"  # their words, as typed
     assert push["data"]["ritual_id"] == str(kiss.id)
     assert pair.feed(pair.sam, "partner_checkin") == []
 
@@ -53,10 +53,10 @@ def test_both_ritual_says_your_turn_to_the_one_still_to_go(pair, evening):
     pair.check_in(pair.alex, coffee)
     assert pair.streak(coffee)["completed_today"] is False
     [push] = pair.feed(pair.sam, "partner_checkin")
-    assert push["body"] == "Alex logged your morning coffee: your turn"
+    assert push["body"] == "Alex logged your Morning coffee: your turn"
     pair.check_in(pair.sam, coffee)
     [push] = pair.feed(pair.alex, "partner_checkin")
-    assert push["body"] == "Sam logged your morning coffee"
+    assert push["body"] == "Sam logged your Morning coffee"
     streak = pair.streak(coffee)
     assert (streak["completed_today"], streak["current"]) == (True, 1)
 
@@ -97,7 +97,7 @@ def test_yesterday_is_accepted(pair, evening):
     response = pair.check_in(pair.alex, kiss, local_date=MON - timedelta(days=1))
     assert response.status_code == 201
     [push] = pair.feed(pair.sam, "partner_checkin")
-    assert push["body"] == "Alex logged yesterday's six-second kiss"
+    assert push["body"] == "Alex logged yesterday's Six-second kiss"
 
 
 def test_only_scheduled_days(pair, evening):

@@ -146,7 +146,7 @@ def test_nudge_once_per_day_then_429(pair, clock):
     assert first.status_code == 202
     assert first.get_json()["local_date"] == "2026-03-02"
     [push] = pair.feed(pair.sam, "partner_nudge")
-    assert push["body"] == "Alex is waiting for your coffee"
+    assert push["body"] == "Alex is waiting for your Coffee"
     again = pair.nudge(pair.alex, coffee)
     assert again.status_code == 429
     assert again.content_type == "application/problem+json"
