@@ -77,7 +77,7 @@ def create(
         raise Invalid("needs", N_("Unknown needs: %(needs)s."), needs=", ".join(unknown))
     instant = now()
     # After a move west the day already written lasts: never an entry for a day already lived.
-    today = couple_current_day(session, couple, instant, model=MoodEntry)
+    today = couple_current_day(session, couple, instant)
     entry = MoodEntry(
         couple_id=couple.id,
         user_id=user.id,
@@ -171,7 +171,7 @@ def _today_statement() -> Select[Any]:
         .where(
             MoodEntry.couple_id == bindparam("couple_id"),
             # The day entries are written for now: after a move west, the latest day lasts.
-            MoodEntry.local_date == lasting_day(MoodEntry),
+            MoodEntry.local_date == lasting_day(),
         )
         .group_by(MoodEntry.user_id)
     )
@@ -267,7 +267,7 @@ def week_figures(
 
 def summary(session: Session, *, couple: Couple, user: User, weeks: int) -> dict[str, Any]:
     """The last `weeks` ISO weeks in the couple's zone (this one included), per partner."""
-    current = week_start(couple_current_day(session, couple, now(), model=MoodEntry))
+    current = week_start(couple_current_day(session, couple, now()))
     first = current - timedelta(weeks=weeks - 1)
     figures = week_figures(session, couple=couple, first=first, last=current)
     partner_id = couple.partner_of(user.id)

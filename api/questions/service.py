@@ -277,7 +277,7 @@ def _latest_statement() -> Select[tuple[CoupleQuestion]]:
     """The couple's question of its lasting day (lasting_day's bound parameters); built once."""
     return select(CoupleQuestion).where(
         CoupleQuestion.couple_id == bindparam("couple_id"),
-        CoupleQuestion.local_date == lasting_day(CoupleQuestion),
+        CoupleQuestion.local_date == lasting_day(),
     )
 
 
@@ -290,8 +290,11 @@ def _current(session: Session, couple: Couple) -> CoupleQuestion:
     """
     moment = now()
     latest = session.scalar(_latest_statement(), lasting_params(couple, moment))
-    # None: no later day has a question, so the lasting day is the couple's own.
-    return latest or day_question(session, couple=couple, day=couple_today(couple, moment))
+    if latest is not None:
+        return latest
+    # The day's first read: the lasting day may be a later one another domain lived (a mood).
+    day = couple_current_day(session, couple, moment)
+    return day_question(session, couple=couple, day=day)
 
 
 @functools.cache
@@ -399,7 +402,7 @@ def answer(
         if theirs is None:
             # Against the lasting day (today's question, _current): after a move west,
             # couple_today is the day before it, whose question is yesterday's.
-            current = couple_current_day(session, couple, moment, model=CoupleQuestion)
+            current = couple_current_day(session, couple, moment)
             yesterday = question.local_date < current
             _push_answered(session, question, answerer=user, partner=partner, yesterday=yesterday)
         else:

@@ -4,21 +4,25 @@ Thin wrappers over the one calendar function (api.rituals.calendar): a day start
 repeated hour is its first instant, one in a DST gap is the jump, and once a day has begun
 it stays begun. Other domains (questions, moods, memories, recaps) call these for the
 couple's day; a ritual's own day comes from its timeline (api.rituals.calendar.Timeline).
-A domain whose rows are dated by the couple's day reads today with lasting_day: after a move
-west its latest day lasts instead of the day before coming back.
+Every domain reads the couple's today (its day, its week, its daily quotas) with lasting_day or
+couple_current_day: after a move west the latest day the couple lived (in any domain) lasts
+instead of the day before coming back.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, bindparam, func, select
+from sqlalchemy import ColumnElement, Date, bindparam, func, select, union_all
 from sqlalchemy.orm import Session
 
+from api.moods.models import MoodEntry
 from api.pairing.models import Couple
+from api.questions.models import CoupleQuestion
 from api.rituals import calendar
 
 
@@ -27,26 +31,43 @@ def couple_today(couple: Couple, instant: datetime) -> date:
     return calendar.local_day(instant, tz=couple.timezone, starts_at=couple.day_starts_at)
 
 
-@functools.cache
-def lasting_day(model: Any) -> ColumnElement[date]:
-    """SQL for the couple's day for ``model``'s rows: never before the latest they hold.
+def later_day(dated: Sequence[tuple[Any, Any]], *, owner: str) -> ColumnElement[date]:
+    """SQL for a day that never goes back before the latest day the ``dated`` rows hold.
 
-    A move west (or a later day start) takes the couple's day back by one. The latest day the
-    couple's rows already hold (``model.local_date`` where ``model.couple_id`` is theirs) then
-    lasts until the new zone's own day catches up, as a ritual's day does: nothing new is dated
-    a day already lived, and today's rows stay today's. An expression, so that a read of
-    today's rows stays one query; built once per model, with bound parameters ``couple_id``
-    and ``day`` (the couple's day now: lasting_params gives both).
+    ``dated`` are (owner column, day column) pairs; the expression is the bound ``day`` (the
+    day now), or the latest later day any of those rows of the bound ``owner`` hold. A move
+    west (or a later day start) takes the day back by one: the day already lived then lasts
+    until the new zone's own day catches up, as a ritual's day does. Build it once (cache the
+    caller): its text is the same for every owner.
     """
     day = bindparam("day", type_=Date)
-    later = (
-        select(func.max(model.local_date))
-        .where(model.couple_id == bindparam("couple_id"), model.local_date > day)
-        # Its own scan of the table, never correlated to the outer query's rows of it.
-        .correlate(None)
-        .scalar_subquery()
-    )
+    held = [
+        # Its own scan of each table, never correlated to an outer query's rows of it.
+        select(when.label("held")).where(who == bindparam(owner), when > day).correlate(None)
+        for who, when in dated
+    ]
+    rows = (union_all(*held) if len(held) > 1 else held[0]).subquery()
+    later = select(func.max(rows.c.held)).correlate(None).scalar_subquery()
     return func.coalesce(later, day)
+
+
+@functools.cache
+def lasting_day() -> ColumnElement[date]:
+    """SQL for the couple's lasting day: the couple's day, never before a day already lived.
+
+    A day the couple has lived is one its rows are dated by (moods, the daily question), in any
+    domain: after a move west every domain's today, week, quota and push limit is that day, so
+    a mood posted on Tuesday keeps Tuesday's question today's, and the other way round. One
+    expression, so that a read of today's rows stays one query; built once, with bound
+    parameters ``couple_id`` and ``day`` (the couple's day now: lasting_params gives both).
+    """
+    return later_day(
+        [
+            (MoodEntry.couple_id, MoodEntry.local_date),
+            (CoupleQuestion.couple_id, CoupleQuestion.local_date),
+        ],
+        owner="couple_id",
+    )
 
 
 def lasting_params(couple: Couple, instant: datetime) -> dict[str, Any]:
@@ -54,9 +75,9 @@ def lasting_params(couple: Couple, instant: datetime) -> dict[str, Any]:
     return {"couple_id": couple.id, "day": couple_today(couple, instant)}
 
 
-def couple_current_day(session: Session, couple: Couple, instant: datetime, *, model: Any) -> date:
-    """The day lasting_day names, as a date (for a row about to be written)."""
-    return session.scalars(select(lasting_day(model)), lasting_params(couple, instant)).one()
+def couple_current_day(session: Session, couple: Couple, instant: datetime) -> date:
+    """The day lasting_day names, as a date: the couple's today for a write, a week, a quota."""
+    return session.scalars(select(lasting_day()), lasting_params(couple, instant)).one()
 
 
 def couple_time(couple: Couple, instant: datetime) -> time:
@@ -69,7 +90,12 @@ def day_start(couple: Couple, day: date) -> datetime:
     return calendar.day_start(day, tz=couple.timezone, starts_at=couple.day_starts_at)
 
 
-def seconds_until_next_day(couple: Couple, instant: datetime) -> int:
-    """Whole seconds from ``instant`` until the couple's next day begins (at least 1)."""
-    nxt = day_start(couple, couple_today(couple, instant) + timedelta(days=1))
+def seconds_until_next_day(couple: Couple, instant: datetime, today: date | None = None) -> int:
+    """Whole seconds from ``instant`` until the day after ``today`` begins (at least 1).
+
+    ``today`` is the couple's lasting day when the caller has it (couple_current_day): after a
+    move west the day lived lasts, and so does what is counted by it. Default: couple_today.
+    """
+    today = couple_today(couple, instant) if today is None else today
+    nxt = day_start(couple, today + timedelta(days=1))
     return max(1, int((nxt - instant).total_seconds() + 0.999))
