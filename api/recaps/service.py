@@ -28,7 +28,7 @@ from api.recaps.models import RecapSchedule, RecapStreak
 from api.recaps.sections import SECTIONS, RecapQuery, Week
 from api.rituals.history import load_timelines
 from api.rituals.schedule import resolve_local
-from api.streaks.days import couple_today, day_start
+from api.streaks.days import couple_current_day, couple_today, day_start
 from api.users.models import User
 
 log = logging.getLogger(__name__)
@@ -84,11 +84,17 @@ def _first_monday(couple: Couple) -> date:
 # -- reads ------------------------------------------------------------------------------------
 
 
-def build(session: Session, *, couple: Couple, mondays: list[date]) -> list[dict[str, Any]]:
-    """The recaps of the given weeks, newest first: each section runs once for all of them."""
+def build(
+    session: Session, *, couple: Couple, mondays: list[date], today: date | None = None
+) -> list[dict[str, Any]]:
+    """The recaps of the given weeks, newest first: each section runs once for all of them.
+
+    ``today`` is the couple's lasting day (couple_current_day), read here when not given.
+    """
     if not mondays:
         return []
-    today = couple_today(couple, now())
+    if today is None:
+        today = couple_current_day(session, couple, now())
     weeks = [week(couple, m) for m in sorted(mondays)]
     query = RecapQuery(session=session, couple=couple, weeks=weeks, today=today)
     parts = {name: section(query) for name, section in SECTIONS}
@@ -107,17 +113,20 @@ def build(session: Session, *, couple: Couple, mondays: list[date]) -> list[dict
 def get(session: Session, *, couple: Couple, label: str) -> dict[str, Any]:
     """One week's recap (the current one so far); 404 outside the couple's weeks."""
     monday = parse_week(label)
-    current = week_start(couple_today(couple, now()))
-    if monday is None or not _first_monday(couple) <= monday <= current:
+    # After a move west back across a Monday the week lived lasts: never the week before it.
+    today = couple_current_day(session, couple, now())
+    if monday is None or not _first_monday(couple) <= monday <= week_start(today):
         raise RecapNotFound(N_("The couple has no recap for this week."))
-    return build(session, couple=couple, mondays=[monday])[0]
+    return build(session, couple=couple, mondays=[monday], today=today)[0]
 
 
 def list_recaps(
     session: Session, *, couple: Couple, limit: int, cursor: str | None
 ) -> dict[str, Any]:
     """One page of recaps, newest first, from the current week back to the pairing week."""
-    newest = week_start(couple_today(couple, now()))
+    # After a move west back across a Monday the week lived lasts: never the week before it.
+    today = couple_current_day(session, couple, now())
+    newest = week_start(today)
     oldest = _first_monday(couple)
     if cursor is not None:
         newest = _decode_cursor(cursor, oldest=oldest, newest=newest) - timedelta(weeks=1)
@@ -128,7 +137,7 @@ def list_recaps(
         monday -= timedelta(weeks=1)
     more = bool(mondays) and mondays[-1] > oldest
     return {
-        "items": build(session, couple=couple, mondays=mondays),
+        "items": build(session, couple=couple, mondays=mondays, today=today),
         "next_cursor": _encode_cursor(mondays[-1]) if more else None,
     }
 
