@@ -26,7 +26,7 @@ from api.notifications.service import notify
 from api.pagination import Page, paginate
 from api.pairing.models import Couple
 from api.questions.models import CoupleQuestion, Question, QuestionAnswer
-from api.streaks.days import couple_current_day, couple_today, lasting_day, lasting_params
+from api.streaks.days import couple_current_day, lasting_day, lasting_params
 from api.users.models import User
 from api.users.service import lock_own_account
 
@@ -229,12 +229,21 @@ def _answer_view(answer: Row[Any]) -> AnswerView:
 
 
 def views(
-    session: Session, questions: Sequence[CoupleQuestion], *, couple: Couple, user: User
+    session: Session,
+    questions: Sequence[CoupleQuestion],
+    *,
+    couple: Couple,
+    user: User,
+    today: date | None = None,
 ) -> list[QuestionView]:
-    """The questions as user sees them, in three queries whatever their number."""
+    """The questions as user sees them, in three queries whatever their number.
+
+    ``today`` is the couple's lasting day (couple_current_day), read here when not given.
+    """
     if not questions:
         return []
-    today = couple_today(couple, now())
+    if today is None:
+        today = couple_current_day(session, couple, now())
     # Columns, not QuestionAnswer entities: the ORM's loading was a good part of the read.
     answers: dict[int, list[Row[Any]]] = {q.id: [] for q in questions}
     for answer in session.execute(_answers_statement(), {"ids": [q.id for q in questions]}):
@@ -255,21 +264,29 @@ def views(
                 # Both answers exist, or nothing of the partner's is shown.
                 partner_answer=_answer_view(theirs) if mine and theirs else None,
                 revealed_at=q.revealed_at if mine and theirs else None,
-                # Today's, or a later day's that is still today after a move west (_current).
+                # Only today's (the lasting day's: after a move west, never the day before it).
                 can_swap=q.local_date >= today and q.swapped_from is None and not answers[q.id],
             )
         )
     return result
 
 
-def view(session: Session, question: CoupleQuestion, *, couple: Couple, user: User) -> QuestionView:
-    """One question as user sees it."""
-    return views(session, [question], couple=couple, user=user)[0]
+def view(
+    session: Session,
+    question: CoupleQuestion,
+    *,
+    couple: Couple,
+    user: User,
+    today: date | None = None,
+) -> QuestionView:
+    """One question as user sees it (``today``: the couple's lasting day, if known)."""
+    return views(session, [question], couple=couple, user=user, today=today)[0]
 
 
 def today(session: Session, *, couple: Couple, user: User) -> QuestionView:
     """The couple's question of today (their zone and day_starts_at), as user sees it."""
-    return view(session, _current(session, couple), couple=couple, user=user)
+    current = _current(session, couple)
+    return view(session, current, couple=couple, user=user, today=current.local_date)
 
 
 @functools.cache
@@ -330,12 +347,13 @@ def history(
     session: Session, *, couple: Couple, user: User, limit: int, cursor: str | None
 ) -> Page:
     """The couple's past days, newest first, with both answers where revealed."""
+    # Before the lasting day: after a move west the day already lived before it is past too.
+    today = couple_current_day(session, couple, now())
     stmt = select(CoupleQuestion).where(
-        CoupleQuestion.couple_id == couple.id,
-        CoupleQuestion.local_date < couple_today(couple, now()),
+        CoupleQuestion.couple_id == couple.id, CoupleQuestion.local_date < today
     )
     page = paginate(session, stmt, key=CoupleQuestion.id, limit=limit, cursor=cursor)
-    page.items = views(session, page.items, couple=couple, user=user)
+    page.items = views(session, page.items, couple=couple, user=user, today=today)
     return page
 
 
@@ -373,9 +391,10 @@ def answer(
         # nor one of the caller's answers to another day's question.
         _refuse_used_client_id(session, couple=couple, user=user, client_id=client_id)
     moment = now()
-    today_ = couple_today(couple, moment)
-    # Today's and yesterday's; a later day's is still today after a move west (_current).
-    if question.local_date < today_ - timedelta(days=1):
+    # Today's and yesterday's, by the lasting day (after a move west, the day before the new
+    # zone's day can be two days ago already).
+    current = couple_current_day(session, couple, moment)
+    if question.local_date < current - timedelta(days=1):
         session.rollback()
         raise QuestionClosed(N_("Only today's and yesterday's questions can be answered."))
     if mine is not None and theirs is not None:
@@ -402,7 +421,6 @@ def answer(
         if theirs is None:
             # Against the lasting day (today's question, _current): after a move west,
             # couple_today is the day before it, whose question is yesterday's.
-            current = couple_current_day(session, couple, moment)
             yesterday = question.local_date < current
             _push_answered(session, question, answerer=user, partner=partner, yesterday=yesterday)
         else:

@@ -76,3 +76,30 @@ def test_answering_the_day_before_after_a_flight_west_says_yesterday(pair: Pair,
     assert pair.answer(pair.sam, monday["id"], "Late but here").status_code == 201
     (push,) = [n for n in pair.feed(pair.alex) if n["category"] == "daily_question"]
     assert push["title"] == "Yesterday's question"
+
+
+def test_after_a_flight_west_the_day_before_the_lasting_one_is_past(pair: Pair, clock) -> None:
+    """History, swap and the answer window count from the lasting day, not the new zone's day.
+
+    Landing on Monday evening after living Tuesday: Monday is yesterday (in the history, not
+    swappable) and Sunday is two days ago (closed), as they were in Tokyo.
+    """
+    _move(pair, "Asia/Tokyo")
+    days = {}
+    for name, day in (("sunday", 8), ("monday", 9), ("tuesday", 10)):
+        clock.set(at(TOKYO, 2026, 3, day, 10, 0))
+        days[name] = pair.today(pair.alex)
+    assert [q["local_date"] for q in days.values()] == ["2026-03-08", "2026-03-09", "2026-03-10"]
+
+    _move(pair, "America/Los_Angeles")
+    clock.set(at(LA, 2026, 3, 9, 18, 0))  # they land on Monday evening in Los Angeles
+    assert pair.today(pair.alex)["id"] == days["tuesday"]["id"]
+    response = pair.client.get("/v1/couple/questions", headers=pair.alex)
+    assert [q["id"] for q in response.get_json()["items"]] == [
+        days["monday"]["id"],
+        days["sunday"]["id"],
+    ]
+    monday = pair.client.get(f"/v1/couple/questions/{days['monday']['id']}", headers=pair.alex)
+    assert monday.get_json()["can_swap"] is False
+    assert pair.answer(pair.alex, days["sunday"]["id"], "Too late").status_code == 409
+    assert pair.answer(pair.alex, days["monday"]["id"], "Yesterday's").status_code == 201
