@@ -46,7 +46,7 @@ from api.notifications.service import notify
 from api.pagination import Page, not_a_cursor, paginate, read_cursor
 from api.pairing.models import Couple
 from api.quotas import service as quotas
-from api.streaks.days import couple_today, seconds_until_next_day
+from api.streaks.days import couple_current_day, seconds_until_next_day
 from api.tombstones import service as tombstones
 from api.users.models import User
 from api.users.service import lock_own_account
@@ -339,7 +339,8 @@ def send(
     if text is None:
         raise Invalid("text", N_("Send either affirmation_id or text."))
     moment = now()
-    today = couple_today(couple, moment)
+    # The lasting day: after a move west the day lived keeps its counts (and its push limit).
+    today = couple_current_day(session, couple, moment)
     if not quotas.take(
         session,
         user_id=sender.id,
@@ -351,7 +352,7 @@ def send(
         raise DailyLimit(
             N_("At most %(limit)s affirmations a day."),
             limit=AFFIRMATIONS_PER_DAY,
-            retry_after=seconds_until_next_day(couple, moment),
+            retry_after=seconds_until_next_day(couple, moment, today),
         )
     # Past the push limit a message still reaches the inbox and the feed, without a push.
     pushed = quotas.take(
@@ -459,6 +460,7 @@ def add_gratitude(
         raise NotFound(N_("No such gratitude entry."))  # a late replay: deleted since
     lock_own_account(session, author)  # before the quota's lock: erasure's order
     moment = now()
+    today = couple_current_day(session, couple, moment)  # the lasting day, as every quota
     # The quota first: its row stays locked to the end of this transaction, so two entries of
     # the same author at once are counted one after the other (counted before it, both saw
     # 999 and the author kept 1,001). A refusal below rolls the quota's unit back with it.
@@ -466,14 +468,14 @@ def add_gratitude(
         session,
         user_id=author.id,
         scope=f"gratitude:couple:{couple.id}",
-        day=couple_today(couple, moment),
+        day=today,
         limit=GRATITUDE_PER_DAY,
     ):
         session.rollback()
         raise DailyLimit(
             N_("At most %(limit)s gratitude entries a day."),
             limit=GRATITUDE_PER_DAY,
-            retry_after=seconds_until_next_day(couple, moment),
+            retry_after=seconds_until_next_day(couple, moment, today),
         )
     kept = session.scalar(
         select(func.count())

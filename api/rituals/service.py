@@ -34,7 +34,7 @@ from api.rituals.history import (
 )
 from api.rituals.models import Ritual, RitualTemplate
 from api.rituals.schedule import WEEKDAYS
-from api.streaks.days import couple_today, seconds_until_next_day
+from api.streaks.days import couple_current_day, seconds_until_next_day
 from api.users.models import User
 from api.users.service import lock_own_account
 
@@ -271,18 +271,19 @@ def create(
             N_("A couple can keep at most %(limit)s rituals."), limit=MAX_RITUALS_PER_COUPLE
         )
     moment = now()
+    today = couple_current_day(session, couple, moment)  # the lasting day, as every quota
     if not quotas.take(
         session,
         user_id=user_id,
         scope=f"ritual:couple:{couple.id}",
-        day=couple_today(couple, moment),
+        day=today,
         limit=RITUALS_CREATED_PER_DAY,
     ):
         session.rollback()
         raise RitualDailyLimit(
             N_("At most %(limit)s new rituals a day."),
             limit=RITUALS_CREATED_PER_DAY,
-            retry_after=seconds_until_next_day(couple, moment),
+            retry_after=seconds_until_next_day(couple, moment, today),
         )
 
     creator = session.get(User, user_id)

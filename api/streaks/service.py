@@ -49,7 +49,7 @@ from api.rituals.models import Ritual, RitualTemplate
 from api.rituals.names import ritual_phrase, ritual_title, templates_of
 from api.rituals.service import refuse_nudge_unless_due
 from api.streaks import engine
-from api.streaks.days import couple_today, seconds_until_next_day
+from api.streaks.days import couple_current_day, seconds_until_next_day
 from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
 from api.users.models import User
 
@@ -879,18 +879,19 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
         )
     # Counted apart from the nudge rows, which go with their ritual: deleting and re-creating
     # rituals does not give nudges back.
+    couple_day = couple_current_day(session, couple, instant)  # the lasting day
     if not quotas.take(
         session,
         user_id=user.id,
         scope=f"nudge:couple:{couple.id}",
-        day=couple_today(couple, instant),
+        day=couple_day,
         limit=NUDGES_PER_DAY,
     ):
         session.rollback()
         raise NudgeLimit(
             N_("You can nudge at most %(limit)s times a day."),
             limit=NUDGES_PER_DAY,
-            retry_after=seconds_until_next_day(couple, instant),
+            retry_after=seconds_until_next_day(couple, instant, couple_day),
         )
     if partner_id is not None:
         template = templates_of(session, [ritual]).get(ritual.template_key or "")
