@@ -84,6 +84,9 @@ def _furnish(client: FlaskClient, couple: Couple) -> dict[str, int]:
         "/v1/couple/gratitude",
         {"text": f"{first} is grateful for coffee", "client_id": str(uuid.uuid4())},
     )
+    # The questions first: they step the clock back to yesterday, and a day the couple has
+    # lived already (today's mood) lasts, so yesterday would read today's question.
+    question, revealed = _furnish_questions(client, first, second)
     mood = _post(client, first, "/v1/couple/moods", {"mood": 4, "client_id": str(uuid.uuid4())})
     device = DeviceFactory(user=db.session.get(User, couple.user_a_id))
     memory = _post(
@@ -101,7 +104,6 @@ def _furnish(client: FlaskClient, couple: Couple) -> dict[str, int]:
     # Uploaded (through the app's local-folder URL) but not confirmed: the owner confirms it.
     uploaded = client.put(photo["upload_url"], data=PNG, headers=photo["upload_headers"])
     assert uploaded.status_code == 200
-    question, revealed = _furnish_questions(client, first, second)
     return {
         "mood": mood["id"],
         "couple": couple.id,
