@@ -1,4 +1,9 @@
-"""Cursor pagination, the one way every unbounded list is paged: `?limit=&cursor=`."""
+"""Cursor pagination, the one way every unbounded list is paged: `?limit=&cursor=`.
+
+A list describes its order and cursor once (a Keyset), builds its SELECT once with every
+per-request value a bound parameter (`paged`, cached by the caller), and fetch_page binds the
+cursor and the limit: SQLAlchemy building the statement per request was most of a list's CPU.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Integer, Select, and_, bindparam, or_, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.errors import Invalid
@@ -67,78 +72,120 @@ def cursor_day(value: object) -> date:
         raise not_a_cursor() from exc
 
 
-def encode_cursor(last_id: int) -> str:
-    """An opaque cursor that continues after the row with last_id."""
-    return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, *, key: InstrumentedAttribute[int]) -> int:
-    """The key id a cursor continues after; a malformed cursor is a 422 on `cursor`."""
-    value = read_cursor(cursor).get("after")
-    # Bounded by the key's column: a larger number would reach the database and fail there.
-    if not is_row_id(value, maximum=max_id(key)):
-        raise not_a_cursor()
-    return value
-
-
 @dataclass
 class Page:
     items: list[Any]
     next_cursor: str | None
 
 
-def paginate(
-    session: Session,
-    stmt: Select[Any],
-    *,
-    key: InstrumentedAttribute[int],
-    limit: int,
-    cursor: str | None,
-) -> Page:
-    """Keyset-page stmt newest first by the integer column key (one query, no OFFSET)."""
-    if cursor is not None:
-        stmt = stmt.where(key < decode_cursor(cursor, key=key))
-    rows = list(session.scalars(stmt.order_by(key.desc()).limit(limit + 1)))
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(getattr(rows[-1], key.key)) if has_more else None
-    return Page(items=rows, next_cursor=next_cursor)
+# eq=False: columns compare into SQL expressions, never into a bool.
+@dataclass(frozen=True, eq=False)
+class Keyset:
+    """A list's order, newest first, and its cursor: one named field per order column.
+
+    The last column is the integer key that breaks ties; any before it are dates. The
+    cursor is the JSON object {field: value} of the page's last row, in `fields`' order.
+    """
+
+    columns: tuple[InstrumentedAttribute[Any], ...]
+    fields: tuple[str, ...]
+    # True: the cursor condition is the row value (a, b) < (x, y); else a < x OR (a = x AND
+    # b < y). The same rows: each list keeps the form its index was planned with.
+    row_value: bool = False
+
+    def encode(self, row: Any) -> str:
+        """The cursor that continues after row."""
+        values = {}
+        for field, column in zip(self.fields, self.columns, strict=True):
+            value = getattr(row, column.key)
+            values[field] = value.isoformat() if isinstance(value, date) else value
+        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+    def decode(self, cursor: str) -> dict[str, Any]:
+        """The bound parameters of the page after cursor; a malformed cursor is a 422."""
+        value = read_cursor(cursor)
+        *days, key = self.columns
+        params = {_param(f): cursor_day(value.get(f)) for f in self.fields[: len(days)]}
+        last_id = value.get(self.fields[-1])
+        # Bounded by the key's column: a larger number would reach the database and fail there.
+        if not is_row_id(last_id, maximum=max_id(key)):
+            raise not_a_cursor()
+        params[_param(self.fields[-1])] = last_id
+        return params
+
+    def page(self, rows: list[Any], limit: int) -> Page:
+        """The page of the first limit of rows (fetched limit + 1: one more means more)."""
+        items = rows[:limit]
+        return Page(items=items, next_cursor=self.encode(items[-1]) if len(rows) > limit else None)
 
 
-def encode_day_cursor(day: date, last_id: int) -> str:
-    """An opaque cursor that continues after the row (day, last_id) of a by-day listing."""
-    payload = json.dumps({"day": day.isoformat(), "after": last_id}).encode()
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+def by_id(key: InstrumentedAttribute[int]) -> Keyset:
+    """Newest first by the integer column key; cursor {"after": id}."""
+    return Keyset((key,), ("after",))
 
 
-def decode_day_cursor(cursor: str, *, key: InstrumentedAttribute[int]) -> tuple[date, int]:
-    """The (day, id) a by-day cursor continues after; a malformed cursor is a 422 on `cursor`."""
-    value = read_cursor(cursor)
-    day, last_id = cursor_day(value.get("day")), value.get("after")
-    if not is_row_id(last_id, maximum=max_id(key)):
-        raise not_a_cursor()
-    return day, last_id
+def by_day(day: InstrumentedAttribute[date], key: InstrumentedAttribute[int]) -> Keyset:
+    """Newest day first, ties by key (newest first); cursor {"day": ..., "after": id}."""
+    return Keyset((day, key), ("day", "after"))
 
 
-def paginate_by_day(
-    session: Session,
-    stmt: Select[Any],
-    *,
-    day: InstrumentedAttribute[date],
-    key: InstrumentedAttribute[int],
-    limit: int,
-    cursor: str | None,
-) -> Page:
-    """Keyset-page stmt by the date column day, newest first, ties by key (newest first)."""
-    if cursor is not None:
-        after_day, after_id = decode_day_cursor(cursor, key=key)
-        stmt = stmt.where(or_(day < after_day, and_(day == after_day, key < after_id)))
-    rows = list(session.scalars(stmt.order_by(day.desc(), key.desc()).limit(limit + 1)))
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = (
-        encode_day_cursor(getattr(rows[-1], day.key), getattr(rows[-1], key.key))
-        if has_more
-        else None
+def _param(field: str) -> str:
+    return f"cursor_{field}"
+
+
+@dataclass(frozen=True, eq=False)
+class PagedSelect:
+    """A SELECT paged by a keyset, built once: its first page, and its page after a cursor.
+
+    Bound parameters: the SELECT's own, ``page_size``, and ``cursor_<field>`` per cursor field
+    (fetch_page binds them).
+    """
+
+    keyset: Keyset
+    # Two statements rather than one with an "any cursor?" parameter: the first page's plan
+    # never carries a condition that is true for every row.
+    first: Select[Any]
+    after: Select[Any]
+
+
+def paged(stmt: Select[Any], keyset: Keyset) -> PagedSelect:
+    """stmt ordered and limited by keyset, with and without a cursor (build once, then cache)."""
+    pairs = zip(keyset.fields, keyset.columns, strict=True)
+    bound = [bindparam(_param(field), type_=column.type) for field, column in pairs]
+    if keyset.row_value:
+        after = tuple_(*keyset.columns) < tuple_(*bound)
+    else:
+        # a < x OR (a = x AND (b < y ...)), from the last column outwards.
+        after = keyset.columns[-1] < bound[-1]
+        for column, value in zip(keyset.columns[-2::-1], bound[-2::-1], strict=True):
+            after = or_(column < value, and_(column == value, after))
+    order = [column.desc() for column in keyset.columns]
+    size = bindparam("page_size", type_=Integer)
+    return PagedSelect(
+        keyset=keyset,
+        first=stmt.order_by(*order).limit(size),
+        after=stmt.where(after).order_by(*order).limit(size),
     )
-    return Page(items=rows, next_cursor=next_cursor)
+
+
+def page_statement(
+    paged_select: PagedSelect, params: dict[str, Any], *, limit: int, cursor: str | None
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement and parameters that fetch one page (limit + 1 rows) after cursor."""
+    params = {**params, "page_size": limit + 1}
+    if cursor is None:
+        return paged_select.first, params
+    return paged_select.after, {**params, **paged_select.keyset.decode(cursor)}
+
+
+def fetch_page(
+    session: Session,
+    paged_select: PagedSelect,
+    params: dict[str, Any],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """One page of a PagedSelect of one entity, its own bound parameters given in params."""
+    stmt, bound = page_statement(paged_select, params, limit=limit, cursor=cursor)
+    return paged_select.keyset.page(list(session.scalars(stmt, bound)), limit)

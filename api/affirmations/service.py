@@ -43,7 +43,7 @@ from api.i18n import N_
 from api.ids import is_row_id, max_id
 from api.lifecycle import user_erasing
 from api.notifications.service import notify
-from api.pagination import Page, not_a_cursor, paginate, read_cursor
+from api.pagination import Page, PagedSelect, by_id, fetch_page, not_a_cursor, paged, read_cursor
 from api.pairing.models import Couple
 from api.quotas import service as quotas
 from api.streaks.days import couple_current_day, seconds_until_next_day
@@ -402,17 +402,25 @@ def send(
     return message, True
 
 
+@functools.cache
+def _inbox_statement(box: str) -> PagedSelect:
+    """inbox's SELECT for box (received or sent), built once: bound ``couple_id``, ``user_id``."""
+    mine = (
+        AffirmationMessage.recipient_id if box == "received" else AffirmationMessage.sender_id
+    ) == bindparam("user_id")
+    stmt = select(AffirmationMessage).where(
+        AffirmationMessage.couple_id == bindparam("couple_id"), mine
+    )
+    return paged(stmt, by_id(AffirmationMessage.id))
+
+
 def inbox(
     session: Session, *, couple: Couple, user: User, box: str, limit: int, cursor: str | None
 ) -> Page:
     """One page of the messages the user received or sent in this couple, newest first."""
-    mine = (
-        AffirmationMessage.recipient_id == user.id
-        if box == "received"
-        else AffirmationMessage.sender_id == user.id
-    )
-    stmt = select(AffirmationMessage).where(AffirmationMessage.couple_id == couple.id, mine)
-    return paginate(session, stmt, key=AffirmationMessage.id, limit=limit, cursor=cursor)
+    statement = _inbox_statement("received" if box == "received" else "sent")
+    params = {"couple_id": couple.id, "user_id": user.id}
+    return fetch_page(session, statement, params, limit=limit, cursor=cursor)
 
 
 def mark_read(session: Session, *, couple: Couple, user: User, message_id: int) -> None:
@@ -502,10 +510,17 @@ def add_gratitude(
     return entry, True
 
 
+@functools.cache
+def _gratitude_statement() -> PagedSelect:
+    """list_gratitude's SELECT, built once: bound ``couple_id``."""
+    stmt = select(GratitudeEntry).where(GratitudeEntry.couple_id == bindparam("couple_id"))
+    return paged(stmt, by_id(GratitudeEntry.id))
+
+
 def list_gratitude(session: Session, *, couple: Couple, limit: int, cursor: str | None) -> Page:
     """One page of the couple's gratitude list, newest first."""
-    stmt = select(GratitudeEntry).where(GratitudeEntry.couple_id == couple.id)
-    return paginate(session, stmt, key=GratitudeEntry.id, limit=limit, cursor=cursor)
+    params = {"couple_id": couple.id}
+    return fetch_page(session, _gratitude_statement(), params, limit=limit, cursor=cursor)
 
 
 def delete_gratitude(session: Session, *, couple: Couple, user: User, entry_id: int) -> None:

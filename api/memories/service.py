@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import json
+import functools
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, literal, select, tuple_
+from sqlalchemy import bindparam, delete, event, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -20,7 +19,6 @@ from api.db_utils import for_update_skip_locked, unique_violation
 from api.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
 from api.extensions import UTCDateTime
 from api.i18n import N_
-from api.ids import MAX_ID, is_row_id
 from api.lifecycle import couples_purging, user_erasing
 from api.memories import on_this_day
 from api.memories.models import (
@@ -31,7 +29,7 @@ from api.memories.models import (
     StorageDeletion,
     month_day,
 )
-from api.pagination import Page, cursor_day, not_a_cursor, read_cursor
+from api.pagination import Keyset, Page, PagedSelect, fetch_page, paged
 from api.pairing.models import Couple
 from api.storage import SNIFF_BYTES, Storage, StorageError, sniff
 from api.tombstones import service as tombstones
@@ -199,32 +197,22 @@ def delete_memory(session: Session, *, couple: Couple, user: User, memory_id: in
     session.commit()
 
 
-def encode_cursor(memory: Memory) -> str:
-    """An opaque cursor continuing after memory in the timeline's order."""
-    raw = json.dumps({"d": memory.happened_on.isoformat(), "i": memory.id}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+# Cursor {"d": happened_on, "i": id}; the row value (happened_on, id) < (d, i) walks the
+# timeline's index (couple_id, happened_on, id).
+TIMELINE = Keyset((Memory.happened_on, Memory.id), ("d", "i"), row_value=True)
 
 
-def decode_cursor(cursor: str) -> tuple[date, int]:
-    """(happened_on, id) a cursor continues after; 422 on `cursor` for anything else."""
-    value = read_cursor(cursor)
-    day, memory_id = cursor_day(value.get("d")), value.get("i")
-    if not is_row_id(memory_id, maximum=MAX_ID):
-        raise not_a_cursor()
-    return day, memory_id
+@functools.cache
+def _timeline_statement() -> PagedSelect:
+    """timeline's SELECT, built once: bound ``couple_id``."""
+    stmt = select(Memory).where(Memory.couple_id == bindparam("couple_id"))
+    return paged(stmt.options(_ready_photos()), TIMELINE)
 
 
 def timeline(session: Session, *, couple: Couple, limit: int, cursor: str | None) -> Page:
     """One page of the couple's memories, newest happened_on first (two queries, any length)."""
-    stmt = select(Memory).where(Memory.couple_id == couple.id).options(_ready_photos())
-    if cursor is not None:
-        stmt = stmt.where(tuple_(Memory.happened_on, Memory.id) < tuple_(*decode_cursor(cursor)))
-    rows = list(
-        session.scalars(stmt.order_by(Memory.happened_on.desc(), Memory.id.desc()).limit(limit + 1))
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=rows, next_cursor=encode_cursor(rows[-1]) if more else None)
+    params = {"couple_id": couple.id}
+    return fetch_page(session, _timeline_statement(), params, limit=limit, cursor=cursor)
 
 
 # -- photos ----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from api.moods.models import MoodEntry, MoodNeed, Need
 from api.moods.needs import FALLBACK_LOCALE, live_slugs
 from api.notifications.models import Notification
 from api.notifications.service import notify
-from api.pagination import Page, paginate
+from api.pagination import Page, PagedSelect, by_id, fetch_page, paged
 from api.pairing.models import Couple
 from api.streaks.days import couple_current_day, lasting_day, lasting_params
 from api.users.models import User
@@ -189,6 +189,22 @@ def today(session: Session, *, couple: Couple, user: User) -> dict[str, MoodEntr
     }
 
 
+@functools.cache
+def _history_statement(one_partner: bool, since: bool, until: bool) -> PagedSelect:
+    """history's SELECT, built once per filter.
+
+    Bound parameters: ``couple_id``, and ``user_id``, ``from``, ``to`` for the filters given.
+    """
+    stmt = select(MoodEntry).where(MoodEntry.couple_id == bindparam("couple_id"))
+    if one_partner:
+        stmt = stmt.where(MoodEntry.user_id == bindparam("user_id"))
+    if since:
+        stmt = stmt.where(MoodEntry.local_date >= bindparam("from", type_=Date))
+    if until:
+        stmt = stmt.where(MoodEntry.local_date <= bindparam("to", type_=Date))
+    return paged(stmt, by_id(MoodEntry.id))
+
+
 def history(
     session: Session,
     *,
@@ -201,16 +217,13 @@ def history(
     cursor: str | None,
 ) -> Page:
     """One page of the couple's entries, newest first; optionally one partner's, a date range."""
-    stmt = select(MoodEntry).where(MoodEntry.couple_id == couple.id)
-    if who == "me":
-        stmt = stmt.where(MoodEntry.user_id == user.id)
-    elif who == "partner":
-        stmt = stmt.where(MoodEntry.user_id == couple.partner_of(user.id))
-    if date_from is not None:
-        stmt = stmt.where(MoodEntry.local_date >= date_from)
-    if date_to is not None:
-        stmt = stmt.where(MoodEntry.local_date <= date_to)
-    return paginate(session, stmt, key=MoodEntry.id, limit=limit, cursor=cursor)
+    # No partner (None) binds user_id = NULL: no entry, as user_id IS NULL found none.
+    user_id = user.id if who == "me" else couple.partner_of(user.id)
+    statement = _history_statement(
+        who in ("me", "partner"), date_from is not None, date_to is not None
+    )
+    params = {"couple_id": couple.id, "user_id": user_id, "from": date_from, "to": date_to}
+    return fetch_page(session, statement, params, limit=limit, cursor=cursor)
 
 
 @functools.cache

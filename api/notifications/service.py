@@ -25,9 +25,12 @@ from api.db_utils import conflict_insert, execute_core, insert_ignore
 from api.i18n import Text
 from api.notifications import categories
 from api.notifications.models import Notification
-from api.pagination import Page, decode_cursor, encode_cursor
+from api.pagination import Page, PagedSelect, by_id, page_statement, paged
 
 _OUTBOX_KEY = "hearth_outbox"
+
+# The feed pages by the BIGINT id: a cursor holds {"after": id}.
+FEED = by_id(Notification.id)
 
 
 def notify(
@@ -259,12 +262,8 @@ def mark_read(session: Session, *, user_id: int, up_to_id: int) -> int:
 
 
 @functools.cache
-def _feed_statement(unread: bool, after_cursor: bool) -> Select[Any]:
-    """The feed page's SELECT, built once per variant.
-
-    Bound parameters: ``user_id``, ``limit`` (rows to fetch), and ``before_id`` (the
-    cursor's id) when ``after_cursor``.
-    """
+def _feed_statement(unread: bool) -> PagedSelect:
+    """The feed page's SELECT, built once per variant: bound ``user_id``."""
     user_id = bindparam("user_id")
     unread_total = (
         select(func.count())
@@ -275,9 +274,7 @@ def _feed_statement(unread: bool, after_cursor: bool) -> Select[Any]:
     stmt = select(Notification, unread_total).where(Notification.recipient_id == user_id)
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
-    if after_cursor:
-        stmt = stmt.where(Notification.id < bindparam("before_id"))
-    return stmt.order_by(Notification.id.desc()).limit(bindparam("limit"))
+    return paged(stmt, FEED)
 
 
 def feed_page(
@@ -287,15 +284,13 @@ def feed_page(
 
     The count rides on every row as a scalar subquery; only an empty page asks for it apart.
     """
-    params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
-    if cursor is not None:
-        params["before_id"] = decode_cursor(cursor, key=Notification.id)
-    rows = session.execute(_feed_statement(unread, cursor is not None), params).all()
+    stmt, params = page_statement(
+        _feed_statement(unread), {"user_id": user_id}, limit=limit, cursor=cursor
+    )
+    rows = session.execute(stmt, params).all()
     if not rows:
         return Page(items=[], next_cursor=None), unread_count(session, user_id=user_id)
-    items = [row[0] for row in rows[:limit]]
-    next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
-    return Page(items=items, next_cursor=next_cursor), rows[0][1]
+    return FEED.page([row[0] for row in rows], limit), rows[0][1]
 
 
 def unread_count(session: Session, *, user_id: int) -> int:

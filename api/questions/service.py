@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, or_, select, update
+from sqlalchemy import Date, Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from api.i18n import N_, translate
 from api.lifecycle import user_erasing
 from api.notifications.models import Notification
 from api.notifications.service import notify
-from api.pagination import Page, paginate
+from api.pagination import Page, PagedSelect, by_id, fetch_page, paged
 from api.pairing.models import Couple
 from api.questions.models import CoupleQuestion, Question, QuestionAnswer
 from api.streaks.days import couple_current_day, lasting_day, lasting_params
@@ -343,16 +343,24 @@ def get(session: Session, *, couple: Couple, user: User, question_id: int) -> Qu
     return view(session, question, couple=couple, user=user)
 
 
+@functools.cache
+def _history_statement() -> PagedSelect:
+    """history's SELECT, built once: bound ``couple_id`` and ``today`` (the couple's day)."""
+    stmt = select(CoupleQuestion).where(
+        CoupleQuestion.couple_id == bindparam("couple_id"),
+        CoupleQuestion.local_date < bindparam("today", type_=Date),
+    )
+    return paged(stmt, by_id(CoupleQuestion.id))
+
+
 def history(
     session: Session, *, couple: Couple, user: User, limit: int, cursor: str | None
 ) -> Page:
     """The couple's past days, newest first, with both answers where revealed."""
     # Before the lasting day: after a move west the day already lived before it is past too.
     today = couple_current_day(session, couple, now())
-    stmt = select(CoupleQuestion).where(
-        CoupleQuestion.couple_id == couple.id, CoupleQuestion.local_date < today
-    )
-    page = paginate(session, stmt, key=CoupleQuestion.id, limit=limit, cursor=cursor)
+    params = {"couple_id": couple.id, "today": today}
+    page = fetch_page(session, _history_statement(), params, limit=limit, cursor=cursor)
     page.items = views(session, page.items, couple=couple, user=user, today=today)
     return page
 

@@ -34,7 +34,7 @@ from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.i18n import N_, Text, text
 from api.idempotency import ClientIdTaken
 from api.notifications.service import notify, notify_many, notify_many_keyed
-from api.pagination import Page, paginate_by_day
+from api.pagination import Page, PagedSelect, by_day, fetch_page, paged
 from api.pairing.models import Couple
 from api.quotas import service as quotas
 from api.rituals.calendar import Schedule, Timeline, check_in_day_at
@@ -381,6 +381,17 @@ def _streak_inputs(
     return out
 
 
+@functools.cache
+def _check_ins_statement(since: bool, until: bool) -> PagedSelect:
+    """list_check_ins' SELECT, built once per filter: bound ``ritual_id``, ``from``, ``to``."""
+    stmt = select(CheckIn).where(CheckIn.ritual_id == bindparam("ritual_id"))
+    if since:
+        stmt = stmt.where(CheckIn.local_date >= bindparam("from", type_=Date))
+    if until:
+        stmt = stmt.where(CheckIn.local_date <= bindparam("to", type_=Date))
+    return paged(stmt, by_day(CheckIn.local_date, CheckIn.id))
+
+
 def list_check_ins(
     session: Session,
     *,
@@ -395,14 +406,9 @@ def list_check_ins(
     ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
     if from_ and to and from_ > to:
         raise Invalid("from", N_("from must not be after to."))
-    stmt = select(CheckIn).where(CheckIn.ritual_id == ritual.id)
-    if from_:
-        stmt = stmt.where(CheckIn.local_date >= from_)
-    if to:
-        stmt = stmt.where(CheckIn.local_date <= to)
-    return paginate_by_day(
-        session, stmt, day=CheckIn.local_date, key=CheckIn.id, limit=limit, cursor=cursor
-    )
+    statement = _check_ins_statement(bool(from_), bool(to))
+    params = {"ritual_id": ritual.id, "from": from_, "to": to}
+    return fetch_page(session, statement, params, limit=limit, cursor=cursor)
 
 
 # -- writes ---------------------------------------------------------------------------------
