@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, event, func, insert, literal, select
+from sqlalchemy import Select, bindparam, delete, event, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -80,23 +80,33 @@ def _check_not_future(couple: Couple, happened_on: date) -> None:
         raise Invalid("happened_on", N_("A memory cannot be in the future."))
 
 
+@functools.cache
+def _in_couple_statement(lock: bool) -> Select[tuple[Memory]]:
+    """The memory by ``memory_id`` in the couple ``couple_id`` (bound), built once."""
+    stmt = select(Memory).where(
+        Memory.id == bindparam("memory_id"), Memory.couple_id == bindparam("couple_id")
+    )
+    return stmt.with_for_update() if lock else stmt
+
+
 def _in_couple(session: Session, *, couple: Couple, memory_id: int, lock: bool = False) -> Memory:
-    stmt = select(Memory).where(Memory.id == memory_id, Memory.couple_id == couple.id)
-    if lock:
-        stmt = stmt.with_for_update()
-    memory = session.scalar(stmt)
+    params = {"memory_id": memory_id, "couple_id": couple.id}
+    memory = session.scalar(_in_couple_statement(lock), params)
     if memory is None:
         raise NotFound(N_("No such memory."))
     return memory
 
 
+@functools.cache
+def _get_statement() -> Select[tuple[Memory]]:
+    """get's SELECT, built once: bound ``memory_id`` and ``couple_id``."""
+    return _in_couple_statement(False).options(_ready_photos())
+
+
 def get(session: Session, *, couple: Couple, memory_id: int) -> Memory:
     """One memory of the couple with its listed photos; 404 for any other."""
-    memory = session.scalar(
-        select(Memory)
-        .where(Memory.id == memory_id, Memory.couple_id == couple.id)
-        .options(_ready_photos())
-    )
+    params = {"memory_id": memory_id, "couple_id": couple.id}
+    memory = session.scalar(_get_statement(), params)
     if memory is None:
         raise NotFound(N_("No such memory."))
     return memory
