@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from api.clock import now
 from api.content.loader import content_language
@@ -71,33 +72,44 @@ def export_needs(session: Session, directory: Path) -> list[Path]:
     return written
 
 
-def vocabulary(session: Session, *, locale: str | None) -> list[Need]:
-    """The live needs in locale's language, English for each slug not translated (one query)."""
-    language = content_language(locale)
+@functools.cache
+def _vocabulary_statement(language: str) -> Select[tuple[Need, int | None]]:
+    """vocabulary's SELECT for a content language, built once (no bound parameters).
+
+    Each need comes with its English position: the English file decides the order (a
+    translation may list its items differently).
+    """
     live = Need.retired_at.is_(None)
     if language == FALLBACK_LOCALE:
-        rows = list(session.scalars(select(Need).where(live, Need.locale == FALLBACK_LOCALE)))
-    else:
-        translated = select(Need.slug).where(live, Need.locale == language)
-        rows = list(
-            session.scalars(
-                select(Need).where(
-                    live,
-                    or_(
-                        Need.locale == language,
-                        and_(Need.locale == FALLBACK_LOCALE, Need.slug.not_in(translated)),
-                    ),
-                )
-            )
+        # The English rows are their own order.
+        return select(Need, Need.position).where(live, Need.locale == FALLBACK_LOCALE)
+    english = aliased(Need)
+    english_position = (
+        select(english.position)
+        .where(
+            english.slug == Need.slug,
+            english.locale == FALLBACK_LOCALE,
+            english.retired_at.is_(None),
         )
-    # The English file decides the order (a translation may list its items differently).
-    order = {
-        slug: position
-        for slug, position in session.execute(
-            select(Need.slug, Need.position).where(live, Need.locale == FALLBACK_LOCALE)
-        )
-    }
-    return sorted(rows, key=lambda n: (order.get(n.slug, n.position), n.slug))
+        .correlate(Need)
+        .scalar_subquery()
+    )
+    translated = select(Need.slug).where(live, Need.locale == language)
+    return select(Need, english_position).where(
+        live,
+        or_(
+            Need.locale == language,
+            and_(Need.locale == FALLBACK_LOCALE, Need.slug.not_in(translated)),
+        ),
+    )
+
+
+def vocabulary(session: Session, *, locale: str | None) -> list[Need]:
+    """The live needs in locale's language, English for each slug not translated (one query)."""
+    rows = session.execute(_vocabulary_statement(content_language(locale))).all()
+    # A slug with no live English row sorts by its own position, as before.
+    order = sorted(rows, key=lambda r: (r[0].position if r[1] is None else r[1], r[0].slug))
+    return [need for need, _position in order]
 
 
 def live_slugs(session: Session) -> set[str]:
