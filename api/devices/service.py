@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+import functools
+
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from api.clock import now
@@ -72,11 +74,15 @@ def _evict_beyond_cap(session: Session, *, user_id: int, keep_id: int) -> None:
         session.execute(delete(Device).where(Device.id.in_(stale)))
 
 
+@functools.cache
+def _list_statement() -> Select[tuple[Device]]:
+    """list_for's SELECT, built once: bound ``user_id``."""
+    return select(Device).where(Device.user_id == bindparam("user_id")).order_by(Device.id)
+
+
 def list_for(session: Session, *, user_id: int) -> list[Device]:
     """The user's devices, oldest first."""
-    return list(
-        session.scalars(select(Device).where(Device.user_id == user_id).order_by(Device.id))
-    )
+    return list(session.scalars(_list_statement(), {"user_id": user_id}))
 
 
 def remove(session: Session, *, user_id: int, device_id: int) -> None:

@@ -164,16 +164,21 @@ def _create_invite(session: Session, *, user: User) -> NewInvite:
     return NewInvite(code=display_code(code), expires_at=expires_at)
 
 
+@functools.cache
+def _current_invite_statement() -> Select[tuple[Invite]]:
+    """current_invite's SELECT, built once: bound ``user_id`` and ``now``."""
+    return select(Invite).where(
+        Invite.inviter_id == bindparam("user_id"),
+        Invite.used_at.is_(None),
+        Invite.revoked_at.is_(None),
+        Invite.expires_at > bindparam("now", type_=Invite.expires_at.type),
+    )
+
+
 def current_invite(session: Session, *, user: User) -> NewInvite:
     """The user's live invite (unused, unrevoked, unexpired); 404 when there is none."""
-    invite = session.scalar(
-        select(Invite).where(
-            Invite.inviter_id == user.id,
-            Invite.used_at.is_(None),
-            Invite.revoked_at.is_(None),
-            Invite.expires_at > now(),
-        )
-    )
+    params = {"user_id": user.id, "now": now()}
+    invite = session.scalar(_current_invite_statement(), params)
     if invite is None:
         raise NoLiveInvite(N_("You have no live invite code; create one."))
     return NewInvite(code=display_code(invite.code), expires_at=invite.expires_at)

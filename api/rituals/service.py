@@ -134,15 +134,16 @@ def refuse_nudge_unless_due(ritual: Ritual, *, timeline: Timeline, today: date) 
 # --------------------------------------------------------------------------- templates
 
 
+@functools.cache
+def _templates_statement() -> Select[tuple[RitualTemplate]]:
+    """list_templates' SELECT, built once."""
+    live = RitualTemplate.retired_at.is_(None)
+    return select(RitualTemplate).where(live).order_by(RitualTemplate.id)
+
+
 def list_templates(session: Session) -> list[RitualTemplate]:
     """The live (not retired) templates, in content order."""
-    return list(
-        session.scalars(
-            select(RitualTemplate)
-            .where(RitualTemplate.retired_at.is_(None))
-            .order_by(RitualTemplate.id)
-        )
-    )
+    return list(session.scalars(_templates_statement()))
 
 
 def template_to_dict(template: RitualTemplate, locale: str | None = None) -> dict[str, Any]:
