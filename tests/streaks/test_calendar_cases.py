@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from api.extensions import db
@@ -239,6 +240,59 @@ def test_4_a_change_that_leaves_a_ritual_as_it_was_moves_no_schedule_back(pair, 
     response = pair.check_in(pair.alex, kiss)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["local_date"] == "2026-03-26"
+
+
+@pytest.mark.parametrize(
+    "repeat",
+    [
+        ("ritual", {"schedule": {"timezone": None}}),  # follows the couple already
+        ("ritual", {"schedule": {"timezone": "Europe/Berlin"}}),  # own zone, the same one
+        ("couple", {"timezone": "Europe/Berlin"}),
+        ("couple", {"day_starts_at": "00:00"}),
+    ],
+    ids=["follow-again", "own-zone-same", "couple-same-zone", "couple-same-day-start"],
+)
+def test_4_a_repeated_change_after_a_move_west_leaves_today_as_it_was(pair, clock, repeat):
+    """Found by the calendar model (test_calendar_model.py), whose oracle was wrong: an Auckland
+    Sat/Sun ritual of a Berlin couple; Thursday 13:00 in Berlin is Friday 01:00 in Auckland,
+    the ritual's current day. The days set to every day and the zone to the couple's both
+    apply from Friday, and in Berlin it is Thursday again: a day that passed under the Sat/Sun
+    schedule, not scheduled (422). The same PATCH again, or any PATCH that leaves the schedule
+    as it was, is no change of schedule (API.md: a *change* takes effect from the current day)
+    and must not re-judge Thursday by the every-day schedule made after it. The oracle did: it
+    moved the latest schedule back to Thursday and expected Thursday's check-in to succeed."""
+    clock.set(utc(2026, 3, 26, 12, 0))  # Thu 13:00 Berlin, Fri 01:00 Auckland
+    patch_couple(pair, timezone="Europe/Berlin", day_starts_at="00:00")
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    kiss = ritual_row(
+        create(
+            pair,
+            schedule={"days": ["sat", "sun"], "time": "23:30", "timezone": "Pacific/Auckland"},
+        )
+    )
+    patch_ritual(pair, kiss.id, schedule={"days": every_day})  # from Friday (Auckland)
+    body = patch_ritual(pair, kiss.id, schedule={"timezone": None})  # from Friday: Thursday again
+    assert body["schedule"]["timezone"] == "Europe/Berlin"
+    before = pair.check_in(pair.alex, kiss)
+    assert before.status_code == 422, before.get_json()
+    assert "2026-03-26 is not a scheduled day" in before.get_json()["detail"]
+
+    target, changes = repeat
+    if target == "ritual":
+        patch_ritual(pair, kiss.id, **changes)
+    else:
+        patch_couple(pair, **changes)
+
+    response = pair.check_in(pair.alex, kiss)
+    assert response.status_code == 422, response.get_json()
+    assert "2026-03-26 is not a scheduled day" in response.get_json()["detail"]
+    assert pair.streak(kiss)["current"] == 0
+    # Friday in Berlin is the first day of the every-day schedule, as before the repeat.
+    clock.set(at(BERLIN, 2026, 3, 27, 0, 5))
+    response = pair.check_in(pair.alex, kiss)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["local_date"] == "2026-03-27"
+    assert pair.streak(kiss)["current"] == 1
 
 
 # -- 5 ----------------------------------------------------------------------------------------

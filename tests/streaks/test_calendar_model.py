@@ -194,13 +194,18 @@ class Oracle:
         return self.occurs(day) - self.lead
 
     def edit(self, moment: datetime, **changes: Any) -> None:
-        """A change applies from the current ritual day, or after the last day done or reminded."""
+        """A change applies from the current ritual day, or after the last day done or reminded;
+        a call that leaves the schedule as it was changes nothing."""
         today = self.day_of(moment)
         # A day already checked in or reminded keeps the schedule it had.
         for kept in (*self.checkins, *self.reminded_days):
             today = max(today, kept + timedelta(days=1))
         new = replace(self.entries[-1][1], **changes)
-        if new == self.entries[-1][1] and self.entries[-1][0] <= today:
+        if new == self.entries[-1][1]:
+            # No change of schedule, nothing takes effect (API.md: a *change* applies from the
+            # current day). Even when a move west made today earlier than the latest entry's first
+            # day: moving that entry back would judge today, a day that had already passed under
+            # the schedule in force on it, by one made after.
             return
         self.entries = [e for e in self.entries if e[0] < today] + [(today, new)]
 
@@ -693,3 +698,43 @@ def test_a_couples_life_against_the_oracle(app: Flask) -> None:
             phases=PHASES,
         ),
     )
+
+
+def test_a_repeated_change_after_a_move_west_against_the_oracle(app: Flask) -> None:
+    """A life the machine found, pinned so that CI runs it without a hypothesis database.
+
+    An Auckland Sat/Sun ritual of a Berlin couple, Thursday 12:00Z (Friday in Auckland): every
+    day from Friday, then the couple's zone from Friday, which makes it Thursday again, then
+    the same zone PATCH once more. The oracle took that repeat for an edit from Thursday (the
+    latest schedule began after today) and expected Thursday to be scheduled; a PATCH that
+    changes nothing takes effect nowhere, so Thursday keeps its Sat/Sun schedule (a 422).
+    """
+    state = CoupleLife(app)
+    steps = [
+        lambda: state.setup(
+            night=None,
+            start=datetime(2026, 3, 26, 12, 0, tzinfo=UTC),
+            couple_zone="Europe/Berlin",
+            day_start=time(0, 0),
+            ritual_zone="Pacific/Auckland",
+            days=("sat", "sun"),
+            at=time(23, 30),
+            lead=0,
+            rule="either",
+            night_offsets=[],
+        ),
+        lambda: state.edit_schedule(days=WEEKDAYS, at=None),
+        lambda: state.ritual_zone(zone=None),
+        lambda: state.ritual_zone(zone=None),
+        lambda: state.check_in_now(who="alex"),
+        lambda: state.couple_moves(zone="Europe/Berlin"),
+        lambda: state.couple_day_start(day_start=time(0, 0)),
+        lambda: state.check_in_now(who="sam"),
+        lambda: state.advance_around_next_day_start(offset=5),
+        lambda: state.check_in_now(who="alex"),
+    ]
+    for step in steps:
+        step()
+        state.streak_is_the_oracles()
+    assert state.oracle.checkins == {date(2026, 3, 27): {"alex"}}
+    state.teardown()
