@@ -16,11 +16,12 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db_utils import for_update_skip_locked
 from api.i18n import N_, translate
+from api.moods.models import MoodEntry
 from api.notifications.quiet_hours import quiet_until
 from api.notifications.service import notify
 from api.pairing.models import Couple
@@ -123,6 +124,14 @@ def _remind(session: Session, due: list[tuple[Couple, date]], moment: datetime) 
         latest[couple_id] = max(day, latest.get(couple_id, day))
         if user_id is not None:
             answered.setdefault((couple_id, day), set()).add(user_id)
+    # A mood dated a later day makes that day the couple's lasting day too (api/streaks/days.py:
+    # one for every domain), though nobody has opened its question yet.
+    for couple_id, day in session.execute(
+        select(MoodEntry.couple_id, func.max(MoodEntry.local_date))
+        .where(MoodEntry.couple_id.in_(couple_ids), MoodEntry.local_date > min(days))
+        .group_by(MoodEntry.couple_id)
+    ):
+        latest[couple_id] = max(day, latest.get(couple_id, day))
     people = {
         u.id: u
         for u in session.scalars(

@@ -103,3 +103,25 @@ def test_after_a_flight_west_the_day_before_the_lasting_one_is_past(pair: Pair, 
     assert monday.get_json()["can_swap"] is False
     assert pair.answer(pair.alex, days["sunday"]["id"], "Too late").status_code == 409
     assert pair.answer(pair.alex, days["monday"]["id"], "Yesterday's").status_code == 201
+
+
+def test_a_mood_of_the_lasting_day_keeps_the_day_before_from_being_reminded(
+    pair: Pair, clock
+) -> None:
+    _move(pair, "Asia/Tokyo")
+    clock.set(at(TOKYO, 2026, 3, 3, 8, 0))  # Tuesday morning in Tokyo: a mood, no question read
+    body = {"mood": 3, "needs": [], "client_id": "8d1c7a1e-1b61-4f5e-9f53-2f1b3c2d7e01"}
+    response = pair.client.post("/v1/couple/moods", json=body, headers=pair.alex)
+    assert response.status_code == 201 and response.get_json()["local_date"] == "2026-03-03"
+
+    _move(pair, "America/Los_Angeles")
+    # Monday's 19:00 in Los Angeles: the couple's day is Tuesday (the mood's), as every domain
+    # reads it; Monday's question is not today's, so it gets no "today's question" reminder.
+    reminded_at = at(LA, 2026, 3, 2, 19, 0)
+    clock.set(reminded_at)
+    run_due(db.session, moment=reminded_at)
+    reminders = db.session.scalars(
+        select(Notification.data).where(Notification.category == "daily_question")
+    ).all()
+    assert [r for r in reminders if r.get("local_date") == "2026-03-02"] == []
+    assert pair.today(pair.alex)["local_date"] == "2026-03-03"
