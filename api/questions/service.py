@@ -381,6 +381,7 @@ def answer(
     question_id: int,
     text: str,
     client_id: str,
+    retried: bool = False,
 ) -> tuple[QuestionView, bool]:
     """Answer (or edit the answer to) today's or yesterday's question; (view, created)."""
     lock_own_account(session, user)  # an erasure under way: waited for, then 401
@@ -423,6 +424,26 @@ def answer(
         )
     else:
         mine.text, mine.client_id, mine.updated_at = text, client_id, moment
+    try:
+        # Flushed here, before anything reads (and autoflushes): the unique keys decide a race.
+        session.flush()
+    except IntegrityError as exc:
+        if not unique_violation(exc) or retried:
+            raise
+        # Another write under these keys committed meanwhile (the same retry sent twice, the
+        # partner's client_id, an answer to another question): where the question's row lock
+        # does not serialise writers (SQLite), answer once more against what is committed now,
+        # which is then a replay, an edit or a 409, never this error.
+        session.rollback()
+        return answer(
+            session,
+            couple=couple,
+            user=user,
+            question_id=question_id,
+            text=text,
+            client_id=client_id,
+            retried=True,
+        )
     partner_id = couple.partner_of(user.id)
     if created and partner_id is not None:
         partner = session.get(User, partner_id)
@@ -434,15 +455,7 @@ def answer(
         else:
             question.revealed_at = moment
             _push_revealed(session, question, user, partner)
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        if not unique_violation(exc):
-            raise
-        # The same client_id committed meanwhile on another question: the unique key said so.
-        session.rollback()
-        _refuse_used_client_id(session, couple=couple, user=user, client_id=client_id)
-        raise
+    session.commit()
     return view(session, question, couple=couple, user=user), created
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.orm import Session
 
 from api.extensions import db
 from api.notifications.models import Notification
@@ -265,3 +267,41 @@ def test_answering_yesterdays_question_says_yesterday_in_the_push(pair, pushes, 
         "La pregunta de hoy",
         "Alex ha respondido la pregunta de hoy: responde para ver su respuesta",
     )
+
+
+def test_the_same_answer_committed_meanwhile_is_a_replay_not_a_409(pair):
+    """Two copies of one answer racing: the one that loses at the unique key replays the other."""
+    if db.engine.dialect.name == "postgresql":
+        # There the question's row lock (FOR UPDATE) makes the second copy wait for the first
+        # and read it: the retry branch of test_replays_edits_and_the_409 covers that path.
+        pytest.skip("PostgreSQL serialises the two copies behind the question's row lock")
+    question = pair.today(pair.alex)
+    client_id = str(uuid.uuid4())
+
+    def the_other_copy_commits(session, flush_context, instances) -> None:
+        with db.engine.begin() as conn:
+            conn.execute(
+                insert(QuestionAnswer).values(
+                    couple_question_id=question["id"],
+                    couple_id=pair.couple.id,
+                    user_id=pair.alex_id,
+                    text=ALEX_WORDS,
+                    client_id=client_id,
+                    created_at=START,
+                    updated_at=START,
+                )
+            )
+
+    event.listen(Session, "before_flush", the_other_copy_commits, once=True)
+    try:
+        response = pair.client.put(
+            f"/v1/couple/questions/{question['id']}/answer",
+            json={"text": ALEX_WORDS, "client_id": client_id},
+            headers=pair.alex,
+        )
+    finally:
+        if event.contains(Session, "before_flush", the_other_copy_commits):
+            event.remove(Session, "before_flush", the_other_copy_commits)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["my_answer"]["text"] == ALEX_WORDS
+    assert db.session.scalar(select(func.count()).select_from(QuestionAnswer)) == 1
