@@ -32,6 +32,7 @@ from api.memories.models import (
 from api.pagination import Keyset, Page, PagedSelect, fetch_page, paged
 from api.pairing.models import Couple
 from api.storage import SNIFF_BYTES, Storage, StorageError, sniff
+from api.streaks.days import couple_current_day
 from api.tombstones import service as tombstones
 from api.users.models import User
 from api.users.service import lock_own_account
@@ -73,10 +74,16 @@ class StorageUnavailable(Unavailable):
 # -- the timeline ---------------------------------------------------------------------------------
 
 
-def _check_not_future(couple: Couple, happened_on: date) -> None:
+def _check_not_future(session: Session, couple: Couple, happened_on: date) -> None:
     # The couple's calendar date (their wall clock), not UTC's: in Auckland it is already
     # tomorrow for half of UTC's day.
-    if happened_on > on_this_day.local_date(couple, now()):
+    instant = now()
+    if happened_on <= on_this_day.local_date(couple, instant):
+        return
+    # Nor a day the couple already lived: after a move west their lasting day (the latest day
+    # a mood or a daily question is dated by) can be after the new zone's date, and what they
+    # lived there is not their future. Read only past the wall-clock date: one statement, rare.
+    if happened_on > couple_current_day(session, couple, instant):
         raise Invalid("happened_on", N_("A memory cannot be in the future."))
 
 
@@ -138,7 +145,7 @@ def create(
         return get(session, couple=couple, memory_id=existing.id), False
     if tombstones.buried(session, couple_id=couple.id, kind=MEMORY, client_id=client_id):
         raise NotFound(N_("No such memory."))  # a late replay of a memory deleted since
-    _check_not_future(couple, happened_on)
+    _check_not_future(session, couple, happened_on)
     lock_own_account(session, author)  # an erasure under way: waited for, then 401
     moment = now()
     memory = Memory(
@@ -178,7 +185,7 @@ def update(session: Session, *, couple: Couple, memory_id: int, changes: dict[st
     """Edit title, text or happened_on; either partner may."""
     memory = _in_couple(session, couple=couple, memory_id=memory_id)
     if "happened_on" in changes:
-        _check_not_future(couple, changes["happened_on"])
+        _check_not_future(session, couple, changes["happened_on"])
         memory.happened_on = changes["happened_on"]
         memory.happened_md = month_day(changes["happened_on"])
     for key in ("title", "text"):
