@@ -6,6 +6,7 @@ import base64
 import json
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -28,7 +29,14 @@ from api.recaps.models import RecapSchedule, RecapStreak
 from api.recaps.sections import SECTIONS, RecapQuery, Week
 from api.rituals.history import load_timelines
 from api.rituals.schedule import resolve_local
-from api.streaks.days import couple_current_day, couple_today, day_start
+from api.streaks.days import (
+    couple_current_day,
+    couple_today,
+    day_start,
+    lasting_day,
+    lasting_days,
+    lasting_params,
+)
 from api.users.models import User
 
 log = logging.getLogger(__name__)
@@ -225,8 +233,9 @@ def _run_pushes(session: Session, *, moment: datetime, batch_size: int, result: 
         if not rows:
             session.commit()
             return
+        days = _lasting_days(session, rows, moment)
         for schedule, couple in rows:
-            _handle(session, schedule, couple, moment, result)
+            _handle(session, schedule, couple, moment, result, days.get(couple.id))
         session.commit()
         # Each pass moves every claimed row's next_recap_at past moment, so this ends.
 
@@ -247,21 +256,39 @@ def _run_snapshots(
         if not rows:
             session.commit()
             return
+        days = _lasting_days(session, rows, moment)
         for schedule, couple in rows:
-            _snapshot(session, schedule, couple, moment, result)
+            _snapshot(session, schedule, couple, moment, result, days.get(couple.id))
         session.commit()
 
 
+def _lasting_days(session: Session, rows: Sequence[Any], moment: datetime) -> dict[int, date]:
+    """The lasting day of each paired couple of a claimed batch (one grouped query).
+
+    The job's week is the reads' week (get, list_recaps): after a move west back across a
+    Monday, the week the couple already lived lasts, never the week they left.
+    """
+    return lasting_days(session, [c for _, c in rows if c.unpaired_at is None], moment)
+
+
 def _snapshot(
-    session: Session, schedule: RecapSchedule, couple: Couple, moment: datetime, result: TickResult
+    session: Session,
+    schedule: RecapSchedule,
+    couple: Couple,
+    moment: datetime,
+    result: TickResult,
+    today: date | None,
 ) -> None:
     if couple.unpaired_at is not None:
         session.delete(schedule)
         result.stopped += 1
         return
-    monday = week_start(couple_today(couple, moment))
+    assert today is not None  # _lasting_days reads every paired couple's
+    monday = week_start(today)
     week_end = day_start(couple, monday)  # the end of the week before this one
-    if moment - week_end <= SNAPSHOT_LATE_LIMIT:
+    # After a move west the lasting week can have begun before its Monday begins in the new
+    # zone: the week before it ended in the old zone (recorded then, or dropped as late).
+    if week_end <= moment and moment - week_end <= SNAPSHOT_LATE_LIMIT:
         record_streaks(session, couple=couple, ended_monday=monday - timedelta(days=7))
         result.snapshots += 1
     schedule.next_snapshot_at = day_start(couple, monday + timedelta(days=7))
@@ -318,13 +345,20 @@ def record_streaks(session: Session, *, couple: Couple, ended_monday: date) -> N
 
 
 def _handle(
-    session: Session, schedule: RecapSchedule, couple: Couple, moment: datetime, result: TickResult
+    session: Session,
+    schedule: RecapSchedule,
+    couple: Couple,
+    moment: datetime,
+    result: TickResult,
+    today: date | None,
 ) -> None:
     if couple.unpaired_at is not None:
         session.delete(schedule)
         result.stopped += 1
         return
-    sunday = _this_weeks_sunday(couple, moment)
+    assert today is not None  # _lasting_days reads every paired couple's
+    # The Sunday of the lasting day's week: a week the couple already left is never pushed.
+    sunday = week_start(today) + timedelta(days=6)
     due = push_at(couple, sunday)
     monday = sunday - timedelta(days=6)
     if moment < due:
@@ -390,12 +424,17 @@ def _follow_zone(mapper: Mapper[Couple], connection: Connection, couple: Couple)
     if not inspect(couple).attrs.timezone.history.has_changes():
         return
     instant = now()
+    # The week is the lasting day's (one statement, on a move only): after a move west back
+    # across a Monday, the week lived lasts and its own Sunday and end are the ones to come.
+    monday = week_start(
+        connection.execute(select(lasting_day()), lasting_params(couple, instant)).scalar_one()
+    )
     # This week's 19:00 in the new zone: the tick sends it, unless this week's went already.
     mine = RecapSchedule.couple_id == couple.id
     connection.execute(
         update(RecapSchedule)
         .where(mine)
-        .values(next_recap_at=push_at(couple, _this_weeks_sunday(couple, instant)))
+        .values(next_recap_at=push_at(couple, monday + timedelta(days=6)))
     )
     # The week's end too: left in the old zone, a move east put it past SNAPSHOT_LATE_LIMIT
     # in the new one and the week kept no streaks. One already due stays: the tick records
@@ -403,7 +442,7 @@ def _follow_zone(mapper: Mapper[Couple], connection: Connection, couple: Couple)
     connection.execute(
         update(RecapSchedule)
         .where(mine, RecapSchedule.next_snapshot_at > instant)
-        .values(next_snapshot_at=week_end_after(couple, instant))
+        .values(next_snapshot_at=day_start(couple, monday + timedelta(days=7)))
     )
 
 
