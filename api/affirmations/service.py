@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Select,
     and_,
     bindparam,
@@ -46,7 +45,7 @@ from api.notifications.service import notify
 from api.pagination import Page, PagedSelect, by_id, fetch_page, not_a_cursor, paged, read_cursor
 from api.pairing.models import Couple
 from api.quotas import service as quotas
-from api.streaks.days import couple_current_day, seconds_until_next_day
+from api.streaks.days import couple_current_day, later_day, seconds_until_next_day
 from api.tombstones import service as tombstones
 from api.users.models import User
 from api.users.service import lock_own_account
@@ -187,16 +186,29 @@ def _in_locale_statement(locale: str) -> Select[Any]:
 
 
 @functools.cache
-def _daily_statement(locale: str) -> Select[Any]:
-    """The library item of the user's suggestion of a day (bound ``user_id`` and ``day``).
+def _suggestion_day() -> ColumnElement[date]:
+    """SQL for the user's suggestion day: the calendar day, never before a day already shown.
 
-    The library's join is _slugs' condition too (live, with words in locale or en): a row
-    here is what daily's three statements return when the day's pick is still in the library.
+    The suggestion's day is the user's own (midnight in the user's zone, not the couple's day):
+    after a move west the calendar goes back by one, and the suggestion of the latest day the
+    user was shown one lasts (as the couple's lasting day does) instead of yesterday's coming
+    back. Bound ``user_id`` and ``day`` (the calendar day now).
+    """
+    return later_day([(DailySuggestion.user_id, DailySuggestion.local_date)], owner="user_id")
+
+
+@functools.cache
+def _daily_statement(locale: str) -> Select[Any]:
+    """The library item of the user's suggestion of the day (bound ``user_id`` and ``day``).
+
+    The day is _suggestion_day's. The library's join is _slugs' condition too (live, with words
+    in locale or en): a row here is what daily's three statements return when the day's pick
+    is still in the library.
     """
     stmt, _rank = _library(locale)
     return stmt.join(DailySuggestion, DailySuggestion.slug == Affirmation.slug).where(
         DailySuggestion.user_id == bindparam("user_id"),
-        DailySuggestion.local_date == bindparam("day", type_=Date),
+        DailySuggestion.local_date == _suggestion_day(),
     )
 
 
@@ -225,7 +237,10 @@ def _slugs(locale: str) -> Select[tuple[Affirmation]]:
 
 
 def daily(session: Session, *, user: User) -> LibraryItem:
-    """Today's suggestion: stable for the user's local day, no repeat until the library is done."""
+    """Today's suggestion: stable for the user's local day, no repeat until the library is done.
+
+    After a move west the day already shown lasts (_suggestion_day), not yesterday's again.
+    """
     today = now().astimezone(ZoneInfo(user.timezone)).date()
     locale = content_language(user.locale)
     # Every read after the day's first: one statement.
@@ -233,12 +248,15 @@ def daily(session: Session, *, user: User) -> LibraryItem:
     if row is not None:
         return _item(row)
     library = _slugs(locale)
+    # The day's row, or a later day's (shown before a move west: that day lasts).
     chosen = session.scalar(
-        select(DailySuggestion).where(
-            DailySuggestion.user_id == user.id, DailySuggestion.local_date == today
-        )
+        select(DailySuggestion)
+        .where(DailySuggestion.user_id == user.id, DailySuggestion.local_date >= today)
+        .order_by(DailySuggestion.local_date.desc())
+        .limit(1)
     )
     if chosen is not None:
+        today = chosen.local_date
         item = session.scalar(library.where(Affirmation.slug == chosen.slug))
         if item is not None:
             return in_locale(session, affirmation=item, locale=user.locale)
