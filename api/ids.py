@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import fields, validate
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, Column
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.routing import IntegerConverter, Map
 
@@ -18,7 +18,7 @@ MAX_ID = 2**31 - 1  # INTEGER keys (int4 on PostgreSQL): every table but notific
 MAX_BIG_ID = 2**63 - 1  # BIGINT keys (notifications, deliveries)
 
 
-def max_id(key: InstrumentedAttribute[int]) -> int:
+def max_id(key: InstrumentedAttribute[int] | Column[int]) -> int:
     """The largest id the key column can hold."""
     return MAX_BIG_ID if isinstance(key.type, BigInteger) else MAX_ID
 

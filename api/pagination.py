@@ -10,18 +10,22 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Integer, Select, and_, bindparam, or_, tuple_
+from sqlalchemy import Column, Integer, Select, and_, bindparam, or_, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.errors import Invalid
 from api.fields import CALENDAR_DAY, QueryInteger
 from api.i18n import N_
 from api.ids import is_row_id, max_id
+
+# An order column: a mapped attribute, or a table's column for a Core SELECT (fetch_rows).
+KeyColumn = InstrumentedAttribute[Any] | Column[Any]
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -87,7 +91,7 @@ class Keyset:
     cursor is the JSON object {field: value} of the page's last row, in `fields`' order.
     """
 
-    columns: tuple[InstrumentedAttribute[Any], ...]
+    columns: tuple[KeyColumn, ...]
     fields: tuple[str, ...]
     # True: the cursor condition is the row value (a, b) < (x, y); else a < x OR (a = x AND
     # b < y). The same rows: each list keeps the form its index was planned with.
@@ -119,7 +123,7 @@ class Keyset:
         return Page(items=items, next_cursor=self.encode(items[-1]) if len(rows) > limit else None)
 
 
-def by_id(key: InstrumentedAttribute[int]) -> Keyset:
+def by_id(key: KeyColumn) -> Keyset:
     """Newest first by the integer column key; cursor {"after": id}."""
     return Keyset((key,), ("after",))
 
@@ -189,3 +193,20 @@ def fetch_page(
     """One page of a PagedSelect of one entity, its own bound parameters given in params."""
     stmt, bound = page_statement(paged_select, params, limit=limit, cursor=cursor)
     return paged_select.keyset.page(list(session.scalars(stmt, bound)), limit)
+
+
+def fetch_rows(
+    session: Session,
+    paged_select: PagedSelect,
+    params: dict[str, Any],
+    make: Callable[[Any], Any],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """One page of a PagedSelect of columns, each row made into an item by make.
+
+    For a Core SELECT (table columns, JSON columns of child rows): no ORM entity is loaded.
+    """
+    stmt, bound = page_statement(paged_select, params, limit=limit, cursor=cursor)
+    return paged_select.keyset.page([make(row) for row in session.execute(stmt, bound)], limit)

@@ -51,7 +51,7 @@ class Memory(db.Model):
         back_populates="memory",
         order_by="MemoryPhoto.id",
         passive_deletes=True,
-        lazy="raise",  # loaded in one go by the service (selectinload), never one per row
+        lazy="raise",  # the reads fold them into their SELECT (a JSON column), never one per row
     )
 
 

@@ -6,15 +6,17 @@ import functools
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, event, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from api import idempotency, queue
 from api.clock import now
+from api.db_json import decode, json_rows
 from api.db_utils import for_update_skip_locked, unique_violation
 from api.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
 from api.extensions import UTCDateTime
@@ -29,7 +31,7 @@ from api.memories.models import (
     StorageDeletion,
     month_day,
 )
-from api.pagination import Keyset, Page, PagedSelect, fetch_page, paged
+from api.pagination import Keyset, Page, PagedSelect, fetch_rows, paged
 from api.pairing.models import Couple
 from api.storage import SNIFF_BYTES, Storage, StorageError, sniff
 from api.streaks.days import couple_current_day
@@ -104,23 +106,97 @@ def _in_couple(session: Session, *, couple: Couple, memory_id: int, lock: bool =
     return memory
 
 
+@dataclass(slots=True)
+class PhotoView:
+    """A listed photo as the reads answer it (present_photo reads these, as of a MemoryPhoto)."""
+
+    id: int
+    key: str
+    content_type: str
+    size_bytes: int
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class MemoryView:
+    """A memory as the reads answer it: its columns and its listed photos, by id."""
+
+    id: int
+    author_id: int
+    title: str
+    text: str | None
+    happened_on: date
+    client_id: str
+    created_at: datetime
+    updated_at: datetime
+    photos: list[PhotoView]
+
+
+_MEMORIES = Memory.__table__.c
+_PHOTOS = MemoryPhoto.__table__.c
+
+
+def _memory_columns(dialect: str) -> list[Any]:
+    """A memory's columns and its listed photos as a JSON column: one SELECT of table columns
+    (Core), no ORM entity loaded, no second query for the photos."""
+    photos = json_rows(
+        dialect,
+        [_PHOTOS.id, _PHOTOS.key, _PHOTOS.content_type, _PHOTOS.size_bytes, _PHOTOS.created_at],
+        _PHOTOS.memory_id == _MEMORIES.id,
+        _PHOTOS.status == PHOTO_READY,
+        own=[MemoryPhoto.__table__],
+    )
+    return [
+        _MEMORIES.id,
+        _MEMORIES.author_id,
+        _MEMORIES.title,
+        _MEMORIES.text,
+        _MEMORIES.happened_on,
+        _MEMORIES.client_id,
+        _MEMORIES.created_at,
+        _MEMORIES.updated_at,
+        photos,
+    ]
+
+
+def _instant(value: str) -> datetime:
+    """An instant from its JSON form, aware UTC as UTCDateTime reads it: PostgreSQL writes the
+    offset ("...+00:00"), SQLite the UTC wall time without one ("2026-03-01 09:00:00.000000")."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _memory_view(row: Any) -> MemoryView:
+    photos = decode(row[8])
+    if len(photos) > 1:
+        photos.sort(key=itemgetter(0))  # the aggregate promises no order: by id, as listed
+    return MemoryView(
+        *row[:8],
+        [
+            PhotoView(photo_id, key, content_type, size_bytes, _instant(created_at))
+            for photo_id, key, content_type, size_bytes, created_at in photos
+        ],
+    )
+
+
 @functools.cache
-def _get_statement() -> Select[tuple[Memory]]:
-    """get's SELECT, built once: bound ``memory_id`` and ``couple_id``."""
-    return _in_couple_statement(False).options(_ready_photos())
+def _get_statement(dialect: str) -> Select[Any]:
+    """get's SELECT, built once per dialect: bound ``memory_id`` and ``couple_id``."""
+    return select(*_memory_columns(dialect)).where(
+        _MEMORIES.id == bindparam("memory_id"), _MEMORIES.couple_id == bindparam("couple_id")
+    )
 
 
-def get(session: Session, *, couple: Couple, memory_id: int) -> Memory:
-    """One memory of the couple with its listed photos; 404 for any other."""
+def get(session: Session, *, couple: Couple, memory_id: int) -> MemoryView:
+    """One memory of the couple with its listed photos (one SELECT); 404 for any other."""
     params = {"memory_id": memory_id, "couple_id": couple.id}
-    memory = session.scalar(_get_statement(), params)
-    if memory is None:
+    statement = _get_statement(session.get_bind().dialect.name)
+    row = session.execute(statement, params).first()
+    if row is None:
         raise NotFound(N_("No such memory."))
-    return memory
-
-
-def _ready_photos() -> Any:
-    return selectinload(Memory.photos.and_(MemoryPhoto.status == PHOTO_READY))
+    return _memory_view(row)
 
 
 # The tombstones' name for a deleted memory.
@@ -136,7 +212,7 @@ def create(
     happened_on: date,
     text: str | None,
     client_id: str,
-) -> tuple[Memory, bool]:
+) -> tuple[MemoryView, bool]:
     """Add a memory to the couple's timeline; (memory, created). A replay answers the original."""
     existing = idempotency.replayed(
         session, Memory.author_id, couple_id=couple.id, client_id=client_id, user_id=author.id
@@ -181,7 +257,9 @@ def create(
     return get(session, couple=couple, memory_id=memory.id), True
 
 
-def update(session: Session, *, couple: Couple, memory_id: int, changes: dict[str, Any]) -> Memory:
+def update(
+    session: Session, *, couple: Couple, memory_id: int, changes: dict[str, Any]
+) -> MemoryView:
     """Edit title, text or happened_on; either partner may."""
     memory = _in_couple(session, couple=couple, memory_id=memory_id)
     if "happened_on" in changes:
@@ -216,20 +294,22 @@ def delete_memory(session: Session, *, couple: Couple, user: User, memory_id: in
 
 # Cursor {"d": happened_on, "i": id}; the row value (happened_on, id) < (d, i) walks the
 # timeline's index (couple_id, happened_on, id).
-TIMELINE = Keyset((Memory.happened_on, Memory.id), ("d", "i"), row_value=True)
+TIMELINE = Keyset((_MEMORIES.happened_on, _MEMORIES.id), ("d", "i"), row_value=True)
 
 
 @functools.cache
-def _timeline_statement() -> PagedSelect:
-    """timeline's SELECT, built once: bound ``couple_id``."""
-    stmt = select(Memory).where(Memory.couple_id == bindparam("couple_id"))
-    return paged(stmt.options(_ready_photos()), TIMELINE)
+def _timeline_statement(dialect: str) -> PagedSelect:
+    """timeline's SELECT, built once per dialect: bound ``couple_id``."""
+    stmt = select(*_memory_columns(dialect)).where(_MEMORIES.couple_id == bindparam("couple_id"))
+    return paged(stmt, TIMELINE)
 
 
 def timeline(session: Session, *, couple: Couple, limit: int, cursor: str | None) -> Page:
-    """One page of the couple's memories, newest happened_on first (two queries, any length)."""
+    """One page of the couple's memories, newest happened_on first, with their listed photos
+    (one SELECT, any length)."""
     params = {"couple_id": couple.id}
-    return fetch_page(session, _timeline_statement(), params, limit=limit, cursor=cursor)
+    statement = _timeline_statement(session.get_bind().dialect.name)
+    return fetch_rows(session, statement, params, _memory_view, limit=limit, cursor=cursor)
 
 
 # -- photos ----------------------------------------------------------------------------------
@@ -365,7 +445,7 @@ def delete_photo(session: Session, *, couple: Couple, memory_id: int, photo_id: 
     session.commit()
 
 
-def download_url(storage: Storage, photo: MemoryPhoto) -> tuple[str, datetime]:
+def download_url(storage: Storage, photo: MemoryPhoto | PhotoView) -> tuple[str, datetime]:
     """A short-lived URL reading the photo, and when it stops working."""
     url = storage.download_url(
         photo.key,
@@ -520,7 +600,7 @@ def _purge_couples(sender: Any, *, session: Session, couple_ids: list[int], **_:
     forget_objects(session, Memory.couple_id.in_(couple_ids))
 
 
-def present(storage: Storage, memory: Memory) -> dict[str, Any]:
+def present(storage: Storage, memory: MemoryView) -> dict[str, Any]:
     """The API's representation of a memory: its listed photos with fresh download URLs."""
     return {
         "id": memory.id,
@@ -535,7 +615,7 @@ def present(storage: Storage, memory: Memory) -> dict[str, Any]:
     }
 
 
-def present_photo(storage: Storage, photo: MemoryPhoto) -> dict[str, Any]:
+def present_photo(storage: Storage, photo: MemoryPhoto | PhotoView) -> dict[str, Any]:
     """A listed photo with a fresh, short-lived download URL."""
     url, expires_at = download_url(storage, photo)
     return {

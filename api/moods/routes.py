@@ -80,7 +80,7 @@ class Moods(MethodView):
 class MoodsToday(MethodView):
     @read_only
     @moods_blp.response(200, MoodTodaySchema)
-    def get(self) -> dict[str, MoodEntry | None]:
+    def get(self) -> dict[str, service.MoodView | None]:
         """Each partner's latest entry of the couple's day"""
         return service.today(db.session, couple=current_couple(), user=current_user())
 

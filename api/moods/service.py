@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 from api import idempotency
 from api.clock import now
 from api.content.loader import content_language
+from api.db_json import decode, json_rows
 from api.db_utils import unique_violation
 from api.errors import Invalid
 from api.i18n import N_, ntranslate, translate, verbatim
@@ -31,7 +34,7 @@ from api.moods.models import MoodEntry, MoodNeed, Need
 from api.moods.needs import FALLBACK_LOCALE, live_slugs
 from api.notifications.models import Notification
 from api.notifications.service import notify
-from api.pagination import Page, PagedSelect, by_id, fetch_page, paged
+from api.pagination import Page, PagedSelect, by_id, fetch_rows, paged
 from api.pairing.models import Couple
 from api.streaks.days import couple_current_day, lasting_day, lasting_params
 from api.users.models import User
@@ -163,25 +166,74 @@ def _need_in(session: Session, *, slug: str, locale: str | None) -> Need | None:
     return rows.get(language) or rows.get(FALLBACK_LOCALE)
 
 
-@functools.cache
-def _today_statement() -> Select[Any]:
-    """Each partner's latest entry of the couple's lasting day, built once (lasting_params)."""
-    latest = (
-        select(func.max(MoodEntry.id))
-        .where(
-            MoodEntry.couple_id == bindparam("couple_id"),
-            # The day entries are written for now: after a move west, the latest day lasts.
-            MoodEntry.local_date == lasting_day(),
-        )
-        .group_by(MoodEntry.user_id)
+@dataclass(slots=True)
+class MoodView:
+    """A mood entry as the reads answer it: its columns and its needs, in the order given."""
+
+    id: int
+    user_id: int
+    local_date: date
+    mood: int
+    note: str | None
+    client_id: str
+    created_at: datetime
+    needs: list[str]
+
+
+_ENTRIES = MoodEntry.__table__.c
+_NEEDS = MoodNeed.__table__.c
+
+
+def _entry_columns(dialect: str) -> list[Any]:
+    """An entry's columns and its needs as a JSON column ([[slug, position], ...]): one SELECT
+    of table columns (Core), no ORM entity loaded, no second query for the needs."""
+    needs = json_rows(
+        dialect,
+        [_NEEDS.slug, _NEEDS.position],
+        _NEEDS.entry_id == _ENTRIES.id,
+        own=[MoodNeed.__table__],
     )
-    return select(MoodEntry).where(MoodEntry.id.in_(latest))
+    return [
+        _ENTRIES.id,
+        _ENTRIES.user_id,
+        _ENTRIES.local_date,
+        _ENTRIES.mood,
+        _ENTRIES.note,
+        _ENTRIES.client_id,
+        _ENTRIES.created_at,
+        needs,
+    ]
 
 
-def today(session: Session, *, couple: Couple, user: User) -> dict[str, MoodEntry | None]:
-    """Each partner's latest entry of the couple's day (one query for the pair)."""
+def _mood_view(row: Any) -> MoodView:
+    # The aggregate promises no order: the needs are sorted by position here.
+    needs = decode(row[7])
+    if len(needs) > 1:
+        needs.sort(key=itemgetter(1))
+    return MoodView(*row[:7], [slug for slug, _position in needs])
+
+
+@functools.cache
+def _today_statement(dialect: str) -> Select[Any]:
+    """Each partner's latest entry of the couple's lasting day, built once per dialect
+    (bound: lasting_params)."""
+    latest = (
+        select(func.max(_ENTRIES.id))
+        .where(
+            _ENTRIES.couple_id == bindparam("couple_id"),
+            # The day entries are written for now: after a move west, the latest day lasts.
+            _ENTRIES.local_date == lasting_day(),
+        )
+        .group_by(_ENTRIES.user_id)
+    )
+    return select(*_entry_columns(dialect)).where(_ENTRIES.id.in_(latest))
+
+
+def today(session: Session, *, couple: Couple, user: User) -> dict[str, MoodView | None]:
+    """Each partner's latest entry of the couple's day, with its needs (one query for the pair)."""
     params = lasting_params(couple, now())
-    entries = {e.user_id: e for e in session.scalars(_today_statement(), params)}
+    statement = _today_statement(session.get_bind().dialect.name)
+    entries = {e.user_id: e for e in map(_mood_view, session.execute(statement, params))}
     partner_id = couple.partner_of(user.id)
     return {
         "me": entries.get(user.id),
@@ -190,19 +242,19 @@ def today(session: Session, *, couple: Couple, user: User) -> dict[str, MoodEntr
 
 
 @functools.cache
-def _history_statement(one_partner: bool, since: bool, until: bool) -> PagedSelect:
-    """history's SELECT, built once per filter.
+def _history_statement(dialect: str, one_partner: bool, since: bool, until: bool) -> PagedSelect:
+    """history's SELECT, built once per dialect and filter.
 
     Bound parameters: ``couple_id``, and ``user_id``, ``from``, ``to`` for the filters given.
     """
-    stmt = select(MoodEntry).where(MoodEntry.couple_id == bindparam("couple_id"))
+    stmt = select(*_entry_columns(dialect)).where(_ENTRIES.couple_id == bindparam("couple_id"))
     if one_partner:
-        stmt = stmt.where(MoodEntry.user_id == bindparam("user_id"))
+        stmt = stmt.where(_ENTRIES.user_id == bindparam("user_id"))
     if since:
-        stmt = stmt.where(MoodEntry.local_date >= bindparam("from", type_=Date))
+        stmt = stmt.where(_ENTRIES.local_date >= bindparam("from", type_=Date))
     if until:
-        stmt = stmt.where(MoodEntry.local_date <= bindparam("to", type_=Date))
-    return paged(stmt, by_id(MoodEntry.id))
+        stmt = stmt.where(_ENTRIES.local_date <= bindparam("to", type_=Date))
+    return paged(stmt, by_id(_ENTRIES.id))
 
 
 def history(
@@ -216,14 +268,20 @@ def history(
     limit: int,
     cursor: str | None,
 ) -> Page:
-    """One page of the couple's entries, newest first; optionally one partner's, a date range."""
+    """One page of the couple's entries, newest first; optionally one partner's, a date range.
+
+    One SELECT: each entry's needs come as its JSON column.
+    """
     # No partner (None) binds user_id = NULL: no entry, as user_id IS NULL found none.
     user_id = user.id if who == "me" else couple.partner_of(user.id)
     statement = _history_statement(
-        who in ("me", "partner"), date_from is not None, date_to is not None
+        session.get_bind().dialect.name,
+        who in ("me", "partner"),
+        date_from is not None,
+        date_to is not None,
     )
     params = {"couple_id": couple.id, "user_id": user_id, "from": date_from, "to": date_to}
-    return fetch_page(session, statement, params, limit=limit, cursor=cursor)
+    return fetch_rows(session, statement, params, _mood_view, limit=limit, cursor=cursor)
 
 
 @functools.cache
