@@ -285,18 +285,24 @@ def history(
 
 
 @functools.cache
-def _week_figures_statement() -> CompoundSelect[Any]:
+def _week_figures_statement(with_current: bool = False) -> CompoundSelect[Any]:
     """week_figures' SELECT, built once: bound ``couple_id``, ``first`` and ``last``.
 
     Per (user, week) one row without a slug (entries, mean mood), and one row per need named
     (its count): both groupings in one round trip. Built per request, it was most of the
     summary's CPU.
+
+    with_current (the summary's): no ``last`` (no entry is dated after the couple's lasting
+    day, so none is in a later week), and one more row, without a user, holding the lasting
+    day (lasting_day; bound ``day`` too): the summary's "this week" and its figures in one
+    round trip.
     """
-    in_range = (
+    in_range = [
         MoodEntry.couple_id == bindparam("couple_id"),
         MoodEntry.week_start >= bindparam("first", type_=Date),
-        MoodEntry.week_start <= bindparam("last", type_=Date),
-    )
+    ]
+    if not with_current:
+        in_range.append(MoodEntry.week_start <= bindparam("last", type_=Date))
     figures = (
         select(
             MoodEntry.user_id,
@@ -314,33 +320,53 @@ def _week_figures_statement() -> CompoundSelect[Any]:
         .where(*in_range)
         .group_by(MoodEntry.user_id, MoodEntry.week_start, MoodNeed.slug)
     )
-    return union_all(figures, needs)
+    if not with_current:
+        return union_all(figures, needs)
+    current = select(null(), lasting_day(), null(), null(), null())
+    return union_all(figures, needs, current)
 
 
-def week_figures(
-    session: Session, *, couple: Couple, first: date, last: date
-) -> dict[tuple[int, date], dict[str, Any]]:
-    """Per (user_id, Monday) from first to last Monday: entries, mean mood, need counts.
+Figures = dict[tuple[int, date], dict[str, Any]]
 
-    One statement whatever the range: the summary and the recap both read it.
-    """
-    params = {"couple_id": couple.id, "first": first, "last": last}
-    out: dict[tuple[int, date], dict[str, Any]] = {}
-    for user_id, monday, slug, count, mean in session.execute(_week_figures_statement(), params):
+
+def _gather(rows: Any) -> tuple[date | None, Figures]:
+    """(the lasting day's row's day, or None; the figures) of _week_figures_statement's rows."""
+    current: date | None = None
+    out: Figures = {}
+    for user_id, monday, slug, count, mean in rows:
+        if user_id is None:  # with_current's row: the couple's lasting day
+            current = monday
+            continue
         # A UNION ALL promises no order: a need's row may come before its week's figures.
         got = out.setdefault((user_id, monday), {"entries": 0, "mean_mood": None, "needs": {}})
         if slug is None:
             got["entries"], got["mean_mood"] = count, round(float(mean), 2)
         else:
             got["needs"][slug] = count
-    return out
+    return current, out
+
+
+def week_figures(session: Session, *, couple: Couple, first: date, last: date) -> Figures:
+    """Per (user_id, Monday) from first to last Monday: entries, mean mood, need counts.
+
+    One statement whatever the range: the summary and the recap both read it.
+    """
+    params = {"couple_id": couple.id, "first": first, "last": last}
+    return _gather(session.execute(_week_figures_statement(), params))[1]
 
 
 def summary(session: Session, *, couple: Couple, user: User, weeks: int) -> dict[str, Any]:
-    """The last `weeks` ISO weeks in the couple's zone (this one included), per partner."""
-    current = week_start(couple_current_day(session, couple, now()))
-    first = current - timedelta(weeks=weeks - 1)
-    figures = week_figures(session, couple=couple, first=first, last=current)
+    """The last `weeks` ISO weeks in the couple's zone (this one included), per partner.
+
+    One statement: the lasting day (this week) comes with the figures. It is never before the
+    couple's today, so the weeks read from today's week back hold every week answered (a few
+    more after a move west, not answered).
+    """
+    params = lasting_params(couple, now())
+    params["first"] = week_start(params["day"]) - timedelta(weeks=weeks - 1)
+    lasting, figures = _gather(session.execute(_week_figures_statement(True), params))
+    assert lasting is not None  # the row without a user is always there
+    current = week_start(lasting)
     partner_id = couple.partner_of(user.id)
     people = [("me", user.id)] + ([("partner", partner_id)] if partner_id is not None else [])
     out = []

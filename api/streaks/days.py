@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, bindparam, func, select, union_all
+from sqlalchemy import ColumnElement, Date, Select, bindparam, func, select, union_all
 from sqlalchemy.orm import Session
 
 from api.moods.models import MoodEntry
@@ -75,9 +75,15 @@ def lasting_params(couple: Couple, instant: datetime) -> dict[str, Any]:
     return {"couple_id": couple.id, "day": couple_today(couple, instant)}
 
 
+@functools.cache
+def _current_day_statement() -> Select[tuple[date]]:
+    """couple_current_day's SELECT, built once (lasting_params): it was built per call."""
+    return select(lasting_day())
+
+
 def couple_current_day(session: Session, couple: Couple, instant: datetime) -> date:
     """The day lasting_day names, as a date: the couple's today for a write, a week, a quota."""
-    return session.scalars(select(lasting_day()), lasting_params(couple, instant)).one()
+    return session.scalars(_current_day_statement(), lasting_params(couple, instant)).one()
 
 
 def lasting_days(session: Session, couples: Sequence[Couple], instant: datetime) -> dict[int, date]:
