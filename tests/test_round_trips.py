@@ -249,6 +249,34 @@ READ_ONLY_VIEWS = [
 ]
 
 
+# Reads whose child rows (a mood's needs, a memory's photos) or lasting day come in the same
+# SELECT: the auth SELECT and one more, with the lived-in couple's needs and listed photo.
+FOLDED_READS = [
+    ("/v1/couple/moods", 2),
+    ("/v1/couple/moods/today", 2),
+    ("/v1/couple/moods/summary", 2),
+    ("/v1/couple/memories", 2),
+    ("/v1/couple/memories/{memory}", 2),
+]
+
+
+@pytest.mark.parametrize(("template", "ceiling"), FOLDED_READS)
+def test_folded_reads_stay_within_their_round_trips(
+    client: FlaskClient, lived_in: dict[str, Any], template: str, ceiling: int
+) -> None:
+    path = template.format(**lived_in)
+    call(client, "GET", path, "alex")  # warm: first sight of a route, lazy loads
+    with round_trips() as calls:
+        body = call(client, "GET", path, "alex")
+    assert _has_content(body), body
+    if "memories" in template:  # the photo is really read
+        memory = body["items"][0] if "items" in body else body
+        assert memory["photos"], body
+    if template.endswith("/moods"):
+        assert all(entry["needs"] for entry in body["items"]), body
+    assert len(calls) <= ceiling, "\n".join(calls)
+
+
 def _has_content(body: Any) -> bool:
     """Whether an answer holds something read (a page has items, today has both entries)."""
     if isinstance(body, dict) and "items" in body:

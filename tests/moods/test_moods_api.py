@@ -243,3 +243,16 @@ def test_the_moods_switch_keeps_the_push_in_the_feed_only(
     assert push.status == "suppressed"
     feed = pair.client.get("/v1/notifications", headers=auth("sam")).get_json()["items"]
     assert [n["category"] for n in feed] == ["mood"]
+
+
+def test_reads_list_the_needs_in_the_order_named(pair: Couple2, clock: Any) -> None:
+    """The needs come folded into the entry's SELECT (a JSON column, which promises no order):
+    history and today list them as named, neither by slug nor by the vocabulary's order."""
+    clock.set(NOON)
+    named = ["space", "heard", "touched"]
+    assert post_mood(pair, "alex", mood=3, needs=named).status_code == 201
+    assert post_mood(pair, "sam", mood=4, needs=[]).status_code == 201
+    history = pair.client.get("/v1/couple/moods", headers=auth("alex")).get_json()
+    assert [entry["needs"] for entry in history["items"]] == [[], named]
+    today = pair.client.get("/v1/couple/moods/today", headers=auth("sam")).get_json()
+    assert today["partner"]["needs"] == named and today["me"]["needs"] == []
