@@ -32,8 +32,8 @@ from api.rituals.schedule import resolve_local
 from api.streaks.days import (
     couple_current_day,
     couple_today,
+    current_day_statement,
     day_start,
-    lasting_day,
     lasting_days,
     lasting_params,
 )
@@ -427,7 +427,7 @@ def _follow_zone(mapper: Mapper[Couple], connection: Connection, couple: Couple)
     # The week is the lasting day's (one statement, on a move only): after a move west back
     # across a Monday, the week lived lasts and its own Sunday and end are the ones to come.
     monday = week_start(
-        connection.execute(select(lasting_day()), lasting_params(couple, instant)).scalar_one()
+        connection.execute(current_day_statement(), lasting_params(couple, instant)).scalar_one()
     )
     # This week's 19:00 in the new zone: the tick sends it, unless this week's went already.
     mine = RecapSchedule.couple_id == couple.id

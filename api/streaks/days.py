@@ -76,14 +76,14 @@ def lasting_params(couple: Couple, instant: datetime) -> dict[str, Any]:
 
 
 @functools.cache
-def _current_day_statement() -> Select[tuple[date]]:
-    """couple_current_day's SELECT, built once (lasting_params): it was built per call."""
+def current_day_statement() -> Select[tuple[date]]:
+    """The lasting day's SELECT, built once; bind lasting_params (couple_current_day, recaps)."""
     return select(lasting_day())
 
 
 def couple_current_day(session: Session, couple: Couple, instant: datetime) -> date:
     """The day lasting_day names, as a date: the couple's today for a write, a week, a quota."""
-    return session.scalars(_current_day_statement(), lasting_params(couple, instant)).one()
+    return session.scalars(current_day_statement(), lasting_params(couple, instant)).one()
 
 
 def lasting_days(session: Session, couples: Sequence[Couple], instant: datetime) -> dict[int, date]:
