@@ -8,6 +8,7 @@ from flask import Flask, g, request
 from sqlalchemy import event
 
 from api import hardening, redaction
+from api.app_class import HearthFlask
 from api.config import Config
 from api.errors import DomainError
 from api.i18n import N_
@@ -32,7 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
     configure_logging(level=config.LOG_LEVEL, log_format=config.log_format, process_kind="web")
     init_sentry(dsn=config.SENTRY_DSN, environment=config.APP_ENV, process_kind="web")
 
-    app = Flask(__name__, instance_path=str(_instance_path()))
+    app = HearthFlask(__name__, instance_path=str(_instance_path()))
     app.config.update(config.flask_settings())
     app.config["API_SPEC_OPTIONS"] = {
         "info": {
