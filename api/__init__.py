@@ -285,6 +285,10 @@ def _storable(text: str) -> bool:
 
 
 def _sqlite_pragmas(engine: object) -> None:
+    from api.sqlite_locks import take_write_lock_for_row_locks
+
+    take_write_lock_for_row_locks(engine)  # type: ignore[arg-type]
+
     # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless told, per connection.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: object, record: object) -> None:

@@ -47,7 +47,7 @@ def insert_ignore(
 
 
 def for_update_skip_locked(session: Session) -> dict[str, bool]:
-    """with_for_update() kwargs: SKIP LOCKED on PostgreSQL; SQLite locks the whole file anyway."""
+    """with_for_update() kwargs: SKIP LOCKED on PostgreSQL; none on SQLite (api/sqlite_locks.py)."""
     if session.get_bind().dialect.name == "postgresql":
         return {"skip_locked": True}
     return {}

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.extensions import db
 from api.notifications.models import Notification
 from api.questions.models import CoupleQuestion, QuestionAnswer
+from api.sqlite_locks import _lock_before_for_update
 from tests.questions.conftest import START
 
 ALEX_WORDS = "The way you hum when you cook. Private words #A1"
@@ -292,6 +293,9 @@ def test_the_same_answer_committed_meanwhile_is_a_replay_not_a_409(pair):
                 )
             )
 
+    # SQLite's stand-in for the row lock (api/sqlite_locks.py) would serialise the copies as
+    # PostgreSQL does; lifted here, it leaves the unique key as the last defence, as tested.
+    event.remove(db.engine, "before_execute", _lock_before_for_update)
     event.listen(Session, "before_flush", the_other_copy_commits, once=True)
     try:
         response = pair.client.put(
@@ -300,6 +304,7 @@ def test_the_same_answer_committed_meanwhile_is_a_replay_not_a_409(pair):
             headers=pair.alex,
         )
     finally:
+        event.listen(db.engine, "before_execute", _lock_before_for_update)
         if event.contains(Session, "before_flush", the_other_copy_commits):
             event.remove(Session, "before_flush", the_other_copy_commits)
     assert response.status_code == 200, response.get_json()

@@ -1,4 +1,4 @@
-"""Races on PostgreSQL: both partners answering at one instant, and racing first reads."""
+"""Races on both databases: both partners answering at one instant, and racing first reads."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from api.extensions import db
@@ -17,7 +16,7 @@ from api.questions.models import CoupleQuestion
 from tests.conftest import auth
 from tests.factories import CoupleFactory, UserFactory
 
-pytestmark = pytest.mark.postgres
+# Runs on both databases: on SQLite the row locks take the write lock (api/sqlite_locks.py).
 
 ROUNDS = 25
 

@@ -1,4 +1,4 @@
-"""Both partners checking in at the same moment: no duplicate, no lost check-in (PostgreSQL)."""
+"""Both partners checking in at the same moment: no duplicate, no lost check-in (both databases)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import func, select
 
 from api.extensions import db
@@ -14,7 +13,7 @@ from api.streaks.models import CheckIn
 from tests.conftest import auth
 from tests.streaks.conftest import BERLIN, at
 
-pytestmark = pytest.mark.postgres
+# Runs on both databases: on SQLite the row locks take the write lock (api/sqlite_locks.py).
 
 ROUNDS = 15
 
