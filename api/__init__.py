@@ -202,6 +202,11 @@ def _require_json_body() -> None:
         body = request.get_json()
     except (BadRequest, RecursionError) as exc:
         # RecursionError: nesting deeper than the parser goes (a 64 KiB body of "[[[[...").
+        if not _takes_json_body():
+            # Where no body is taken, any body is the 422 (API.md), parseable or not.
+            raise BodyNotTaken(
+                errors={"_body": [N_("This endpoint takes no request body.")]}
+            ) from exc
         raise BadRequest(N_("The request body is not valid JSON.")) from exc
     field = _unstorable_text_at(body)
     if field is not None:

@@ -93,6 +93,21 @@ def test_a_body_sent_to_an_endpoint_that_takes_none_is_422(client, framing, meth
 
 
 @pytest.mark.parametrize("framing", FRAMINGS)
+@pytest.mark.parametrize("raw", [b"x", b" ", b'{"unclosed": ', b"[" * 30_000])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/v1/me"), ("POST", "/v1/invites"), ("DELETE", "/v1/devices/999")],
+)
+def test_json_that_does_not_parse_where_no_body_is_taken_is_422_not_400(
+    client, framing, raw, method, path
+):
+    """API.md: any body where none is taken is the 422; whether it parses does not matter."""
+    response = send(client, method, path, raw, framing=framing, headers=auth("a"))
+    body = _problem(response, 422)
+    assert body["errors"] == {"_body": ["This endpoint takes no request body."]}
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
 def test_a_delete_with_a_body_is_422_and_deletes_nothing(client, framing):
     created = client.post(
         "/v1/devices", json={"token": "t" * 40, "platform": "ios"}, headers=auth("a")
