@@ -48,6 +48,9 @@ LATE_LIMIT = timedelta(hours=3)
 # A week's streaks are recorded at its end; later than this, the new week's first check-ins
 # could already be in them, so the week keeps no streaks rather than wrong ones.
 SNAPSHOT_LATE_LIMIT = timedelta(minutes=30)
+# One week's end (or Sunday 19:00) in any two zones lies within about a day of each other, so
+# the week an instant filed in a schedule row belongs to is the one half a week away from it.
+HALF_WEEK = timedelta(days=3, hours=12)
 BATCH_SIZE = 500
 RECAP_TITLE = N_("Your week together")
 RECAP_BODY = N_(
@@ -184,6 +187,11 @@ def next_push_after(couple: Couple, instant: datetime) -> datetime:
     return due if due >= instant else push_at(couple, sunday + timedelta(days=7))
 
 
+def filed_week(couple: Couple, instant: datetime) -> date:
+    """The Monday of the couple's week at instant (a schedule row's instant, moved half a week)."""
+    return week_start(couple_today(couple, instant))
+
+
 def week_end_after(couple: Couple, instant: datetime) -> datetime:
     """The end of the couple's week at instant: the next Monday's day start."""
     return day_start(couple, week_start(couple_today(couple, instant)) + timedelta(days=7))
@@ -285,13 +293,17 @@ def _snapshot(
         return
     assert today is not None  # _lasting_days reads every paired couple's
     monday = week_start(today)
-    week_end = day_start(couple, monday)  # the end of the week before this one
-    # After a move west the lasting week can have begun before its Monday begins in the new
-    # zone: the week before it ended in the old zone (recorded then, or dropped as late).
-    if week_end <= moment and moment - week_end <= SNAPSHOT_LATE_LIMIT:
-        record_streaks(session, couple=couple, ended_monday=monday - timedelta(days=7))
+    # The row holds the instant its week ended, in the zone of the time: a move after it leaves
+    # a due row as it is. The week's end in today's zone can still be ahead (a mood of the new
+    # Monday lasts after a move west), so the instant filed decides, not the zone's calendar.
+    ended_at = schedule.next_snapshot_at
+    assert ended_at is not None  # claimed by next_snapshot_at <= moment
+    starting = filed_week(couple, ended_at + HALF_WEEK)  # the week that began then
+    # A Monday the couple's lasting day has not reached has not come (back west, no later row).
+    if starting <= monday and moment - ended_at <= SNAPSHOT_LATE_LIMIT:
+        record_streaks(session, couple=couple, ended_monday=starting - timedelta(days=7))
         result.snapshots += 1
-    schedule.next_snapshot_at = day_start(couple, monday + timedelta(days=7))
+    schedule.next_snapshot_at = day_start(couple, max(monday + timedelta(days=7), starting))
 
 
 def insert_ignore_pk(

@@ -8,7 +8,7 @@ W11's Sunday; and W11's streaks are recorded at W11's end, W10's not again a day
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from api.extensions import db
 from api.notifications.models import Notification
-from api.recaps.models import RecapSchedule
+from api.recaps.models import RecapSchedule, RecapStreak
 from api.recaps.service import run_due
 from api.streaks.days import day_start
 from tests.conftest import auth
+from tests.factories import RitualFactory
 from tests.moods.conftest import Couple2
 from tests.moods.test_moods_api import post_mood
 from tests.questions.conftest import at
@@ -123,3 +124,32 @@ def test_a_tick_reads_the_lasting_days_of_a_batch_in_one_statement(
         pair.couple.id: date(2026, 3, 9),
         **{c.id: date(2026, 3, 8) for c in others},
     }
+
+
+def _recorded_weeks() -> list[date]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(RecapStreak.week_start).order_by(RecapStreak.week_start)))
+
+
+def test_a_late_tick_records_the_week_that_ended_before_a_move_west(
+    pair: Couple2, clock: Any
+) -> None:
+    """W10 ends in Berlin at Monday 04:00; the tick runs 20 minutes late (within its limit).
+    Meanwhile Alex logs Monday's mood and the couple lands in Los Angeles (Sunday evening):
+    Monday lasts, and W10's end in the new zone is still ahead, but W10 did end, in Berlin."""
+    RitualFactory(couple=pair.couple, created_at=datetime(2026, 3, 2, 6, tzinfo=UTC))
+    w10_end = day_start(pair.couple, date(2026, 3, 9))
+    assert _schedule(pair).next_snapshot_at == w10_end
+    clock.set(w10_end + timedelta(minutes=5))
+    monday = post_mood(pair, "alex", mood=4, needs=["heard"]).get_json()
+    assert monday["local_date"] == "2026-03-09"
+    _move(pair, "America/Los_Angeles")
+    moment = clock.set(w10_end + timedelta(minutes=20))
+    assert run_due(db.session, moment=moment).snapshots == 1
+    assert _recorded_weeks() == [date(2026, 3, 2)]
+    # Next, W11's end in Los Angeles; nothing more when Monday begins there.
+    w11_end = day_start(pair.couple, date(2026, 3, 16))
+    assert _schedule(pair).next_snapshot_at == w11_end
+    assert run_due(db.session, moment=at(LA, 2026, 3, 9, 4, 5)).snapshots == 0
+    assert run_due(db.session, moment=w11_end + timedelta(minutes=1)).snapshots == 1
+    assert _recorded_weeks() == [date(2026, 3, 2), date(2026, 3, 9)]
