@@ -245,7 +245,8 @@ def _run_pushes(session: Session, *, moment: datetime, batch_size: int, result: 
         for schedule, couple in rows:
             _handle(session, schedule, couple, moment, result, days.get(couple.id))
         session.commit()
-        # Each pass moves every claimed row's next_recap_at past moment, so this ends.
+        # Each pass moves every claimed row to a later week's 19:00, past moment unless an owed
+        # week's successor is due too (after a week-long outage), so this ends.
 
 
 def _run_snapshots(
@@ -293,9 +294,10 @@ def _snapshot(
         return
     assert today is not None  # _lasting_days reads every paired couple's
     monday = week_start(today)
-    # The row holds the instant its week ended, in the zone of the time: a move after it leaves
-    # a due row as it is. The week's end in today's zone can still be ahead (a mood of the new
-    # Monday lasts after a move west), so the instant filed decides, not the zone's calendar.
+    # The row holds the instant its week ended, in the zone of the time (a move after it leaves
+    # a due row as it is), or the instant of a move east across it (_end_after_move). The week's
+    # end in today's zone can still be ahead (a mood of the new Monday lasts after a move west),
+    # so the instant filed decides, not the zone's calendar.
     ended_at = schedule.next_snapshot_at
     assert ended_at is not None  # claimed by next_snapshot_at <= moment
     starting = filed_week(couple, ended_at + HALF_WEEK)  # the week that began then
@@ -369,15 +371,23 @@ def _handle(
         result.stopped += 1
         return
     assert today is not None  # _lasting_days reads every paired couple's
-    # The Sunday of the lasting day's week: a week the couple already left is never pushed.
-    sunday = week_start(today) + timedelta(days=6)
-    due = push_at(couple, sunday)
-    monday = sunday - timedelta(days=6)
-    if moment < due:
-        # The couple's zone moved since this row was written: this week's 19:00 is still ahead.
-        schedule.next_recap_at = due
-        result.rescheduled += 1
-        return
+    filed = schedule.next_recap_at
+    owed = filed_week(couple, filed - HALF_WEEK)
+    lasting = week_start(today)
+    if filed > push_at(couple, owed + timedelta(days=6)):
+        # A move east put this week's 19:00 behind the couple before it came in the old zone
+        # (_follow_zone files the move's instant): the push is owed, due since the move, even
+        # if the move also took the couple into the next week.
+        monday, due = owed, filed
+    else:
+        # The Sunday of the lasting day's week: a week the couple already left is not pushed.
+        monday = lasting
+        due = push_at(couple, monday + timedelta(days=6))
+        if moment < due:
+            # The couple's zone moved since this row was written: this week's 19:00 is ahead.
+            schedule.next_recap_at = due
+            result.rescheduled += 1
+            return
     if schedule.last_sent_week == monday:
         result.rescheduled += 1
     elif moment - due > LATE_LIMIT:
@@ -387,7 +397,10 @@ def _handle(
         _push(session, couple=couple, monday=monday)
         schedule.last_sent_week = monday
         result.sent += 1
-    schedule.next_recap_at = push_at(couple, sunday + timedelta(days=7))
+    # The week after the one handled, never one the couple already left: an owed week's
+    # successor is the lasting week, whose own 19:00 is still ahead.
+    following = max(monday + timedelta(days=7), lasting)
+    schedule.next_recap_at = push_at(couple, following + timedelta(days=6))
 
 
 def _push(session: Session, *, couple: Couple, monday: date) -> None:
@@ -432,7 +445,11 @@ def _schedule_new_couple(mapper: Mapper[Couple], connection: Connection, couple:
 
 @listens_for(Couple, "after_update")
 def _follow_zone(mapper: Mapper[Couple], connection: Connection, couple: Couple) -> None:
-    """A couple that moves zone gets its Sunday 19:00 and its week's end in the new zone."""
+    """A couple that moves zone gets its Sunday 19:00 and its week's end in the new zone.
+
+    Neither is lost to the move: one the new zone put behind the couple, still ahead in the old
+    zone, is filed at the move's instant, so the tick sends (or records) it once, on time.
+    """
     if not inspect(couple).attrs.timezone.history.has_changes():
         return
     instant = now()
@@ -441,21 +458,47 @@ def _follow_zone(mapper: Mapper[Couple], connection: Connection, couple: Couple)
     monday = week_start(
         connection.execute(current_day_statement(), lasting_params(couple, instant)).scalar_one()
     )
-    # This week's 19:00 in the new zone: the tick sends it, unless this week's went already.
     mine = RecapSchedule.couple_id == couple.id
+    push, end = connection.execute(
+        select(RecapSchedule.next_recap_at, RecapSchedule.next_snapshot_at).where(mine)
+    ).one()
     connection.execute(
         update(RecapSchedule)
         .where(mine)
-        .values(next_recap_at=push_at(couple, monday + timedelta(days=6)))
+        .values(
+            next_recap_at=_push_after_move(couple, push, monday, instant),
+            next_snapshot_at=_end_after_move(couple, end, monday, instant),
+        )
     )
-    # The week's end too: left in the old zone, a move east put it past SNAPSHOT_LATE_LIMIT
-    # in the new one and the week kept no streaks. One already due stays: the tick records
-    # (or drops) the week that ended.
-    connection.execute(
-        update(RecapSchedule)
-        .where(mine, RecapSchedule.next_snapshot_at > instant)
-        .values(next_snapshot_at=day_start(couple, monday + timedelta(days=7)))
-    )
+
+
+def _push_after_move(couple: Couple, filed: datetime, monday: date, instant: datetime) -> datetime:
+    """The row's next push after the couple moved: ``monday`` is the new zone's lasting week."""
+    if filed <= instant:
+        return filed  # due already: the tick sends or drops it, judged from when it fell due
+    pending = filed_week(couple, filed - HALF_WEEK)
+    if push_at(couple, pending + timedelta(days=6)) <= instant:
+        # Ahead in the old zone but behind in the new one (a move east): due now, not late.
+        return instant
+    return push_at(couple, max(pending, monday) + timedelta(days=6))
+
+
+def _end_after_move(
+    couple: Couple, filed: datetime | None, monday: date, instant: datetime
+) -> datetime:
+    """The row's next week's end after the couple moved: ``monday`` is the new lasting week."""
+    if filed is not None and filed <= instant:
+        return filed  # due already: the tick records (or drops) the week, judged from its end
+    end = day_start(couple, monday + timedelta(days=7))
+    if filed is None:
+        return end
+    starting = filed_week(couple, filed + HALF_WEEK)  # the week whose start the row waits for
+    if starting <= monday:
+        # The move carried the couple past that week's start, still ahead in the old zone
+        # (east across the Monday): the week before it ended now.
+        return instant
+    # Back west across a Monday already passed, the week it began is not begun twice.
+    return day_start(couple, max(monday + timedelta(days=7), starting))
 
 
 @couple_unpaired.connect
