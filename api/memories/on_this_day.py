@@ -53,6 +53,16 @@ def push_instant(couple: Couple, day: date) -> datetime:
     return datetime.combine(day, PUSH_AT, tzinfo=ZoneInfo(couple.timezone)).astimezone(UTC)
 
 
+def due_day(tz: str, due: datetime) -> date:
+    """The day whose push a schedule's next_due_at (read in zone tz) is for.
+
+    Its wall date, 09:00 there; before 09:00 it is the day before's, filed at the move east
+    that put that day's 09:00 behind the couple (_owed_after_move).
+    """
+    wall = due.astimezone(ZoneInfo(tz))
+    return wall.date() if wall.time() >= PUSH_AT else wall.date() - timedelta(days=1)
+
+
 def month_days_of(day: date) -> tuple[int, ...]:
     """The memories' calendar days that come round on day: Feb 29's on Feb 28 of common years."""
     md = month_day(day)
@@ -124,8 +134,18 @@ def earliest_years(session: Session, couple_ids: list[int]) -> dict[int, dict[in
     return found
 
 
-def refresh(session: Session, *, couple: Couple, moment: datetime | None = None) -> None:
-    """Recompute the couple's next push (after a memory or the couple changed)."""
+def refresh(
+    session: Session,
+    *,
+    couple: Couple,
+    moment: datetime | None = None,
+    moved_from: str | None = None,
+) -> None:
+    """Recompute the couple's next push (after a memory or the couple changed).
+
+    ``moved_from`` is the couple's zone before a move: a push the move put behind the couple
+    is kept, owed.
+    """
     moment = moment or now()
     # The schedule row is locked before the memories are read: two memories written at once
     # (both partners) each computed the next push from a snapshot without the other's, and
@@ -134,7 +154,34 @@ def refresh(session: Session, *, couple: Couple, moment: datetime | None = None)
     _lock(session, couple.id)
     earliest = earliest_years(session, [couple.id]).get(couple.id, {})
     due = next_due_at(couple, earliest, after=moment)
+    if moved_from is not None and couple.unpaired_at is None:
+        due = _owed_after_move(session, couple, moved_from, moment) or due
     _upsert(session, couple.id, due)
+
+
+def _owed_after_move(
+    session: Session, couple: Couple, moved_from: str, moment: datetime
+) -> datetime | None:
+    """When the push the couple was owed in the old zone falls due now; None if none is.
+
+    Moving east, a day's 09:00 still ahead (or due, not yet sent) in the old zone can be behind
+    in the new one: recomputed from now it was skipped for the next memory's day. It stays
+    due, judged late from its old instant or the move, whichever is earlier, and filed inside
+    its own day in the new zone (due_day reads it back).
+    """
+    row = session.execute(
+        select(OnThisDaySchedule.next_due_at, OnThisDaySchedule.last_sent_on).where(
+            OnThisDaySchedule.couple_id == couple.id
+        )
+    ).one_or_none()
+    if row is None or row.next_due_at is None:
+        return None
+    day = due_day(moved_from, row.next_due_at)
+    opens = push_instant(couple, day)
+    if row.last_sent_on == day or opens > moment:
+        return None  # sent already, or still ahead in the new zone: from now finds it
+    closes = push_instant(couple, day + timedelta(days=1)) - timedelta(microseconds=1)
+    return max(opens, min(row.next_due_at, moment, closes))
 
 
 def _lock(session: Session, couple_id: int) -> None:
@@ -179,8 +226,9 @@ def _couple_changed(session: Session, flush_context: Any, instances: Any) -> Non
             for name in ("timezone", "anniversary", "unpaired_at")
         ):
             continue
+        moved_from = state.attrs.timezone.history.deleted
         with session.no_autoflush:
-            refresh(session, couple=couple)
+            refresh(session, couple=couple, moved_from=moved_from[0] if moved_from else None)
 
 
 # -- the clock --------------------------------------------------------------------------------
@@ -223,7 +271,7 @@ def _handle_batch(session: Session, rows: list[Any], moment: datetime, result: T
     days = {}
     for schedule, couple in rows:
         due = schedule.next_due_at
-        days[couple.id] = local_date(couple, due)
+        days[couple.id] = due_day(couple.timezone, due)
         if moment - due > LATE_LIMIT or couple.unpaired_at is not None:
             result.skipped_late += couple.unpaired_at is None
             days[couple.id] = None  # nothing pushed for this day
@@ -239,7 +287,7 @@ def _handle_batch(session: Session, rows: list[Any], moment: datetime, result: T
             schedule.last_sent_on = day
             result.couples += 1
         # The next day with something to bring back, after the one just handled.
-        handled = local_date(couple, schedule.next_due_at)
+        handled = due_day(couple.timezone, schedule.next_due_at)
         schedule.next_due_at = next_due_at(
             couple,
             earliest.get(couple.id, {}),
