@@ -10,6 +10,7 @@ the couple's settings, so the pairing code need not know about questions.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from api.clock import now
 from api.lifecycle import couple_unpaired
 from api.pairing.models import Couple
+from api.rituals import calendar
 from api.rituals.schedule import resolve_local
 from api.streaks.days import couple_today
 
@@ -61,7 +63,36 @@ def _reschedule_on_change(mapper: object, connection: object, couple: Couple) ->
     if any(state.attrs[name].history.has_changes() for name in _SETTINGS):
         # From now on: today's reminder, if still ahead, comes at the new time. One already
         # sent today is not sent again (its dedupe key is per couple-day and partner).
-        couple.next_question_at = next_reminder_after(couple, now())
+        instant = now()
+        owed = _owed_after_move(couple, instant) if state.attrs.timezone.history.deleted else None
+        couple.next_question_at = owed or next_reminder_after(couple, instant)
+
+
+def _owed_after_move(couple: Couple, instant: datetime) -> datetime | None:
+    """When today's reminder, not yet sent and put behind the couple by a move, falls due.
+
+    Moving east, a reminder still ahead (or due, the tick not yet run) in the old zone can be
+    behind in the new one: from now on it was skipped for tomorrow's. It stays due while its
+    day is still the couple's day, judged late from its old instant or the move, whichever is
+    earlier, and filed inside that day in the new zone (reminder_day reads it back). A move
+    that carried the couple into the next day leaves it: it was about a question now past.
+    """
+    fire_at = couple.next_question_at  # the reminder pending in the old zone
+    if fire_at is None:
+        return None
+    day = calendar.local_day(
+        fire_at, tz=_before(couple, "timezone"), starts_at=_before(couple, "day_starts_at")
+    )
+    due = reminder_at(couple, day)
+    if couple_today(couple, instant) != day or due > instant:
+        return None  # another day now, or still ahead in the new zone: from now finds it
+    return max(due, min(fire_at, instant))
+
+
+def _before(couple: Couple, name: str) -> Any:
+    """A couple's setting as it was before this flush changed it."""
+    deleted = inspect(couple).attrs[name].history.deleted
+    return deleted[0] if deleted else getattr(couple, name)
 
 
 def _fill_defaults(couple: Couple) -> None:
