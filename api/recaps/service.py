@@ -459,9 +459,12 @@ def _follow_zone(mapper: Mapper[Couple], connection: Connection, couple: Couple)
         connection.execute(current_day_statement(), lasting_params(couple, instant)).scalar_one()
     )
     mine = RecapSchedule.couple_id == couple.id
-    push, end = connection.execute(
+    row = connection.execute(
         select(RecapSchedule.next_recap_at, RecapSchedule.next_snapshot_at).where(mine)
-    ).one()
+    ).one_or_none()
+    if row is None:
+        return  # unpaired: the schedule went with the pairing
+    push, end = row
     connection.execute(
         update(RecapSchedule)
         .where(mine)
