@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import ColumnElement, CursorResult, Executable, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -51,6 +51,18 @@ def for_update_skip_locked(session: Session) -> dict[str, bool]:
     if session.get_bind().dialect.name == "postgresql":
         return {"skip_locked": True}
     return {}
+
+
+def in_ids(session: Session, column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """`column IN ids`: on PostgreSQL `column = ANY(:ids)`, one array parameter for them all.
+
+    An IN list binds one parameter per id: SQLAlchemy renders the list anew at every execution,
+    and psycopg parses the statement's text anew too (it caches none with over 50 parameters),
+    a sixth of a delivery batch's CPU (bench/push.py). One array keeps the text the same.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(column.type)))
+    return column.in_(ids)
 
 
 def unique_violation(error: Exception) -> bool:
