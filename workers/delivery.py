@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -718,8 +719,9 @@ def _count(session: Session, category: str, outcome: str) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _counted_after_commit(session: Session) -> None:
-    for category, outcome in session.info.pop(_COUNTS_KEY, ()):
-        PUSH_DELIVERIES.labels(category, outcome).inc()
+    # One increment per (category, outcome), not per copy: a batch's hundred are one or two.
+    for (category, outcome), count in Counter(session.info.pop(_COUNTS_KEY, ())).items():
+        PUSH_DELIVERIES.labels(category, outcome).inc(count)
 
 
 @event.listens_for(Session, "after_soft_rollback")
