@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, func, literal_column, select
@@ -47,6 +47,15 @@ def decode(value: Any) -> list[list[Any]]:
 def as_date(value: Any) -> date | None:
     """A date from its JSON form (ISO text), None kept."""
     return None if value is None else date.fromisoformat(value[:10])
+
+
+def as_instant(value: str) -> datetime:
+    """An instant from its JSON form, aware UTC as UTCDateTime reads it: PostgreSQL writes the
+    offset ("...+00:00"), SQLite the UTC wall time without one ("2026-03-01 09:00:00.000000")."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def as_time(value: Any) -> time:

@@ -286,6 +286,23 @@ def _has_content(body: Any) -> bool:
     return bool(body)
 
 
+def test_todays_question_is_read_in_one_select(
+    client: FlaskClient, lived_in: dict[str, Any]
+) -> None:
+    """Today's question with both answers and its text: the auth SELECT and one more (three
+    more before), in a transaction (a day's first read chooses the question: not @read_only)."""
+    question = call(client, "GET", "/v1/couple/questions/today", "alex")["id"]  # chosen
+    for uid in ("alex", "sam"):
+        body = {"text": f"{uid}'s answer", "client_id": str(uuid.uuid4())}
+        call(client, "PUT", f"/v1/couple/questions/{question}/answer", uid, body)
+    with round_trips() as calls:
+        today = call(client, "GET", "/v1/couple/questions/today", "alex")
+    assert today["id"] == question and today["partner_answer"] is not None, today
+    statements = [c for c in calls if c.startswith("do_execute")]
+    assert len(statements) <= 2, "\n".join(calls)
+    assert len(calls) <= 4, "\n".join(calls)  # and psycopg's BEGIN, the ROLLBACK
+
+
 @pytest.mark.parametrize(("template", "uid"), READ_ONLY_VIEWS)
 def test_a_read_only_view_sends_no_begin_and_no_rollback(
     client: FlaskClient, lived_in: dict[str, Any], template: str, uid: str

@@ -6,7 +6,7 @@ import functools
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api import idempotency, queue
 from api.clock import now
-from api.db_json import decode, json_rows
+from api.db_json import as_instant, decode, json_rows
 from api.db_utils import for_update_skip_locked, unique_violation
 from api.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
 from api.extensions import UTCDateTime
@@ -159,15 +159,6 @@ def _memory_columns(dialect: str) -> list[Any]:
     ]
 
 
-def _instant(value: str) -> datetime:
-    """An instant from its JSON form, aware UTC as UTCDateTime reads it: PostgreSQL writes the
-    offset ("...+00:00"), SQLite the UTC wall time without one ("2026-03-01 09:00:00.000000")."""
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 def _memory_view(row: Any) -> MemoryView:
     photos = decode(row[8])
     if len(photos) > 1:
@@ -175,7 +166,7 @@ def _memory_view(row: Any) -> MemoryView:
     return MemoryView(
         *row[:8],
         [
-            PhotoView(photo_id, key, content_type, size_bytes, _instant(created_at))
+            PhotoView(photo_id, key, content_type, size_bytes, as_instant(created_at))
             for photo_id, key, content_type, size_bytes, created_at in photos
         ],
     )
