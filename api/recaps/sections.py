@@ -4,9 +4,10 @@ A section takes a `RecapQuery` (the couple and its weeks, oldest first) and retu
 per week, keyed by the week's Monday. Reading one week or a page of fifty costs the same
 number of queries: rows are grouped by week in SQL (a CASE over the weeks' bounds, or the
 stored `week_start`), never fetched week by week. Each statement is built once (per number of
-weeks, or per dialect) with bound parameters, `RecapQuery.params`; the sections that only count
-rows share one UNION ALL (`RecapQuery.counts`). `SECTIONS` is the list the recap service runs;
-a new section is one function and one line there.
+weeks, or per dialect) with bound parameters, `RecapQuery.params`; the sections that count
+rows and the moods share one UNION ALL, which brings the couple's lasting day too
+(`RecapQuery.figures`). `SECTIONS` is the list the recap service runs; a new section is one
+function and one line there.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from sqlalchemy import (
     CompoundSelect,
     Date,
+    Float,
     Integer,
     Select,
     String,
@@ -40,14 +42,14 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from api.affirmations.models import AffirmationMessage, GratitudeEntry
 from api.db_json import as_date, decode, json_rows
 from api.memories.models import Memory
-from api.moods.service import week_figures
+from api.moods.models import MoodEntry, MoodNeed
 from api.pairing.models import Couple
 from api.questions.models import CoupleQuestion
 from api.recaps.models import RecapStreak
 from api.rituals.history import schedules_column, timeline_from_json
 from api.rituals.models import Ritual
 from api.streaks import engine
-from api.streaks.days import couple_today
+from api.streaks.days import couple_today, lasting_day
 from api.streaks.models import CheckIn, RitualPause
 
 TOP_NEEDS = 3
@@ -67,13 +69,28 @@ class Week:
 
 
 @dataclass(frozen=True)
+class Figures:
+    """What the figures statement read: the counts, the mood figures and the lasting day."""
+
+    # Per kind: (week index, a, b) -> count.
+    counts: dict[str, dict[tuple[int, int | None, int | None], int]]
+    # Per (user id, week index): entries, mean mood and the count of each need named.
+    moods: dict[tuple[int, int], dict[str, Any]]
+    today: date
+
+
+@dataclass(frozen=True)
 class RecapQuery:
-    """What every section is handed: the couple, its weeks (oldest first) and its today."""
+    """What every section is handed: the couple, its weeks (oldest first) and its day now.
+
+    ``day`` is the couple's day (couple_today); ``today``, the lasting day, is read with the
+    figures (lasting_day): never before ``day``.
+    """
 
     session: Session
     couple: Couple
     weeks: Sequence[Week]
-    today: date
+    day: date
 
     @property
     def first(self) -> Week:
@@ -93,6 +110,7 @@ class RecapQuery:
             "last_end": self.last.end,
             "last_monday": self.last.monday,
             "last_sunday": self.last.sunday,
+            "day": self.day,
         }
         for i, week in enumerate(self.weeks):
             out[f"end_{i}"] = week.end
@@ -100,13 +118,38 @@ class RecapQuery:
         return out
 
     @functools.cached_property
+    def figures(self) -> Figures:
+        """The counts, the mood figures and the lasting day (one query, _figures_statement)."""
+        counts: dict[str, dict[tuple[int, int | None, int | None], int]] = defaultdict(dict)
+        moods: dict[tuple[int, int], dict[str, Any]] = {}
+        today = None
+        statement = _figures_statement(len(self.weeks))
+        for kind, index, a, b, count, slug, mean, day in self.session.execute(
+            statement, self.params
+        ):
+            if kind == "today":
+                today = day
+            elif kind in ("moods", "needs"):
+                # A UNION ALL promises no order: a need's row may come before its week's figures.
+                got = moods.setdefault((a, index), {"entries": 0, "mean_mood": None, "needs": {}})
+                if kind == "moods":
+                    got["entries"], got["mean_mood"] = count, round(float(mean), 2)
+                else:
+                    got["needs"][slug] = count
+            else:
+                counts[kind][(index, a, b)] = count
+        assert today is not None  # the lasting day's row is always there
+        return Figures(counts=counts, moods=moods, today=today)
+
+    @property
     def counts(self) -> dict[str, dict[tuple[int, int | None, int | None], int]]:
-        """The counting sections' figures, per kind: (week index, a, b) -> count (one query)."""
-        out: dict[str, dict[tuple[int, int | None, int | None], int]] = defaultdict(dict)
-        statement = _counts_statement(len(self.weeks))
-        for kind, index, a, b, count in self.session.execute(statement, self.params):
-            out[kind][(index, a, b)] = count
-        return out
+        """The counting sections' figures, per kind: (week index, a, b) -> count."""
+        return self.figures.counts
+
+    @property
+    def today(self) -> date:
+        """The couple's lasting day (lasting_day): read with the figures."""
+        return self.figures.today
 
 
 Section = Callable[[RecapQuery], dict[date, Any]]
@@ -248,38 +291,103 @@ def _current_streaks(query: RecapQuery, ritual_rows: list[Ritual]) -> dict[int, 
     return {view["ritual_id"]: view["current"] for view in views}
 
 
+def _kind(kind: str) -> Any:
+    # kind is one of _figures_statement's constants, never input: a literal, not a parameter.
+    return literal_column(f"'{kind}'", String).label("kind")
+
+
+# Typed: PostgreSQL unites them with the other parts' columns, and the first part's types are
+# the ones SQLAlchemy reads every row's with (a date from SQLite's text, a float mean).
+_NO_ID = cast(null(), Integer)
+_NO_SLUG = cast(null(), String)
+_NO_MEAN = cast(null(), Float)
+_NO_DAY = cast(null(), Date)
+
+
 def _counted(kind: str, week: Any, a: Any, b: Any, *where: Any) -> Select[Any]:
     """One part of the counts: rows matching where, counted per week index, a and b."""
     # Grouped over a subquery: PostgreSQL does not see two bound CASEs as one expression.
     rows = select(week.label("week"), a.label("a"), b.label("b")).where(*where).subquery()
-    # kind is one of _counts_statement's constants, never input: a literal, not a parameter.
     return select(
-        literal_column(f"'{kind}'", String).label("kind"),
+        _kind(kind),
         rows.c.week,
         rows.c.a,
         rows.c.b,
-        func.count(),
+        func.count().label("count"),
+        _NO_SLUG.label("slug"),
+        _NO_MEAN.label("mean"),
+        _NO_DAY.label("day"),
     ).group_by(rows.c.week, rows.c.a, rows.c.b)
 
 
-@functools.cache
-def _counts_statement(weeks: int) -> CompoundSelect[Any]:
-    """The counting sections' rows per week index, one part each: built once per number of weeks.
+def _by_sunday(column: InstrumentedAttribute[date], weeks: int) -> Any:
+    """A SQL expression: the index (oldest first) of the week a local day column falls in."""
+    return case(
+        *((column <= bindparam(f"sunday_{i}", type_=Date), i) for i in range(weeks)), else_=None
+    )
 
-    Rows (kind, week, a, b, count): affirmations by sender (a) and recipient (b), gratitude by
-    author (a), questions answered together and memories written (neither). One statement,
-    not one per section: each round trip was a fixed share of the recap's CPU.
+
+def _mood_parts(weeks: int) -> list[Select[Any]]:
+    """The moods section's rows: per (user, week) the entries and mean mood, and per need
+    named its count (api.moods.service.week_figures' figures, by week index)."""
+    # Grouped over subqueries, as _counted: PostgreSQL does not see two bound CASEs as one.
+    entries = (
+        select(
+            _by_sunday(MoodEntry.week_start, weeks).label("week"),
+            MoodEntry.user_id,
+            MoodEntry.id,
+            MoodEntry.mood,
+        )
+        .where(
+            MoodEntry.couple_id == bindparam("couple_id"),
+            MoodEntry.week_start >= bindparam("first_monday", type_=Date),
+            MoodEntry.week_start <= bindparam("last_monday", type_=Date),
+        )
+        .subquery()
+    )
+    figures = select(
+        _kind("moods"),
+        entries.c.week,
+        entries.c.user_id,
+        _NO_ID,
+        func.count(entries.c.id),
+        _NO_SLUG,
+        func.avg(entries.c.mood),
+        _NO_DAY,
+    ).group_by(entries.c.week, entries.c.user_id)
+    needs = (
+        select(
+            _kind("needs"),
+            entries.c.week,
+            entries.c.user_id,
+            _NO_ID,
+            func.count(),
+            MoodNeed.slug,
+            _NO_MEAN,
+            _NO_DAY,
+        )
+        .join(MoodNeed, MoodNeed.entry_id == entries.c.id)
+        .group_by(entries.c.week, entries.c.user_id, MoodNeed.slug)
+    )
+    return [figures, needs]
+
+
+@functools.cache
+def _figures_statement(weeks: int) -> CompoundSelect[Any]:
+    """The counting sections' and the moods section's rows per week index, and the couple's
+    lasting day: built once per number of weeks.
+
+    Rows (kind, week, a, b, count, slug, mean, day): affirmations by sender (a) and recipient
+    (b), gratitude by author (a), questions answered together and memories written (neither),
+    moods by user (a) with their mean and needs by user (a) and slug; one row "today" holding
+    the lasting day (lasting_day, bound ``couple_id`` and ``day``). One statement, not one per
+    section: each round trip was a fixed share of the recap's CPU.
     """
     couple_id = bindparam("couple_id")
-    none = cast(null(), Integer)  # typed: PostgreSQL unites it with the other parts' ids
+    none = _NO_ID
     # The couple's question days are local days already: bucket them by the weeks' Sundays.
-    question_week = case(
-        *(
-            (CoupleQuestion.local_date <= bindparam(f"sunday_{i}", type_=Date), i)
-            for i in range(weeks)
-        ),
-        else_=None,
-    )
+    question_week = _by_sunday(CoupleQuestion.local_date, weeks)
+    current = select(_kind("today"), none, none, none, none, _NO_SLUG, _NO_MEAN, lasting_day())
     return union_all(
         _counted(
             "affirmations",
@@ -315,6 +423,8 @@ def _counts_statement(weeks: int) -> CompoundSelect[Any]:
             Memory.couple_id == couple_id,
             _in_weeks(Memory.created_at),
         ),
+        *_mood_parts(weeks),
+        current,
     )
 
 
@@ -344,15 +454,13 @@ def gratitude(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
 
 
 def moods(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
-    """Each partner's entries, mean mood and most frequent needs in the week (one query)."""
-    figures = week_figures(
-        query.session, couple=query.couple, first=query.first.monday, last=query.last.monday
-    )
+    """Each partner's entries, mean mood and most frequent needs in the week (the figures query)."""
+    figures = query.figures.moods
     out: dict[date, list[dict[str, Any]]] = {}
-    for week in query.weeks:
+    for i, week in enumerate(query.weeks):
         part = []
         for uid in query.couple.partner_ids:
-            got = figures.get((uid, week.monday))
+            got = figures.get((uid, i))
             needs = got["needs"] if got else {}
             top = sorted(needs, key=lambda slug: (-needs[slug], slug))[:TOP_NEEDS]
             part.append(

@@ -95,20 +95,20 @@ def _first_monday(couple: Couple) -> date:
 # -- reads ------------------------------------------------------------------------------------
 
 
-def build(
-    session: Session, *, couple: Couple, mondays: list[date], today: date | None = None
-) -> list[dict[str, Any]]:
-    """The recaps of the given weeks, newest first: each section runs once for all of them.
-
-    ``today`` is the couple's lasting day (couple_current_day), read here when not given.
-    """
-    if not mondays:
-        return []
-    if today is None:
-        today = couple_current_day(session, couple, now())
+def recap_query(
+    session: Session, *, couple: Couple, mondays: list[date], instant: datetime
+) -> RecapQuery:
+    """The sections' query of the given weeks at ``instant`` (its figures not read yet)."""
     weeks = [week(couple, m) for m in sorted(mondays)]
-    query = RecapQuery(session=session, couple=couple, weeks=weeks, today=today)
+    return RecapQuery(
+        session=session, couple=couple, weeks=weeks, day=couple_today(couple, instant)
+    )
+
+
+def render(query: RecapQuery) -> list[dict[str, Any]]:
+    """The recaps of the query's weeks, newest first: each section runs once for all of them."""
     parts = {name: section(query) for name, section in SECTIONS}
+    today = query.today  # the lasting day, read with the figures
     return [
         {
             "week": iso_week(w.monday),
@@ -117,38 +117,78 @@ def build(
             "in_progress": w.monday <= today <= w.sunday,
             **{name: part[w.monday] for name, part in parts.items()},
         }
-        for w in reversed(weeks)
+        for w in reversed(query.weeks)
     ]
+
+
+def build(session: Session, *, couple: Couple, mondays: list[date]) -> list[dict[str, Any]]:
+    """The recaps of the given weeks now, newest first."""
+    if not mondays:
+        return []
+    return render(recap_query(session, couple=couple, mondays=mondays, instant=now()))
+
+
+def _lived(session: Session, couple: Couple, monday: date, instant: datetime) -> bool:
+    """Whether the week of ``monday`` has begun: it is not after the lasting day's week.
+
+    The lasting day is never before the couple's day, so it is read (one statement) only for
+    a week after the couple's day's: after a move west back across a Monday the week lived
+    lasts, never the week before it.
+    """
+    if monday <= week_start(couple_today(couple, instant)):
+        return True
+    return monday <= week_start(couple_current_day(session, couple, instant))
 
 
 def get(session: Session, *, couple: Couple, label: str) -> dict[str, Any]:
     """One week's recap (the current one so far); 404 outside the couple's weeks."""
     monday = parse_week(label)
-    # After a move west back across a Monday the week lived lasts: never the week before it.
-    today = couple_current_day(session, couple, now())
-    if monday is None or not _first_monday(couple) <= monday <= week_start(today):
+    instant = now()
+    if (
+        monday is None
+        or monday < _first_monday(couple)
+        or not _lived(session, couple, monday, instant)
+    ):
         raise RecapNotFound(N_("The couple has no recap for this week."))
-    return build(session, couple=couple, mondays=[monday], today=today)[0]
+    return render(recap_query(session, couple=couple, mondays=[monday], instant=instant))[0]
+
+
+def _mondays(newest: date, oldest: date, limit: int) -> list[date]:
+    """Up to limit Mondays from newest back to oldest."""
+    mondays = []
+    monday = newest
+    while monday >= oldest and len(mondays) < limit:
+        mondays.append(monday)
+        monday -= timedelta(weeks=1)
+    return mondays
 
 
 def list_recaps(
     session: Session, *, couple: Couple, limit: int, cursor: str | None
 ) -> dict[str, Any]:
     """One page of recaps, newest first, from the current week back to the pairing week."""
-    # After a move west back across a Monday the week lived lasts: never the week before it.
-    today = couple_current_day(session, couple, now())
-    newest = week_start(today)
+    instant = now()
     oldest = _first_monday(couple)
     if cursor is not None:
-        newest = _decode_cursor(cursor, oldest=oldest, newest=newest) - timedelta(weeks=1)
-    mondays = []
-    monday = newest
-    while monday >= oldest and len(mondays) < limit:
-        mondays.append(monday)
-        monday -= timedelta(weeks=1)
+        monday = _decode_cursor(cursor, oldest=oldest)
+        if not _lived(session, couple, monday, instant):
+            raise not_a_cursor()  # a week still to come was never given out
+        newest = monday - timedelta(weeks=1)
+    else:
+        # The couple's day's week: the lasting day, read with the page's figures, is never
+        # before it.
+        newest = week_start(couple_today(couple, instant))
+    mondays = _mondays(newest, oldest, limit)
+    query = (
+        recap_query(session, couple=couple, mondays=mondays, instant=instant) if mondays else None
+    )
+    if cursor is None and query is not None and week_start(query.today) != newest:
+        # After a move west back across a Monday the week lived lasts: the page from its week.
+        mondays = _mondays(week_start(query.today), oldest, limit)
+        query = recap_query(session, couple=couple, mondays=mondays, instant=instant)
     more = bool(mondays) and mondays[-1] > oldest
     return {
-        "items": build(session, couple=couple, mondays=mondays, today=today),
+        "items": render(query) if query is not None else [],
         "next_cursor": _encode_cursor(mondays[-1]) if more else None,
     }
 
@@ -158,12 +198,13 @@ def _encode_cursor(monday: date) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, *, oldest: date, newest: date) -> date:
-    """The Monday a cursor continues before: one of the couple's weeks, else a 422."""
+def _decode_cursor(cursor: str, *, oldest: date) -> date:
+    """The Monday a cursor continues before, from the pairing week on, else a 422 (the caller
+    checks it is not a week still to come)."""
     monday = cursor_day(read_cursor(cursor).get("before"))
     # Only a week from the pairing week to this one can have been given out: a forged year-1
     # Monday overflowed the date arithmetic (500), a future one listed weeks still to come.
-    if monday.weekday() != 0 or not oldest <= monday <= newest:
+    if monday.weekday() != 0 or monday < oldest:
         raise not_a_cursor()
     return monday
 
