@@ -285,24 +285,20 @@ def history(
 
 
 @functools.cache
-def _week_figures_statement(with_current: bool = False) -> CompoundSelect[Any]:
-    """week_figures' SELECT, built once: bound ``couple_id``, ``first`` and ``last``.
+def _week_figures_statement() -> CompoundSelect[Any]:
+    """summary's SELECT, built once: bound ``couple_id``, ``first`` and ``day``.
 
-    Per (user, week) one row without a slug (entries, mean mood), and one row per need named
-    (its count): both groupings in one round trip. Built per request, it was most of the
-    summary's CPU.
-
-    with_current (the summary's): no ``last`` (no entry is dated after the couple's lasting
-    day, so none is in a later week), and one more row, without a user, holding the lasting
-    day (lasting_day; bound ``day`` too): the summary's "this week" and its figures in one
-    round trip.
+    Per (user, week) one row without a slug (entries, mean mood), and one row per need
+    named (its count): both groupings in one round trip. Built per request, it was most of the
+    summary's CPU. No upper bound: no entry is dated after the couple's lasting day, so none is
+    in a later week. One more row, without a user, holds the lasting day (lasting_day): the
+    summary's "this week" and its figures in one round trip. (The recap reads the same figures
+    in its own UNION ALL, api/recaps/sections.py.)
     """
     in_range = [
         MoodEntry.couple_id == bindparam("couple_id"),
         MoodEntry.week_start >= bindparam("first", type_=Date),
     ]
-    if not with_current:
-        in_range.append(MoodEntry.week_start <= bindparam("last", type_=Date))
     figures = (
         select(
             MoodEntry.user_id,
@@ -320,8 +316,6 @@ def _week_figures_statement(with_current: bool = False) -> CompoundSelect[Any]:
         .where(*in_range)
         .group_by(MoodEntry.user_id, MoodEntry.week_start, MoodNeed.slug)
     )
-    if not with_current:
-        return union_all(figures, needs)
     current = select(null(), lasting_day(), null(), null(), null())
     return union_all(figures, needs, current)
 
@@ -334,7 +328,7 @@ def _gather(rows: Any) -> tuple[date | None, Figures]:
     current: date | None = None
     out: Figures = {}
     for user_id, monday, slug, count, mean in rows:
-        if user_id is None:  # with_current's row: the couple's lasting day
+        if user_id is None:  # the lasting day's row
             current = monday
             continue
         # A UNION ALL promises no order: a need's row may come before its week's figures.
@@ -346,15 +340,6 @@ def _gather(rows: Any) -> tuple[date | None, Figures]:
     return current, out
 
 
-def week_figures(session: Session, *, couple: Couple, first: date, last: date) -> Figures:
-    """Per (user_id, Monday) from first to last Monday: entries, mean mood, need counts.
-
-    One statement whatever the range: the summary and the recap both read it.
-    """
-    params = {"couple_id": couple.id, "first": first, "last": last}
-    return _gather(session.execute(_week_figures_statement(), params))[1]
-
-
 def summary(session: Session, *, couple: Couple, user: User, weeks: int) -> dict[str, Any]:
     """The last `weeks` ISO weeks in the couple's zone (this one included), per partner.
 
@@ -364,7 +349,7 @@ def summary(session: Session, *, couple: Couple, user: User, weeks: int) -> dict
     """
     params = lasting_params(couple, now())
     params["first"] = week_start(params["day"]) - timedelta(weeks=weeks - 1)
-    lasting, figures = _gather(session.execute(_week_figures_statement(True), params))
+    lasting, figures = _gather(session.execute(_week_figures_statement(), params))
     assert lasting is not None  # the row without a user is always there
     current = week_start(lasting)
     partner_id = couple.partner_of(user.id)

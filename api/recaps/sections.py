@@ -329,7 +329,7 @@ def _by_sunday(column: InstrumentedAttribute[date], weeks: int) -> Any:
 
 def _mood_parts(weeks: int) -> list[Select[Any]]:
     """The moods section's rows: per (user, week) the entries and mean mood, and per need
-    named its count (api.moods.service.week_figures' figures, by week index)."""
+    named its count (the mood summary's figures, by week index)."""
     # Grouped over subqueries, as _counted: PostgreSQL does not see two bound CASEs as one.
     entries = (
         select(
