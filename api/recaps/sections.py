@@ -51,6 +51,7 @@ from api.rituals.models import Ritual
 from api.streaks import engine
 from api.streaks.days import couple_today, lasting_day
 from api.streaks.models import CheckIn, RitualPause
+from api.streaks.service import live_streak, streak_input_columns, streak_input_params
 
 TOP_NEEDS = 3
 
@@ -81,16 +82,20 @@ class Figures:
 
 @dataclass(frozen=True)
 class RecapQuery:
-    """What every section is handed: the couple, its weeks (oldest first) and its day now.
+    """What every section is handed: the couple, its weeks (oldest first) and the instant now.
 
-    ``day`` is the couple's day (couple_today); ``today``, the lasting day, is read with the
-    figures (lasting_day): never before ``day``.
+    ``day`` is the couple's day then (couple_today); ``today``, the lasting day, is read with
+    the figures (lasting_day): never before ``day``.
     """
 
     session: Session
     couple: Couple
     weeks: Sequence[Week]
-    day: date
+    instant: datetime
+
+    @functools.cached_property
+    def day(self) -> date:
+        return couple_today(self.couple, self.instant)
 
     @property
     def first(self) -> Week:
@@ -111,6 +116,7 @@ class RecapQuery:
             "last_monday": self.last.monday,
             "last_sunday": self.last.sunday,
             "day": self.day,
+            **streak_input_params(self.instant),
         }
         for i, week in enumerate(self.weeks):
             out[f"end_{i}"] = week.end
@@ -170,9 +176,11 @@ def _in_weeks(column: InstrumentedAttribute[datetime]) -> Any:
 
 
 @functools.cache
-def _rituals_statement(dialect: str) -> Select[Any]:
+def _rituals_statement(dialect: str, live: bool) -> Select[Any]:
     """The couple's rituals alive in the weeks, each with its timeline from the first Monday and
-    the weeks' check-ins, pause spans and recorded streaks as JSON columns: built once per dialect.
+    the weeks' check-ins, pause spans and recorded streaks as JSON columns: built once per dialect
+    and ``live``. Live (the week in progress among the weeks): with what its live streak needs
+    too (api.streaks.service.streak_input_columns), not a second query of the rituals.
     """
     first_monday = bindparam("first_monday", type_=Date)
     last_sunday = bindparam("last_sunday", type_=Date)
@@ -200,37 +208,45 @@ def _rituals_statement(dialect: str) -> Select[Any]:
         RecapStreak.week_start <= bindparam("last_monday", type_=Date),
         own=[RecapStreak],
     )
-    return (
-        select(Ritual, schedules_column(dialect, first_monday), checkins, pauses, recorded)
-        .where(
-            Ritual.couple_id == bindparam("couple_id"),
-            Ritual.created_at < bindparam("last_end"),
-            or_(Ritual.deleted_at.is_(None), Ritual.deleted_at >= bindparam("first_start")),
-        )
-        .order_by(Ritual.id)
-    )
+    statement = select(Ritual, schedules_column(dialect, first_monday), checkins, pauses, recorded)
+    if live:
+        joined, streak_inputs = streak_input_columns(dialect)
+        statement = statement.add_columns(*streak_inputs).outerjoin(*joined)
+    return statement.where(
+        Ritual.couple_id == bindparam("couple_id"),
+        Ritual.created_at < bindparam("last_end"),
+        or_(Ritual.deleted_at.is_(None), Ritual.deleted_at >= bindparam("first_start")),
+    ).order_by(Ritual.id)
 
 
 def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
     """Each ritual's scheduled and completed days in the week, and its streak (one query).
 
-    The streak is the live one for the week in progress (one more query, that week only),
-    and for a past week the one the clock recorded as that week ended (null before recording
-    began, or when the clock missed the week's end).
+    The streak is the live one for the week in progress (its inputs in the same query, that
+    week only), and for a past week the one the clock recorded as that week ended (null before
+    recording began, or when the clock missed the week's end).
     """
     couple, session = query.couple, query.session
-    rows = session.execute(_rituals_statement(session.get_bind().dialect.name), query.params).all()
+    live = any(w.monday <= query.today <= w.sunday for w in query.weeks)
+    statement = _rituals_statement(session.get_bind().dialect.name, live)
+    rows = session.execute(statement, query.params).all()
     out: dict[date, list[dict[str, Any]]] = {w.monday: [] for w in query.weeks}
     if not rows:
         return out
     ritual_rows = [row[0] for row in rows]
+    # Each live ritual's streak now, from the inputs after the recap's own five columns.
+    live_streaks = {
+        row[0].id: live_streak(couple, query.instant, row[0], row[5:])["current"]
+        for row in rows
+        if live and row[0].deleted_at is None
+    }
     done: dict[tuple[int, date | None], set[int]] = defaultdict(set)
     pauses: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
     # Past weeks: the streaks recorded as each week ended (null where none was recorded).
     recorded: dict[tuple[int, date | None], int] = {}
     # Each day judged by the schedule in force on it: a later edit never rewrites a past week.
     timelines = {}
-    for ritual, schedules, checkin_rows, pause_rows, streak_rows in rows:
+    for ritual, schedules, checkin_rows, pause_rows, streak_rows, *_ in rows:
         timelines[ritual.id] = timeline_from_json(ritual, couple, schedules)
         for local_date, user_id in decode(checkin_rows):
             done[(ritual.id, as_date(local_date))].add(user_id)
@@ -238,7 +254,6 @@ def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
             pauses[ritual.id].append((as_date(paused_from), as_date(resumed_on)))  # type: ignore[arg-type]
         for monday, streak in decode(streak_rows):
             recorded[(ritual.id, as_date(monday))] = streak
-    live_streaks = _current_streaks(query, ritual_rows)
     for ritual in ritual_rows:
         timeline = timelines[ritual.id]
         born = couple_today(couple, ritual.created_at)
@@ -278,17 +293,6 @@ def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
                 }
             )
     return out
-
-
-def _current_streaks(query: RecapQuery, ritual_rows: list[Ritual]) -> dict[int, int]:
-    """The live streak of each live ritual, when the current week is among the weeks asked."""
-    if not any(w.monday <= query.today <= w.sunday for w in query.weeks):
-        return {}
-    from api.streaks.service import streaks
-
-    live = [r for r in ritual_rows if r.deleted_at is None]
-    views = streaks(query.session, couple=query.couple, rituals=live) if live else []
-    return {view["ritual_id"]: view["current"] for view in views}
 
 
 def _kind(kind: str) -> Any:

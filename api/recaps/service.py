@@ -100,9 +100,7 @@ def recap_query(
 ) -> RecapQuery:
     """The sections' query of the given weeks at ``instant`` (its figures not read yet)."""
     weeks = [week(couple, m) for m in sorted(mondays)]
-    return RecapQuery(
-        session=session, couple=couple, weeks=weeks, day=couple_today(couple, instant)
-    )
+    return RecapQuery(session=session, couple=couple, weeks=weeks, instant=instant)
 
 
 def render(query: RecapQuery) -> list[dict[str, Any]]:

@@ -294,13 +294,11 @@ def _record_join(dialect: str) -> tuple[Any, tuple[Any, Any]]:
     return aliased(StreakRecord, row), (row, true())
 
 
-@functools.cache
-def _streak_inputs_statement(dialect: str, which: str) -> Select[Any]:
-    """The SELECT of _streak_inputs, built once per dialect and filter (all, one, some).
-
-    Bound parameters: ``couple_id``, ``recent`` (a date), and ``ritual_id`` or ``ritual_ids``
-    (a list). Built once, it is not rebuilt, nor its compiled-cache key recomputed, per
-    request: for this statement that was most of the read's CPU.
+def streak_input_columns(dialect: str) -> tuple[tuple[Any, Any], list[Any]]:
+    """What a ritual's streak view needs, selected with the ritual: (the outer join's target
+    and condition, the columns: its record, its timeline rows, its check-ins and pause spans
+    after the record as JSON). Bound ``recent`` (streak_input_params). Part of a statement
+    built once (the caller caches it).
     """
     recent = bindparam("recent", type_=Date)
     record, joined = _record_join(dialect)
@@ -316,13 +314,30 @@ def _streak_inputs_statement(dialect: str, which: str) -> Select[Any]:
         own=[CheckIn],
     )
     pauses = _pause_spans_after(dialect, Ritual.id, after)
+    return joined, [record, schedules_column(dialect, since), checkins, pauses]
+
+
+def streak_input_params(instant: datetime) -> dict[str, Any]:
+    """The bound parameters of streak_input_columns at ``instant``."""
+    return {"recent": instant.astimezone(UTC).date() - RECENT}
+
+
+@functools.cache
+def _streak_inputs_statement(dialect: str, which: str) -> Select[Any]:
+    """The SELECT of _streak_inputs, built once per dialect and filter (all, one, some).
+
+    Bound parameters: ``couple_id``, ``recent`` (a date), and ``ritual_id`` or ``ritual_ids``
+    (a list). Built once, it is not rebuilt, nor its compiled-cache key recomputed, per
+    request: for this statement that was most of the read's CPU.
+    """
+    joined, columns = streak_input_columns(dialect)
     where = {
         "all": [],
         "one": [Ritual.id == bindparam("ritual_id")],
         "some": [Ritual.id.in_(bindparam("ritual_ids", expanding=True))],
     }[which]
     return (
-        select(Ritual, record, schedules_column(dialect, since), checkins, pauses)
+        select(Ritual, *columns)
         .outerjoin(*joined)
         .where(Ritual.couple_id == bindparam("couple_id"), Ritual.deleted_at.is_(None), *where)
         .order_by(Ritual.id)
@@ -343,10 +358,7 @@ def _streak_inputs(
     record's finalized_through, or for a ritual without a record the few recent days (a
     superset of what the engine needs, narrowed here exactly as the separate queries did).
     """
-    params: dict[str, Any] = {
-        "couple_id": couple.id,
-        "recent": instant.astimezone(UTC).date() - RECENT,
-    }
+    params: dict[str, Any] = {"couple_id": couple.id, **streak_input_params(instant)}
     if ritual_id is not None:
         which, params["ritual_id"] = "one", ritual_id
     elif ritual_ids is not None:
@@ -355,26 +367,47 @@ def _streak_inputs(
         which = "all"
     statement = _streak_inputs_statement(session.get_bind().dialect.name, which)
     rows = session.execute(statement, params).all()
-    out = []
-    for ritual, record, schedules, checkin_rows, pause_rows in rows:
-        timeline = timeline_from_json(ritual, couple, schedules)
-        start = (
-            record.finalized_through
-            if record is not None
-            else timeline.day_of(instant) - timedelta(days=2)
-        )
-        days = RitualDays(ritual, couple.partner_ids, timeline)
-        for local_date, user_id in decode(checkin_rows):
-            day = as_date(local_date)
-            assert day is not None
-            if day > start:
-                days.checkins[day].add(user_id)
-        for paused_from, resumed_on in decode(pause_rows):
-            resumed = as_date(resumed_on)
-            if resumed is None or resumed > start:
-                days.pauses.append((as_date(paused_from), resumed))  # type: ignore[arg-type]
-        out.append((record, days))
-    return out
+    return [
+        (record, _ritual_days(couple, instant, ritual, record, *rest))
+        for ritual, record, *rest in rows
+    ]
+
+
+def _ritual_days(
+    couple: Couple,
+    instant: datetime,
+    ritual: Ritual,
+    record: StreakRecord | None,
+    schedules: Any,
+    checkin_rows: Any,
+    pause_rows: Any,
+) -> RitualDays:
+    """A ritual's days from streak_input_columns' values."""
+    timeline = timeline_from_json(ritual, couple, schedules)
+    start = (
+        record.finalized_through
+        if record is not None
+        else timeline.day_of(instant) - timedelta(days=2)
+    )
+    days = RitualDays(ritual, couple.partner_ids, timeline)
+    for local_date, user_id in decode(checkin_rows):
+        day = as_date(local_date)
+        assert day is not None
+        if day > start:
+            days.checkins[day].add(user_id)
+    for paused_from, resumed_on in decode(pause_rows):
+        resumed = as_date(resumed_on)
+        if resumed is None or resumed > start:
+            days.pauses.append((as_date(paused_from), resumed))  # type: ignore[arg-type]
+    return days
+
+
+def live_streak(
+    couple: Couple, instant: datetime, ritual: Ritual, inputs: Sequence[Any]
+) -> dict[str, Any]:
+    """A live ritual's streak view at ``instant`` from streak_input_columns' values."""
+    record = inputs[0]
+    return _streak_view(record, _ritual_days(couple, instant, ritual, *inputs), couple, instant)
 
 
 @functools.cache
