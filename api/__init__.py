@@ -80,11 +80,12 @@ def create_app(config: Config | None = None) -> Flask:
         if config.is_sqlite:
             _sqlite_pragmas(db.engine)
         else:
-            from api.pg_cursor import use_lazy_descriptions
+            from api.pg_cursor import cache_long_statements, use_lazy_descriptions
             from api.pool import ping_idle_connections
 
             ping_idle_connections(db.engine)
             use_lazy_descriptions(db.engine)
+            cache_long_statements()
 
     _register_blueprints(app, api)
     from api import spec_precision

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from api.extensions import db
-from api.pg_cursor import Description, LazyDescriptionCursor
+from api.pg_cursor import CACHED_STATEMENT_LENGTH, Description, LazyDescriptionCursor
 from api.users.models import User
 
 pytestmark = pytest.mark.postgres
@@ -52,3 +52,16 @@ def test_a_description_is_psycopgs_own_when_read(app: Flask) -> None:
         cursor.execute("SELECT")  # a result of no columns: psycopg's own answer
         assert cursor.description == []
         conn.rollback()
+
+
+def test_long_statements_keep_their_conversion(app: Flask) -> None:
+    """A statement past psycopg's 4 kB default is converted once, not at every execution."""
+    from psycopg import _queries
+
+    assert _queries.MAX_CACHED_STATEMENT_LENGTH >= CACHED_STATEMENT_LENGTH
+    long = "SELECT %(one)s::int AS one" + " " * 5000
+    with app.app_context(), db.engine.connect() as conn:
+        before = _queries._query2pg.cache_info().hits
+        for _ in range(2):
+            assert conn.exec_driver_sql(long, {"one": 1}).scalar_one() == 1
+        assert _queries._query2pg.cache_info().hits > before
