@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import UTC, datetime, time
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
+import regex
 from marshmallow import ValidationError, fields, validate
 
 from api.i18n import N_
@@ -137,27 +137,29 @@ class JsonBoolean(fields.Boolean):
         return value
 
 
-# Characters that show nothing: format characters (zero-width space and joiners, BOM, bidi
-# marks), separators and controls, and the blank letters of Hangul and Braille.
-_BLANK_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# What shows nothing: Unicode's Default_Ignorable_Code_Point (zero-width space and joiners,
+# variation selectors, combining grapheme joiner, Hangul fillers, tags, ...), whitespace,
+# controls and format characters, and the Braille blank (a "symbol" to Unicode, blank to a
+# reader). Judged per extended grapheme cluster (what a reader sees as one character), so an
+# emoji keeps its U+FE0F and a flag its tags, while a lone selector or joiner is blank.
+_BLANK_CLUSTER = regex.compile(r"[\p{Default_Ignorable_Code_Point}\s\p{Cc}\p{Cf}\p{Z}\u2800]+")
+_GRAPHEME = regex.compile(r"\X")
 
 
-def _blank(char: str) -> bool:
-    return (
-        char.isspace() or char in _BLANK_LETTERS or unicodedata.category(char) in _BLANK_CATEGORIES
-    )
+def _blank(cluster: str) -> bool:
+    return _BLANK_CLUSTER.fullmatch(cluster) is not None
 
 
 def strip_blank(text: str) -> str:
-    """text without the whitespace and invisible characters at its ends (a zero-width joiner
-    inside an emoji stays): text of only such characters becomes "", which lengths refuse."""
-    start, end = 0, len(text)
-    while start < end and _blank(text[start]):
+    """text without the clusters that show nothing at its ends: text of only such characters
+    becomes "", which lengths refuse."""
+    clusters = _GRAPHEME.findall(text)
+    start, end = 0, len(clusters)
+    while start < end and _blank(clusters[start]):
         start += 1
-    while end > start and _blank(text[end - 1]):
+    while end > start and _blank(clusters[end - 1]):
         end -= 1
-    return text[start:end]
+    return "".join(clusters[start:end])
 
 
 class Trimmed(fields.String):

@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from marshmallow import Schema, fields, validate
 
-from api.fields import TimeZone, Trimmed
+from api.fields import TimeZone, Trimmed, strip_blank
 from api.users.schemas import LocaleTag
 from tests.conftest import auth
 from tests.factories import CoupleFactory, RitualFactory, UserFactory
@@ -164,3 +166,83 @@ def test_every_text_field_of_a_request_body_is_trimmed(app: Any) -> None:
         if _is_text(schema, name, field) and not isinstance(field, Trimmed)
     ]
     assert plain == [], "these take text that shows nothing: make them api.fields.Trimmed"
+
+
+# -- what "invisible" means: Unicode's Default_Ignorable_Code_Point, and the fillers ---------
+
+# Default_Ignorable_Code_Point as DerivedCoreProperties.txt lists it (Unicode 16), written out
+# here as the oracle rather than read from the property the code uses.
+DEFAULT_IGNORABLE = [
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+]
+# The tester's characters: combining grapheme joiner, VS16, Khmer inherent vowel, Mongolian
+# free variation selector, VS17, Hangul fillers, Braille blank, zero-width space.
+NAMED = ["\u034f", "\ufe0f", "\u17b4", "\u180b", "\U000e0100", "\u3164", "\u115f", "\u2800"]
+NAMED += ["\u200b", "\u1160", "\uffa0"]
+
+invisible = st.one_of(
+    st.sampled_from([chr(c) for lo, hi in DEFAULT_IGNORABLE for c in (lo, hi, (lo + hi) // 2)]),
+    st.integers(0xE0000, 0xE0FFF).map(chr),
+    st.sampled_from(" \t\n\r\u00a0\u2000\u2028\u2029\u3000\u2800"),
+)
+visible = st.text(st.characters(categories=["L", "N", "P", "S"], exclude_characters="\u2800"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(invisible, min_size=1, max_size=8).map("".join))
+def test_text_of_invisible_characters_only_is_blank(blank: str) -> None:
+    assert strip_blank(blank) == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(invisible, max_size=4).map("".join),
+    visible.filter(bool),
+    st.lists(invisible, max_size=4).map("".join),
+)
+def test_visible_text_keeps_what_is_inside_it(before: str, words: str, after: str) -> None:
+    assert strip_blank(before + words + after).strip() != ""
+    assert words in strip_blank(before + words + after)
+
+
+@pytest.mark.parametrize("blank", NAMED)
+def test_each_named_invisible_character_is_a_422(client: Any, couple: Any, blank: str) -> None:
+    for text in (blank, f" {blank}{blank} "):
+        body = {"text": text, "client_id": str(uuid.uuid4())}
+        answer = client.post("/v1/couple/gratitude", json=body, headers=auth("alex"))
+        assert answer.status_code == 422, (repr(text), answer.get_json())
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "\u2764\ufe0f",  # red heart, emoji presentation
+        "thanks \u2764\ufe0f",
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467",  # family, zero-width joiners
+        "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",  # England
+        "\u845b\U000e0100",  # an ideograph with its variation selector
+    ],
+)
+def test_visible_text_with_invisible_characters_inside_is_kept_whole(
+    client: Any, couple: Any, words: str
+) -> None:
+    body = {"text": f"\u200b {words}\u3164", "client_id": str(uuid.uuid4())}
+    answer = client.post("/v1/couple/gratitude", json=body, headers=auth("alex"))
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["text"] == words
