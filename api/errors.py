@@ -12,6 +12,7 @@ from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
+from api import schema_messages
 from api.i18n import N_, request_locale, translate
 
 log = logging.getLogger(__name__)
@@ -251,21 +252,6 @@ DEFAULT_DETAILS = {
 }
 
 
-# marshmallow's own messages that the apps meet most; the rest stay in English.
-SCHEMA_MESSAGES = (
-    N_("Missing data for required field."),
-    N_("Unknown field."),
-    N_("Field may not be null."),
-    N_("Not a valid string."),
-    N_("Not a valid integer."),
-    N_("Not a valid boolean."),
-    N_("Not a valid date."),
-    N_("Not a valid datetime."),
-    N_("Not a valid list."),
-    N_("Invalid value."),
-)
-
-
 def _translate_messages(locale: str | None, messages: Any) -> Any:
     """Each message string of a (nested) webargs error dict, in locale's language."""
     if isinstance(messages, dict):
@@ -273,7 +259,7 @@ def _translate_messages(locale: str | None, messages: Any) -> Any:
     if isinstance(messages, list):
         return [_translate_messages(locale, value) for value in messages]
     if isinstance(messages, str):
-        return translate(locale, messages)
+        return schema_messages.render(locale, messages)
     return messages
 
 

@@ -25,13 +25,7 @@ class MoodCreateSchema(Schema):
         load_default=list,
         validate=validate.Length(max=MAX_NEEDS),
     )
-    # NOTE_MAX spelled out in the message: schema messages are translated without parameters.
-    note = Trimmed(
-        max_length=NOTE_MAX,
-        error=N_("Write 1-500 characters."),
-        load_default=None,
-        allow_none=True,
-    )
+    note = Trimmed(max_length=NOTE_MAX, load_default=None, allow_none=True)
     client_id = fields.UUID(required=True)
 
 
