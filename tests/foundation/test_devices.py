@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import auth
+from tests.factories import DeviceFactory, UserFactory
 
 TOKEN = "dGVzdC10b2tlbi0xMjM0NTY3ODkwYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo"
 
@@ -63,3 +64,36 @@ def test_bad_device_bodies_are_422(client):
         response = client.post("/v1/devices", json=payload, headers=auth("alex"))
         assert response.status_code == 422, payload
     assert client.get("/v1/devices", headers=auth("alex")).get_json() == []
+
+
+def test_a_blank_or_implausible_token_is_422(client):
+    """A token is what FCM or APNs gave the phone: 32+ characters of base64url, ':' and '.'."""
+    for token in (
+        " ",
+        " " * 40,
+        "ab",
+        "a" * 31,
+        "\u200b" * 40,
+        "tok en " * 8,
+        "x\ty" * 20,
+        "é" * 40,
+        TOKEN + "\n",
+    ):
+        response = client.post(
+            "/v1/devices", json={"token": token, "platform": "ios"}, headers=auth("alex")
+        )
+        assert response.status_code == 422, repr(token)
+        assert "token" in response.get_json()["errors"]
+    assert client.get("/v1/devices", headers=auth("alex")).get_json() == []
+    assert register(client, "alex", token="f" * 64).status_code == 201  # an APNs token
+
+
+def test_the_list_never_shows_more_than_the_ends_of_a_token(client):
+    """Four characters of each end at most, and nothing of a short token stored before 32
+    characters were required (its ends would be most of it)."""
+    alex = UserFactory(uid="alex")
+    DeviceFactory(user=alex, token="ab")
+    DeviceFactory(user=alex, token="0123456789abcdef")
+    register(client, "alex", token="k" * 32)
+    listed = sorted(d["token"] for d in client.get("/v1/devices", headers=auth("alex")).json)
+    assert listed == ["kkkk…kkkk", "…", "…"]

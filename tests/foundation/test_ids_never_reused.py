@@ -19,11 +19,15 @@ sqlite_only = pytest.mark.skipif(bool(BASE_DATABASE_URL), reason="SQLite's own t
 
 def test_a_deleted_devices_id_is_not_given_to_the_next(client):
     first = client.post(
-        "/v1/devices", json={"token": "phone-1", "platform": "ios"}, headers=auth("alex")
+        "/v1/devices",
+        json={"token": "phone-1:" + "x" * 40, "platform": "ios"},
+        headers=auth("alex"),
     ).get_json()["id"]
     assert client.delete(f"/v1/devices/{first}", headers=auth("alex")).status_code == 204
     second = client.post(
-        "/v1/devices", json={"token": "phone-2", "platform": "ios"}, headers=auth("alex")
+        "/v1/devices",
+        json={"token": "phone-2:" + "x" * 40, "platform": "ios"},
+        headers=auth("alex"),
     ).get_json()["id"]
     assert second > first
 

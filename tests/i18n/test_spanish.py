@@ -18,7 +18,9 @@ def feed(client, headers) -> list[dict]:
 def paired(client, *, joiner_name: str = "Tom") -> None:
     client.patch("/v1/me", headers=ES, json={"locale": "es-ES", "display_name": "Lucía"})
     client.patch("/v1/me", headers=EN, json={"locale": "en", "display_name": joiner_name})
-    client.post("/v1/devices", headers=ES, json={"token": "lucia-phone", "platform": "android"})
+    client.post(
+        "/v1/devices", headers=ES, json={"token": "lucia-phone:" + "x" * 40, "platform": "android"}
+    )
     code = client.post("/v1/invites", headers=ES).get_json()["code"]
     assert client.post("/v1/couple", headers=EN, json={"code": code}).status_code == 201
 

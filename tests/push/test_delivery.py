@@ -25,6 +25,11 @@ from workers.scheduler import sweep_pending
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
 
 
+def t(name: str) -> str:
+    """A token as long as a real one (POST /v1/devices refuses shorter), named for reading."""
+    return f"{name}:" + "x" * 40
+
+
 class Phones:
     """A signed-in user and the phones they registered, through the API."""
 
@@ -113,7 +118,7 @@ def test_every_device_gets_one_copy_and_the_notification_is_sent(
     api, fake_google, run_firebase_jobs
 ):
     alex = api("alex")
-    phone, tablet = alex.register("alex-phone"), alex.register("alex-tablet", "ios")
+    phone, tablet = alex.register(t("alex-phone")), alex.register(t("alex-tablet"), "ios")
 
     notification_id = write(alex.id)
     run_firebase_jobs()
@@ -122,7 +127,7 @@ def test_every_device_gets_one_copy_and_the_notification_is_sent(
     assert notification.status == "sent" and notification.sent_at == T0
     assert notification.attempts == 1 and notification.last_error is None
     assert deliveries(notification_id) == {phone: "sent", tablet: "sent"}
-    assert fake_google.accepted_tokens() == {"alex-phone": 1, "alex-tablet": 1}
+    assert fake_google.accepted_tokens() == {t("alex-phone"): 1, t("alex-tablet"): 1}
     sent = fake_google.accepted[0]
     assert sent.data["category"] == "partner_checkin"
     assert sent.data["notification_id"] == str(notification_id)
@@ -137,7 +142,7 @@ def test_every_device_gets_one_copy_and_the_notification_is_sent(
 
 def test_reminders_carry_collapse_key_and_ttl(api, fake_google, run_firebase_jobs):
     alex = api("alex")
-    alex.register("alex-phone", "ios")
+    alex.register(t("alex-phone"), "ios")
 
     write(
         alex.id,
@@ -163,8 +168,8 @@ def test_reminders_carry_collapse_key_and_ttl(api, fake_google, run_firebase_job
 @pytest.mark.parametrize("code", ["UNREGISTERED", "SENDER_ID_MISMATCH", "INVALID_ARGUMENT"])
 def test_dead_token_deletes_that_device_only(api, fake_google, run_firebase_jobs, code):
     alex = api("alex")
-    good, dead = alex.register("alex-phone"), alex.register("alex-old-phone")
-    fake_google.answer_token("alex-old-phone", code)
+    good, dead = alex.register(t("alex-phone")), alex.register(t("alex-old-phone"))
+    fake_google.answer_token(t("alex-old-phone"), code)
 
     notification_id = write(alex.id)
     run_firebase_jobs()
@@ -177,8 +182,8 @@ def test_dead_token_deletes_that_device_only(api, fake_google, run_firebase_jobs
 
 def test_only_dead_tokens_means_failed_with_the_reason(api, fake_google, run_firebase_jobs):
     alex = api("alex")
-    alex.register("alex-old-phone")
-    fake_google.answer_token("alex-old-phone", "UNREGISTERED")
+    alex.register(t("alex-old-phone"))
+    fake_google.answer_token(t("alex-old-phone"), "UNREGISTERED")
 
     notification_id = write(alex.id)
     run_firebase_jobs()
@@ -194,7 +199,7 @@ def test_invalid_message_fails_the_notification_as_a_bug(
     api, fake_google, run_firebase_jobs, clock, caplog
 ):
     alex = api("alex")
-    phones = [alex.register("alex-phone"), alex.register("alex-tablet")]
+    phones = [alex.register(t("alex-phone")), alex.register(t("alex-tablet"))]
     # "from" is a reserved FCM data key: FCM refuses the message itself.
     notification_id = notify(
         db.session,
@@ -227,8 +232,8 @@ def test_quota_exceeded_retries_only_the_failed_device_after_retry_after(
     api, fake_google, run_firebase_jobs, clock
 ):
     alex = api("alex")
-    phone, tablet = alex.register("alex-phone"), alex.register("alex-tablet")
-    fake_google.answer_token("alex-tablet", "QUOTA_EXCEEDED", retry_after=300, times=1)
+    phone, tablet = alex.register(t("alex-phone")), alex.register(t("alex-tablet"))
+    fake_google.answer_token(t("alex-tablet"), "QUOTA_EXCEEDED", retry_after=300, times=1)
 
     notification_id = write(alex.id)
     run_firebase_jobs()
@@ -247,7 +252,7 @@ def test_quota_exceeded_retries_only_the_failed_device_after_retry_after(
 
     assert row(notification_id).status == "sent"
     assert deliveries(notification_id) == {phone: "sent", tablet: "sent"}
-    assert fake_google.accepted_tokens() == {"alex-phone": 1, "alex-tablet": 1}
+    assert fake_google.accepted_tokens() == {t("alex-phone"): 1, t("alex-tablet"): 1}
 
 
 @pytest.mark.parametrize("code", ["UNAVAILABLE", "INTERNAL"])
@@ -255,8 +260,8 @@ def test_server_errors_back_off_with_jitter_then_deliver(
     api, fake_google, run_firebase_jobs, clock, code
 ):
     alex = api("alex")
-    alex.register("alex-phone")
-    fake_google.answer_token("alex-phone", code, times=2)
+    alex.register(t("alex-phone"))
+    fake_google.answer_token(t("alex-phone"), code, times=2)
 
     notification_id = write(alex.id)
     run_firebase_jobs()
@@ -277,8 +282,8 @@ def test_server_errors_back_off_with_jitter_then_deliver(
 
 def test_gives_up_after_the_last_retry_with_the_reason(api, fake_google, run_firebase_jobs, clock):
     alex = api("alex")
-    alex.register("alex-phone")
-    fake_google.answer_token("alex-phone", "UNAVAILABLE", retry_after=10)
+    alex.register(t("alex-phone"))
+    fake_google.answer_token(t("alex-phone"), "UNAVAILABLE", retry_after=10)
 
     notification_id = write(alex.id)
     run_firebase_jobs()
@@ -298,9 +303,9 @@ def test_gives_up_but_stays_sent_when_another_device_took_it(
     api, fake_google, run_firebase_jobs, clock
 ):
     alex = api("alex")
-    alex.register("alex-phone")
-    alex.register("alex-tablet")
-    fake_google.answer_token("alex-tablet", "INTERNAL")
+    alex.register(t("alex-phone"))
+    alex.register(t("alex-tablet"))
+    fake_google.answer_token(t("alex-tablet"), "INTERNAL")
 
     notification_id = write(alex.id)
     run_firebase_jobs()
@@ -310,16 +315,16 @@ def test_gives_up_but_stays_sent_when_another_device_took_it(
     notification = row(notification_id)
     assert notification.status == "sent"
     assert "gave up" in notification.last_error and "INTERNAL" in notification.last_error
-    assert fake_google.accepted_tokens() == {"alex-phone": 1}
-    assert [r.token for r in fake_google.requests].count("alex-tablet") == delivery.MAX_ATTEMPTS
+    assert fake_google.accepted_tokens() == {t("alex-phone"): 1}
+    assert [r.token for r in fake_google.requests].count(t("alex-tablet")) == delivery.MAX_ATTEMPTS
 
 
 def test_third_party_auth_error_fails_loudly_without_retry(
     api, fake_google, run_firebase_jobs, clock, caplog
 ):
     alex = api("alex")
-    iphone = alex.register("alex-iphone", "ios")
-    fake_google.answer_token("alex-iphone", "THIRD_PARTY_AUTH_ERROR")
+    iphone = alex.register(t("alex-iphone"), "ios")
+    fake_google.answer_token(t("alex-iphone"), "THIRD_PARTY_AUTH_ERROR")
 
     notification_id = write(alex.id)
     with caplog.at_level(logging.CRITICAL, logger="workers.delivery"):
@@ -341,9 +346,9 @@ def test_many_recipients_in_one_job_each_get_their_own_answer(
 ):
     users = [api(f"member{i}") for i in range(6)]
     for i, user in enumerate(users):
-        user.register(f"token-{i}")
-    fake_google.answer_token("token-1", "UNREGISTERED")
-    fake_google.answer_token("token-2", "QUOTA_EXCEEDED", retry_after=60, times=1)
+        user.register(t(f"token-{i}"))
+    fake_google.answer_token(t("token-1"), "UNREGISTERED")
+    fake_google.answer_token(t("token-2"), "QUOTA_EXCEEDED", retry_after=60, times=1)
     couple_ids = [couple_id_of(db.session.get(User, u.id)) for u in users]
     # One transaction, one job for all six (as a broadcast would write them).
     ids = [
@@ -365,7 +370,7 @@ def test_many_recipients_in_one_job_each_get_their_own_answer(
     assert [row(i).status for i in ids] == ["sent", "failed", "pending", "sent", "sent", "sent"]
     retry_when_due(clock, run_firebase_jobs, ids[2])
     assert row(ids[2]).status == "sent"
-    assert fake_google.accepted_tokens() == {f"token-{i}": 1 for i in (0, 2, 3, 4, 5)}
+    assert fake_google.accepted_tokens() == {t(f"token-{i}"): 1 for i in (0, 2, 3, 4, 5)}
 
 
 # ---- preferences and quiet hours -------------------------------------------------------------
@@ -373,7 +378,7 @@ def test_many_recipients_in_one_job_each_get_their_own_answer(
 
 def test_switched_off_category_is_in_the_feed_but_not_pushed(api, fake_google, run_firebase_jobs):
     alex = api("alex")
-    alex.register("alex-phone")
+    alex.register(t("alex-phone"))
     alex.patch_me({"notification_preferences": {"partner_activity": False}})
 
     notification_id = write(alex.id)
@@ -389,7 +394,7 @@ def test_quiet_hours_hold_partner_pushes_until_they_end_but_not_reminders(
 ):
     clock.set(datetime(2026, 3, 10, 22, 30, tzinfo=UTC))  # 23:30 in Berlin
     alex = api("alex")
-    alex.register("alex-phone")
+    alex.register(t("alex-phone"))
     alex.patch_me({"timezone": "Europe/Berlin", "quiet_hours": {"start": "22:00", "end": "07:00"}})
 
     checkin = write(alex.id, key="checkin")
@@ -399,7 +404,7 @@ def test_quiet_hours_hold_partner_pushes_until_they_end_but_not_reminders(
     assert row(reminder).status == "sent"
     assert row(checkin).status == "pending"
     assert row(checkin).deliver_after == datetime(2026, 3, 11, 6, 0, tzinfo=UTC)  # 07:00 Berlin
-    assert fake_google.accepted_tokens() == {"alex-phone": 1}
+    assert fake_google.accepted_tokens() == {t("alex-phone"): 1}
 
     clock.set(datetime(2026, 3, 11, 5, 59, tzinfo=UTC))
     assert maintenance.enqueue_due() == 0
@@ -407,7 +412,7 @@ def test_quiet_hours_hold_partner_pushes_until_they_end_but_not_reminders(
     assert maintenance.enqueue_due() == 1
     run_firebase_jobs()
     assert row(checkin).status == "sent"
-    assert fake_google.accepted_tokens() == {"alex-phone": 2}
+    assert fake_google.accepted_tokens() == {t("alex-phone"): 2}
 
 
 # ---- the clock's jobs -------------------------------------------------------------------------
@@ -419,7 +424,7 @@ def test_redis_down_at_enqueue_is_delivered_later_by_the_sweep(
     import redis
 
     alex = api("alex")
-    alex.register("alex-phone")
+    alex.register(t("alex-phone"))
     job_queue = firebase_app.extensions["hearth_queue"]
 
     def down(*args, **kwargs):
@@ -439,14 +444,14 @@ def test_redis_down_at_enqueue_is_delivered_later_by_the_sweep(
     run_firebase_jobs()
 
     assert row(notification_id).status == "sent"
-    assert fake_google.accepted_tokens() == {"alex-phone": 1}
+    assert fake_google.accepted_tokens() == {t("alex-phone"): 1}
 
 
 def test_stale_devices_are_pruned_after_270_days(api, clock):
     alex = api("alex")
-    old = alex.register("alex-old-phone")
+    old = alex.register(t("alex-old-phone"))
     clock.advance(days=2)
-    recent = alex.register("alex-phone")
+    recent = alex.register(t("alex-phone"))
 
     clock.set(T0 + timedelta(days=270, hours=1))
     assert maintenance.prune_stale_devices() == 1
@@ -456,10 +461,10 @@ def test_stale_devices_are_pruned_after_270_days(api, clock):
 
 def test_re_registering_refreshes_a_device(api, clock):
     alex = api("alex")
-    phone = alex.register("alex-phone")
+    phone = alex.register(t("alex-phone"))
     clock.advance(days=200)
     response = alex.client.post(
-        "/v1/devices", json={"token": "alex-phone", "platform": "android"}, headers=alex.headers
+        "/v1/devices", json={"token": t("alex-phone"), "platform": "android"}, headers=alex.headers
     )
     assert response.status_code == 200
     clock.advance(days=100)

@@ -37,7 +37,9 @@ def test_pushes_sent_carry_the_payload(app, client):
     sender.sent.clear()
     for uid in ("alex", "sam"):
         registered = client.post(
-            "/v1/devices", json={"token": f"{uid}-phone", "platform": "ios"}, headers=auth(uid)
+            "/v1/devices",
+            json={"token": f"{uid}-phone:" + "x" * 40, "platform": "ios"},
+            headers=auth(uid),
         )
         assert registered.status_code == 201
     couple = pair(client, "alex", "sam")
