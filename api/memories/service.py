@@ -34,7 +34,7 @@ from api.memories.models import (
 from api.pagination import Keyset, Page, PagedSelect, fetch_rows, paged
 from api.pairing.models import Couple
 from api.storage import SNIFF_BYTES, Storage, StorageError, sniff
-from api.streaks.days import couple_current_day
+from api.streaks.days import in_couple_future
 from api.tombstones import service as tombstones
 from api.users.models import User
 from api.users.service import lock_own_account
@@ -77,15 +77,7 @@ class StorageUnavailable(Unavailable):
 
 
 def _check_not_future(session: Session, couple: Couple, happened_on: date) -> None:
-    # The couple's calendar date (their wall clock), not UTC's: in Auckland it is already
-    # tomorrow for half of UTC's day.
-    instant = now()
-    if happened_on <= on_this_day.local_date(couple, instant):
-        return
-    # Nor a day the couple already lived: after a move west their lasting day (the latest day
-    # a mood or a daily question is dated by) can be after the new zone's date, and what they
-    # lived there is not their future. Read only past the wall-clock date: one statement, rare.
-    if happened_on > couple_current_day(session, couple, instant):
+    if in_couple_future(session, couple, happened_on, now()):
         raise Invalid("happened_on", N_("A memory cannot be in the future."))
 
 

@@ -42,7 +42,9 @@ class CoupleSchema(Schema):
 class CouplePatchSchema(Schema):
     """Only these; anything else (id, partners, paired_at, ...) is a 422."""
 
-    anniversary = CalendarDay(allow_none=True)
+    anniversary = CalendarDay(
+        allow_none=True, metadata={"description": "YYYY-MM-DD, not in the couple's future"}
+    )
     timezone = TimeZone()
     day_starts_at = WallTime(metadata={"example": "04:00"})
     # When the daily question's reminder goes to a partner who has not answered (couple-local).

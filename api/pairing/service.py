@@ -22,13 +22,14 @@ from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.db_utils import insert_ignore, unique_violation
-from api.errors import Conflict, DomainError, NotFound, RateLimited
+from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited
 from api.i18n import N_, text
 from api.lifecycle import couple_unpaired, couples_purging
 from api.notifications.models import PENDING, SUPPRESSED, Notification
 from api.notifications.service import notify
 from api.pairing.models import Couple, Invite
 from api.quotas import service as quotas
+from api.streaks.days import in_couple_future
 from api.users.models import User
 
 # Crockford's base32 without I, L, O and U: nothing to misread when a code is read aloud.
@@ -286,6 +287,12 @@ def update_couple(session: Session, *, couple: Couple, changes: dict[str, Any]) 
     for key in ("anniversary", "timezone", "day_starts_at", "question_time"):
         if key in changes:
             setattr(couple, key, changes[key])
+    # An anniversary is a day the couple lived (the years together count from it), judged in
+    # their calendar as it stands after this update. No flush: a refusal leaves no UPDATE.
+    anniversary = changes.get("anniversary")
+    with session.no_autoflush:
+        if anniversary is not None and in_couple_future(session, couple, anniversary, now()):
+            raise Invalid("anniversary", N_("An anniversary cannot be in the future."))
     session.commit()
     return couple
 

@@ -86,6 +86,16 @@ def couple_current_day(session: Session, couple: Couple, instant: datetime) -> d
     return session.scalars(current_day_statement(), lasting_params(couple, instant)).one()
 
 
+def in_couple_future(session: Session, couple: Couple, day: date, instant: datetime) -> bool:
+    """Whether a calendar day (a memory's, an anniversary) is still to come for the couple."""
+    # Their wall-clock date, not UTC's: in Auckland it is already tomorrow for half of UTC's
+    # day. Nor a day the couple already lived: after a move west their lasting day can be
+    # after the new zone's date. Read only past the wall-clock date: one statement, rare.
+    if day <= instant.astimezone(ZoneInfo(couple.timezone)).date():
+        return False
+    return day > couple_current_day(session, couple, instant)
+
+
 def lasting_days(session: Session, couples: Sequence[Couple], instant: datetime) -> dict[int, date]:
     """The lasting day of each of ``couples`` at ``instant``, by couple id: one grouped query.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -163,3 +164,29 @@ def test_one_active_couple_row_per_person(client):
     pair(client, "alex", "sam")
     rows = db.session.scalars(select(Couple).order_by(Couple.id)).all()
     assert [r.unpaired_at is None for r in rows] == [False, True]
+
+
+def test_an_anniversary_in_the_couples_future_is_422_and_changes_nothing(client, clock):
+    """API.md is silent; the years together count from the anniversary, so it is a day the
+    couple has reached: today on their wall clock (Auckland is already on 5 March) at most."""
+    clock.set(datetime(2026, 3, 4, 12, 0, tzinfo=UTC))  # 01:00 on 5 March in Auckland
+    couple = pair(client, "kiri", "ana")
+    client.patch("/v1/couple", json={"timezone": "Pacific/Auckland"}, headers=auth("kiri"))
+    before = couple_row(couple["id"])
+    for day in ("2999-01-01", "2026-03-06"):
+        response = client.patch("/v1/couple", json={"anniversary": day}, headers=auth("kiri"))
+        body = assert_problem(response, 422)
+        assert body["errors"] == {"anniversary": ["An anniversary cannot be in the future."]}
+    assert couple_row(couple["id"]) == before
+    today = client.patch("/v1/couple", json={"anniversary": "2026-03-05"}, headers=auth("kiri"))
+    assert today.status_code == 200
+    assert today.get_json()["anniversary"] == "2026-03-05"
+
+
+def test_a_future_anniversary_is_refused_in_the_readers_language(client, clock):
+    clock.set(datetime(2026, 3, 4, 12, 0, tzinfo=UTC))
+    pair(client, "lucia", "mateo")
+    client.patch("/v1/me", json={"locale": "es"}, headers=auth("lucia"))
+    response = client.patch("/v1/couple", json={"anniversary": "2026-03-05"}, headers=auth("lucia"))
+    body = assert_problem(response, 422)
+    assert body["errors"] == {"anniversary": ["Un aniversario no puede estar en el futuro."]}
