@@ -619,7 +619,12 @@ def swap(session: Session, *, couple: Couple, user: User) -> QuestionView:
     """Trade today's question for another, once a day and only while nobody has answered."""
     current = _current(session, couple)
     day = current.local_date
-    question = _in_couple(session, couple=couple, question_id=current.id, lock=True)
+    try:
+        question = _in_couple(session, couple=couple, question_id=current.id, lock=True)
+    except QuestionNotFound:
+        # A racing swap replaced it while this one waited for the lock.
+        session.rollback()
+        raise SwapRefused(N_("Today's question was already swapped once.")) from None
     answered = session.scalar(
         select(func.count())
         .select_from(QuestionAnswer)
@@ -636,10 +641,25 @@ def swap(session: Session, *, couple: Couple, user: User) -> QuestionView:
     except EmptyLibrary:
         session.rollback()
         raise SwapRefused(N_("The library has no other question to offer.")) from None
-    question.swapped_from, question.slug, question.depth = question.slug, slug, depth
-    question.cycle = cycle
+    # A new row, not a new slug on the old one: the id names the question, so an answer a
+    # phone still sends to the old id must not land on the new question (it finds no question).
+    gone = session.execute(delete(CoupleQuestion).where(CoupleQuestion.id == question.id)).rowcount
+    if not gone:
+        # Where the row lock does not serialise swaps (SQLite), the other one got there first.
+        session.rollback()
+        raise SwapRefused(N_("Today's question was already swapped once."))
+    replacement = CoupleQuestion(
+        couple_id=couple.id,
+        local_date=day,
+        slug=slug,
+        depth=depth,
+        cycle=cycle,
+        swapped_from=question.slug,
+        created_at=now(),
+    )
+    session.add(replacement)
     session.commit()
-    return view(session, question, couple=couple, user=user)
+    return view(session, replacement, couple=couple, user=user, today=day)
 
 
 def react(

@@ -166,13 +166,39 @@ def test_swap_once_a_day_while_nobody_answered(pair):
     swapped = pair.client.post("/v1/couple/questions/today/swap", headers=pair.sam)
     assert swapped.status_code == 200
     body = swapped.get_json()
-    assert body["id"] == question["id"]
+    assert body["id"] != question["id"]
     assert body["question"]["slug"] != question["question"]["slug"]
     assert body["question"]["depth"] == question["question"]["depth"]
     assert body["can_swap"] is False
     assert pair.today(pair.alex)["question"]["slug"] == body["question"]["slug"]
     again = pair.client.post("/v1/couple/questions/today/swap", headers=pair.alex)
     assert again.status_code == 409
+
+
+def test_an_answer_to_the_swapped_out_question_never_lands_on_the_new_one(pair, clock):
+    """Alex read question X, Sam swapped it for Y: Alex's answer meant for X is refused."""
+    old = pair.today(pair.alex)
+    new = pair.client.post("/v1/couple/questions/today/swap", headers=pair.sam).get_json()
+    assert pair.today(pair.alex)["id"] == new["id"] != old["id"]
+
+    late = pair.answer(pair.alex, old["id"], "Meant for the first question")
+    assert late.status_code == 404
+    assert late.content_type == "application/problem+json"
+    assert late.get_json()["type"].endswith("/question-not-found")
+    read = pair.client.get(f"/v1/couple/questions/{old['id']}", headers=pair.alex)
+    assert read.status_code == 404
+    assert pair.today(pair.alex)["my_answer"] is None
+    assert db.session.scalar(select(func.count()).select_from(QuestionAnswer)) == 0
+
+    # The new question is answered as any other, and only it shows in the history.
+    assert pair.answer(pair.alex, new["id"], ALEX_WORDS).status_code == 201
+    assert pair.answer(pair.sam, new["id"], SAM_WORDS).status_code == 201
+    clock.set(START + timedelta(days=1))
+    past = pair.client.get("/v1/couple/questions", headers=pair.alex).get_json()["items"]
+    assert [(q["id"], q["question"]["slug"]) for q in past] == [
+        (new["id"], new["question"]["slug"])
+    ]
+    assert past[0]["can_swap"] is False
 
 
 def test_no_swap_once_someone_answered(pair):
