@@ -37,8 +37,10 @@ class SendSchema(Schema):
 
     @validates_schema
     def _one_source(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if ("affirmation_id" in data) == ("text" in data):
+        if "affirmation_id" in data and "text" in data:
             raise ValidationError(N_("Send either affirmation_id or text, not both."), "_schema")
+        if "affirmation_id" not in data and "text" not in data:
+            raise ValidationError(N_("Send affirmation_id or text: one is required."), "_schema")
 
 
 class LibraryRefSchema(Schema):

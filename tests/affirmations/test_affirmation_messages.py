@@ -129,6 +129,18 @@ def test_invalid_send_is_422_and_writes_nothing(client, couple, body):
     assert db.session.scalars(select(Notification)).all() == []
 
 
+def test_the_422_says_which_rule_of_the_two_sources_was_broken(client, couple):
+    neither = send(client).json["errors"]["_schema"]
+    assert neither == ["Send affirmation_id or text: one is required."]
+    both = send(client, text="Hi", affirmation_id=library_item("your-laugh").id)
+    assert both.json["errors"]["_schema"] == ["Send either affirmation_id or text, not both."]
+    # In the sender's language, as every message of the API.
+    db.session.get(User, couple.user_a_id).locale = "es"
+    db.session.commit()
+    spanish = send(client).json["errors"]["_schema"]
+    assert spanish == ["Envía affirmation_id o text: uno de los dos es obligatorio."]
+
+
 def test_text_of_500_characters_is_accepted(client, couple):
     assert send(client, text="é" * 500).status_code == 201
 
