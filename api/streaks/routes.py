@@ -92,8 +92,8 @@ class NudgePartner(MethodView):
     @blp.alt_response(
         409,
         **problem_doc(
-            "My partner has already done their part today, the ritual is paused, or today is"
-            " not one of its scheduled days"
+            "My partner has already done their part today (or anyone has, on an 'either'"
+            " ritual), the ritual is paused, or today is not one of its scheduled days"
         ),
     )
     @blp.alt_response(

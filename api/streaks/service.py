@@ -80,6 +80,10 @@ class PartnerAlreadyDone(Conflict):
     title = N_("Partner already checked in")
 
 
+class DayAlreadyComplete(Conflict):
+    title = N_("Today is already complete")
+
+
 # Nudges one sender may send in one couple-day, across all rituals (API.md).
 NUDGES_PER_DAY = 3
 
@@ -880,7 +884,8 @@ def _reminded_day(ritual: Ritual, timeline: Timeline, instant: datetime) -> date
 def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nudge:
     """Send the partner a gentle push; one per ritual, three in all per sender and day, else 429.
 
-    409 when the partner has already done their part today: there is nothing to wait for.
+    409 when today needs nothing more from the partner: they checked in, or anyone did on an
+    "either" ritual.
     """
     ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
     instant = now()
@@ -891,14 +896,20 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
     today = _reminded_day(ritual, timeline, instant) or timeline.day_of(instant)
     refuse_nudge_unless_due(ritual, timeline=timeline, today=today)
     partner_id = couple.partner_of(user.id)
-    if partner_id is not None and session.scalar(
-        select(CheckIn.id).where(
-            CheckIn.ritual_id == ritual.id,
-            CheckIn.user_id == partner_id,
-            CheckIn.local_date == today,
+    checked_in = set(
+        session.scalars(
+            select(CheckIn.user_id).where(
+                CheckIn.ritual_id == ritual.id, CheckIn.local_date == today
+            )
         )
-    ):
+    )
+    if partner_id is not None and partner_id in checked_in:
         raise PartnerAlreadyDone(N_("Your partner has already checked in today."))
+    # One check-in by anyone completes an "either" day: the partner has nothing left to do.
+    if ritual.completion == "either" and checked_in:
+        raise DayAlreadyComplete(
+            N_("Today's check-in is done: nothing is waiting for your partner.")
+        )
     values = {
         "ritual_id": ritual.id,
         "sender_id": user.id,

@@ -159,6 +159,27 @@ def test_nudge_once_per_day_then_429(pair, clock):
     assert pair.nudge(pair.alex, coffee).status_code == 202
 
 
+def test_no_nudge_once_the_day_needs_nothing_more_from_the_partner(pair, clock):
+    """Either: one check-in by anyone completes the day. Both: only the partner's own ends it."""
+    clock.set(at(BERLIN, 2026, 3, 2, 7, 30))
+    coffee = pair.ritual(title="Coffee", completion="either")
+    assert pair.check_in(pair.alex, coffee).status_code == 201
+    done = pair.nudge(pair.alex, coffee)
+    assert done.status_code == 409
+    assert done.content_type == "application/problem+json"
+    assert done.get_json()["type"].endswith("/day-already-complete")
+
+    kiss = pair.ritual(title="Kiss", completion="both")
+    assert pair.check_in(pair.alex, kiss).status_code == 201
+    assert pair.nudge(pair.alex, kiss).status_code == 202, "Sam's check-in is still due"
+    [push] = pair.feed(pair.sam, "partner_nudge")
+    assert push["data"]["ritual_id"] == str(kiss.id)
+    waiting = pair.nudge(pair.sam, kiss)
+    assert waiting.status_code == 409
+    assert waiting.get_json()["type"].endswith("/partner-already-done")
+    assert pair.feed(pair.alex, "partner_nudge") == []
+
+
 @pytest.fixture
 def tick(app):
     def run():
