@@ -52,8 +52,9 @@ def test_erasing_an_account_leaves_no_row_and_no_text_about_the_person(client, c
     )
     rid = ritual["id"]
     cid = str(uuid.uuid4())
-    _post(client, "quill", f"/v1/couple/rituals/{rid}/check-ins", {"client_id": cid, "note": "☕"})
+    # The nudge first: once the person has checked in, this "either" day needs nothing more.
     _post(client, "quill", f"/v1/couple/rituals/{rid}/nudge")
+    _post(client, "quill", f"/v1/couple/rituals/{rid}/check-ins", {"client_id": cid, "note": "☕"})
     _post(
         client,
         "quill",
