@@ -14,7 +14,7 @@ from api.moods.models import MoodEntry, MoodNeed, Need
 from api.notifications.models import Delivery, Notification
 from api.pairing.models import Couple, Invite
 from api.questions import schedule  # noqa: F401  (keeps couples.next_question_at in step)
-from api.questions.models import CoupleQuestion, Question, QuestionAnswer
+from api.questions.models import CoupleQuestion, EarlierAnswerClientId, Question, QuestionAnswer
 from api.quotas.models import DailyQuota
 from api.recaps import service as recap_schedule  # noqa: F401  (keeps recap_schedules in step)
 from api.recaps.models import RecapSchedule
@@ -36,6 +36,7 @@ __all__ = [
     "DailySuggestion",
     "Delivery",
     "Device",
+    "EarlierAnswerClientId",
     "GratitudeEntry",
     "Invite",
     "Memory",

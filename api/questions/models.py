@@ -85,3 +85,23 @@ class QuestionAnswer(db.Model):
     reaction: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class EarlierAnswerClientId(db.Model):
+    """A client_id an answer was written under before an edit: its late retry replays, no more.
+
+    The answer's row holds only its latest write's client_id; without these an earlier write
+    retried after an edit would look new and undo the edit.
+    """
+
+    __tablename__ = "earlier_answer_client_ids"
+
+    # The couple's idempotency key, as every client_id (api/idempotency.py).
+    couple_id: Mapped[int] = mapped_column(
+        ForeignKey("couples.id", ondelete="CASCADE"), primary_key=True
+    )
+    client_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # Gone with the answer (an erasure deletes it): who wrote it is the answer's user_id.
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("question_answers.id", ondelete="CASCADE"), index=True
+    )

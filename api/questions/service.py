@@ -26,7 +26,7 @@ from api.notifications.models import Notification
 from api.notifications.service import notify
 from api.pagination import Page, PagedSelect, by_id, fetch_page, paged
 from api.pairing.models import Couple
-from api.questions.models import CoupleQuestion, Question, QuestionAnswer
+from api.questions.models import CoupleQuestion, EarlierAnswerClientId, Question, QuestionAnswer
 from api.streaks.days import couple_current_day, lasting_day, lasting_params
 from api.users.models import User
 from api.users.service import lock_own_account
@@ -478,10 +478,15 @@ def answer(
         # A retry of the write that made this answer: the original, whatever happened since.
         session.commit()
         return view(session, question, couple=couple, user=user), False
-    if mine is None or mine.client_id != client_id:
-        # A client_id is one write of one partner (api/idempotency.py): not the partner's,
-        # nor one of the caller's answers to another day's question.
-        _refuse_used_client_id(session, couple=couple, user=user, client_id=client_id)
+    # A client_id is one write of one partner (api/idempotency.py): not the partner's, nor one
+    # of the caller's answers to another day's question (409). An earlier write of this answer
+    # retried late must not undo the edits since: it answers as a replay, with the answer as
+    # it stands.
+    if (mine is None or mine.client_id != client_id) and _used_client_id(
+        session, couple=couple, user=user, question=question, client_id=client_id
+    ):
+        session.commit()
+        return view(session, question, couple=couple, user=user), False
     moment = now()
     # Today's and yesterday's, by the lasting day (after a move west, the day before the new
     # zone's day can be two days ago already).
@@ -506,6 +511,13 @@ def answer(
             )
         )
     else:
+        if mine.client_id != client_id:
+            # Kept so that a late retry of the write this edit replaces replays, nothing more.
+            session.add(
+                EarlierAnswerClientId(
+                    couple_id=couple.id, client_id=mine.client_id, answer_id=mine.id
+                )
+            )
         mine.text, mine.client_id, mine.updated_at = text, client_id, moment
     try:
         # Flushed here, before anything reads (and autoflushes): the unique keys decide a race.
@@ -542,20 +554,34 @@ def answer(
     return view(session, question, couple=couple, user=user), created
 
 
-def _refuse_used_client_id(session: Session, *, couple: Couple, user: User, client_id: str) -> None:
-    """409 when the couple has an answer under client_id: the partner's, or another question's."""
-    used = session.scalar(
-        select(QuestionAnswer.user_id).where(
-            QuestionAnswer.couple_id == couple.id, QuestionAnswer.client_id == client_id
-        )
+def _used_client_id(
+    session: Session, *, couple: Couple, user: User, question: CoupleQuestion, client_id: str
+) -> bool:
+    """Whether client_id is an earlier write of user's answer to question; 409 if another's.
+
+    Another's: the partner's, or the caller's answer to another question. Earlier writes
+    include those an edit has replaced since (EarlierAnswerClientId).
+    """
+    earlier = select(EarlierAnswerClientId.answer_id).where(
+        EarlierAnswerClientId.couple_id == couple.id,
+        EarlierAnswerClientId.client_id == client_id,
     )
-    if used is not None:
-        session.rollback()
-        raise idempotency.ClientIdTaken(
-            idempotency.PARTNERS
-            if used != user.id
-            else N_("This client_id was used for an answer to another question.")
+    used = session.execute(
+        select(QuestionAnswer.user_id, QuestionAnswer.couple_question_id).where(
+            QuestionAnswer.couple_id == couple.id,
+            or_(QuestionAnswer.client_id == client_id, QuestionAnswer.id.in_(earlier)),
         )
+    ).first()
+    if used is None:
+        return False
+    if used.user_id == user.id and used.couple_question_id == question.id:
+        return True
+    session.rollback()
+    raise idempotency.ClientIdTaken(
+        idempotency.PARTNERS
+        if used.user_id != user.id
+        else N_("This client_id was used for an answer to another question.")
+    )
 
 
 def _data(question: CoupleQuestion, event: str, actor: User) -> dict[str, str]:

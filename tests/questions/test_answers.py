@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.extensions import db
 from api.notifications.models import Notification
-from api.questions.models import CoupleQuestion, QuestionAnswer
+from api.questions.models import CoupleQuestion, EarlierAnswerClientId, QuestionAnswer
 from api.sqlite_locks import _lock_before_for_update
 from tests.questions.conftest import START
 
@@ -109,6 +109,34 @@ def test_replays_edits_and_the_409_once_the_partner_answered(pair):
     assert again.get_json()["partner_answer"]["text"] == SAM_WORDS
     rows = db.session.scalar(select(func.count()).select_from(QuestionAnswer))
     assert rows == 2
+
+
+def test_a_late_retry_of_an_earlier_write_never_undoes_a_later_edit(pair):
+    question = pair.today(pair.alex)
+    c1, c2, c3 = (str(uuid.uuid4()) for _ in range(3))
+    assert pair.answer(pair.alex, question["id"], "first", c1).status_code == 201
+    assert pair.answer(pair.alex, question["id"], "edited", c2).status_code == 200
+
+    retry = pair.answer(pair.alex, question["id"], "first", c1)
+    assert retry.status_code == 200
+    # The original object of a replay after an edit: the answer as it stands now.
+    assert retry.get_json()["my_answer"]["text"] == "edited"
+    assert pair.today(pair.alex)["my_answer"]["text"] == "edited"
+
+    assert pair.answer(pair.alex, question["id"], "third", c3).status_code == 200
+    for client_id, text in ((c2, "edited"), (c1, "first"), (c1, "another text")):
+        again = pair.answer(pair.alex, question["id"], text, client_id)
+        assert again.status_code == 200
+        assert again.get_json()["my_answer"]["text"] == "third"
+    # An earlier client_id is still Alex's write: Sam's phone cannot reuse it.
+    taken = pair.answer(pair.sam, question["id"], SAM_WORDS, c1)
+    assert taken.status_code == 409
+    assert taken.get_json()["type"].endswith("/client-id-taken")
+    assert db.session.scalar(select(func.count()).select_from(QuestionAnswer)) == 1
+
+    # The earlier client_ids go with the answer when Alex's account is erased.
+    assert pair.client.delete("/v1/me", headers=pair.alex).status_code == 204
+    assert db.session.scalar(select(func.count()).select_from(EarlierAnswerClientId)) == 0
 
 
 def test_answer_text_is_1_to_2000_characters(pair):
