@@ -64,7 +64,8 @@ def _post(client: FlaskClient, uid: str, path: str, body: dict[str, Any]) -> dic
 def _furnish(client: FlaskClient, couple: Couple) -> dict[str, int]:
     """One of each couple-owned object for a couple; its user a is the author of each."""
     first, second = (db.session.get(User, i).uid for i in couple.partner_ids)
-    ritual = RitualFactory(couple=couple, created_by_id=couple.user_a_id)
+    # "both": the second partner's check-in leaves the day waiting for the first (a nudge's 202).
+    ritual = RitualFactory(couple=couple, created_by_id=couple.user_a_id, completion="both")
     # The second partner checks in today; the first one's check-in is left to the owner tests.
     checkin = _post(
         client,
@@ -210,7 +211,7 @@ ROUTES = [
         json={"client_id": "00000000-0000-4000-8000-000000000001", "note": "done"},
     ),
     Route("GET", f"{RITUAL}/streak", "ritual", "alex", 200),
-    # Sam nudges: Alex has not checked in today (nudging a partner who has is a 409).
+    # Sam nudges: Alex has not checked in today to a "both" ritual (else a 409).
     Route("POST", f"{RITUAL}/nudge", "ritual", "sam", 202),
     # Messages go alex -> sam: only sam, the recipient, may mark read or react.
     Route("POST", f"{MESSAGE}/read", "message", "sam", 204),
