@@ -54,6 +54,12 @@ class Couple(db.Model):
     # clock claims by this index, so its cost follows what is due (api/questions/schedule.py).
     question_time: Mapped[time] = mapped_column(default=time(19, 0))
     next_question_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The couple's day when its zone or day start last changed, and when: a move west takes the
+    # new zone's day back, but the couple already lived this one (it stays today, the days
+    # before its yesterday stay settled); a move east skips the days between it and the new
+    # zone's day at moved_at, which lasted no time (api/streaks/days.py).
+    lived_through: Mapped[date | None]
+    moved_at: Mapped[datetime | None]
 
     @property
     def partner_ids(self) -> list[int]:

@@ -29,6 +29,7 @@ from api.notifications.models import PENDING, SUPPRESSED, Notification
 from api.notifications.service import notify
 from api.pairing.models import Couple, Invite
 from api.quotas import service as quotas
+from api.rituals.calendar import local_day
 from api.streaks.days import in_couple_future
 from api.users.models import User
 
@@ -282,8 +283,18 @@ def _join(session: Session, *, user: User, raw_code: str) -> Couple:
     return couple
 
 
+# The fields that move the couple's calendar.
+_CALENDAR = ("timezone", "day_starts_at")
+
+
 def update_couple(session: Session, *, couple: Couple, changes: dict[str, Any]) -> Couple:
     """Apply a validated partial update: anniversary, timezone, day_starts_at, question_time."""
+    if any(key in changes and changes[key] != getattr(couple, key) for key in _CALENDAR):
+        # The day the couple is on now stays lived whatever the new calendar says of it.
+        moment = now()
+        day = local_day(moment, tz=couple.timezone, starts_at=couple.day_starts_at)
+        couple.lived_through = max(day, couple.lived_through or day)
+        couple.moved_at = moment
     for key in ("anniversary", "timezone", "day_starts_at", "question_time"):
         if key in changes:
             setattr(couple, key, changes[key])

@@ -49,7 +49,7 @@ from api.recaps.models import RecapStreak
 from api.rituals.history import schedules_column, timeline_from_json
 from api.rituals.models import Ritual
 from api.streaks import engine
-from api.streaks.days import couple_today, lasting_day
+from api.streaks.days import couple_today, lasting_day, skipped_days
 from api.streaks.models import CheckIn, RitualPause
 from api.streaks.service import live_streak, streak_input_columns, streak_input_params
 
@@ -256,6 +256,8 @@ def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
             recorded[(ritual.id, as_date(monday))] = streak
     for ritual in ritual_rows:
         timeline = timelines[ritual.id]
+        # As the streak judges them: a day the couple's move east jumped over was never there.
+        skipped = skipped_days(couple) if ritual.follows_couple else frozenset()
         born = couple_today(couple, ritual.created_at)
         gone = couple_today(couple, ritual.deleted_at) if ritual.deleted_at else None
         for week in query.weeks:
@@ -266,7 +268,7 @@ def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
                 day = week.monday + timedelta(days=offset)
                 if day > query.today or day < born or (gone is not None and day >= gone):
                     continue  # the week so far; the ritual's own life
-                if not timeline.is_scheduled(day):
+                if day in skipped or not timeline.is_scheduled(day):
                     continue
                 complete = engine.is_complete(
                     ritual.completion,  # type: ignore[arg-type]

@@ -36,6 +36,7 @@ from api.streaks.days import (
     day_start,
     lasting_days,
     lasting_params,
+    ritual_today,
 )
 from api.users.models import User
 
@@ -380,7 +381,7 @@ def record_streaks(session: Session, *, couple: Couple, ended_monday: date) -> N
         timeline = timelines[ritual.id]
         # The ritual's own today (its zone may not be the couple's): west of the couple it is
         # still the ended week's Sunday, which the week holds; east of it, already Monday.
-        today = timeline.day_of(instant)
+        today = ritual_today(ritual, couple, timeline, instant)
         counted_today = (
             view["completed_today"]
             and today >= new_week

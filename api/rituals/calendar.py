@@ -186,14 +186,20 @@ def next_reminder(
 
 
 def check_in_day_at(
-    timeline: Timeline, instant: datetime, *, lead: timedelta, window: timedelta
+    timeline: Timeline,
+    instant: datetime,
+    *,
+    lead: timedelta,
+    window: timedelta,
+    skipped: frozenset[date] = frozenset(),
 ) -> date | None:
     """The day a check-in at ``instant`` counts for when it names none, if a moment decides it:
     the latest scheduled day whose occurrence was in the ``window`` before ``instant``, else the
     latest whose reminder (``lead`` before it) went off in that window; None: the current day.
 
     The occurrence first: with a reminder a day ahead, the hour after Monday's occurrence is
-    also the hour after Tuesday's reminder, and the check-in is Monday's (API.md).
+    also the hour after Tuesday's reminder, and the check-in is Monday's (API.md). Days in
+    ``skipped`` (a move east jumped over them) are not candidates.
     """
     instant = _aware(instant)
     today = timeline.day_of(instant)
@@ -201,6 +207,7 @@ def check_in_day_at(
         today + timedelta(days=offset)
         for offset in (2, 1, 0, -1)
         if timeline.is_scheduled(today + timedelta(days=offset))
+        and today + timedelta(days=offset) not in skipped
     ]
     for before in (timedelta(0), lead):
         for day in days:

@@ -5,8 +5,10 @@ repeated hour is its first instant, one in a DST gap is the jump, and once a day
 it stays begun. Other domains (questions, moods, memories, recaps) call these for the
 couple's day; a ritual's own day comes from its timeline (api.rituals.calendar.Timeline).
 Every domain reads the couple's today (its day, its week, its daily quotas) with lasting_day or
-couple_current_day: after a move west the latest day the couple lived (in any domain) lasts
-instead of the day before coming back.
+couple_current_day: after a move west the latest day the couple lived (in any domain, or the day
+it was on when it moved: couples.lived_through) lasts instead of the day before coming back. A
+ritual that follows the couple's zone is on that day too (ritual_today), and a day a move east
+jumped over is none of its scheduled days (skipped_days).
 """
 
 from __future__ import annotations
@@ -24,11 +26,47 @@ from api.moods.models import MoodEntry
 from api.pairing.models import Couple
 from api.questions.models import CoupleQuestion
 from api.rituals import calendar
+from api.rituals.calendar import Timeline
+from api.rituals.models import Ritual
 
 
 def couple_today(couple: Couple, instant: datetime) -> date:
     """The couple's day at ``instant``: a kiss at 01:30 belongs to the evening before."""
     return calendar.local_day(instant, tz=couple.timezone, starts_at=couple.day_starts_at)
+
+
+def lived_floor(couple: Couple, instant: datetime) -> date | None:
+    """The day the couple was on at its last move, if ``instant`` is after that move."""
+    if couple.moved_at is None or instant < couple.moved_at:
+        return None
+    return couple.lived_through
+
+
+def couple_day(couple: Couple, instant: datetime) -> date:
+    """The couple's day at ``instant``, never before the day it was on at its last move."""
+    day = couple_today(couple, instant)
+    floor = lived_floor(couple, instant)
+    return max(day, floor) if floor else day
+
+
+def skipped_days(couple: Couple) -> frozenset[date]:
+    """The days the couple's last move east jumped over: they lasted no time, so none is missed.
+
+    Those after the day it was on (lived_through) and before the new calendar's day at the move.
+    """
+    if couple.lived_through is None or couple.moved_at is None:
+        return frozenset()
+    landed = couple_today(couple, couple.moved_at)
+    gap = (landed - couple.lived_through).days
+    return frozenset(couple.lived_through + timedelta(days=n) for n in range(1, gap))
+
+
+def ritual_today(ritual: Ritual, couple: Couple, timeline: Timeline, instant: datetime) -> date:
+    """The ritual's day at ``instant``: a ritual that follows the couple's zone is on the
+    couple's day, never before the day the couple was on at its last move (couple_day)."""
+    today = timeline.day_of(instant)
+    floor = lived_floor(couple, instant) if ritual.follows_couple else None
+    return max(today, floor) if floor else today
 
 
 def later_day(dated: Sequence[tuple[Any, Any]], *, owner: str) -> ColumnElement[date]:
@@ -56,10 +94,11 @@ def lasting_day() -> ColumnElement[date]:
     """SQL for the couple's lasting day: the couple's day, never before a day already lived.
 
     A day the couple has lived is one its rows are dated by (moods, the daily question), in any
-    domain: after a move west every domain's today, week, quota and push limit is that day, so
-    a mood posted on Tuesday keeps Tuesday's question today's, and the other way round. One
-    expression, so that a read of today's rows stays one query; built once, with bound
-    parameters ``couple_id`` and ``day`` (the couple's day now: lasting_params gives both).
+    domain, or the day it was on at its last move (the bound ``day`` is never before it): after
+    a move west every domain's today, week, quota and push limit is that day, so a mood posted
+    on Tuesday keeps Tuesday's question today's, and the other way round. One expression, so
+    that a read of today's rows stays one query; built once, with bound parameters
+    ``couple_id`` and ``day`` (the couple's day now: lasting_params gives both).
     """
     return later_day(
         [
@@ -72,7 +111,7 @@ def lasting_day() -> ColumnElement[date]:
 
 def lasting_params(couple: Couple, instant: datetime) -> dict[str, Any]:
     """The bound parameters of lasting_day for the couple at ``instant``."""
-    return {"couple_id": couple.id, "day": couple_today(couple, instant)}
+    return {"couple_id": couple.id, "day": couple_day(couple, instant)}
 
 
 @functools.cache
@@ -102,7 +141,7 @@ def lasting_days(session: Session, couples: Sequence[Couple], instant: datetime)
     For a job's batch (a tick claims due couples, then reads their days at once): the couple's
     day, or the latest later day its moods or daily questions are dated by, as lasting_day.
     """
-    today = {couple.id: couple_today(couple, instant) for couple in couples}
+    today = {couple.id: couple_day(couple, instant) for couple in couples}
     if not today:
         return {}
     ids, earliest = list(today), min(today.values())

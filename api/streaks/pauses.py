@@ -15,6 +15,7 @@ from api.clock import now
 from api.pairing.models import Couple
 from api.rituals.history import last_check_in_day, recent_timeline
 from api.rituals.models import Ritual
+from api.streaks.days import ritual_today
 from api.streaks.models import RitualPause
 
 
@@ -38,7 +39,7 @@ def _sync_span(session: Session, ritual: Ritual, *, is_new: bool) -> None:
         return
     moment = now()
     # The ritual's own day: a pause is judged on the same calendar as its check-ins.
-    today = recent_timeline(session, couple, ritual, moment).day_of(moment)
+    today = ritual_today(ritual, couple, recent_timeline(session, couple, ritual, moment), moment)
     if ritual.paused and not is_new:
         # A day already checked in after today (tomorrow's, after an early reminder) is where
         # the pause starts: the day a pause starts counts if completed, so none is taken away.

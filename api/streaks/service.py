@@ -50,7 +50,12 @@ from api.rituals.models import Ritual, RitualTemplate
 from api.rituals.names import ritual_phrase, ritual_title, templates_of
 from api.rituals.service import refuse_nudge_unless_due
 from api.streaks import engine
-from api.streaks.days import couple_current_day, seconds_until_next_day
+from api.streaks.days import (
+    couple_current_day,
+    ritual_today,
+    seconds_until_next_day,
+    skipped_days,
+)
 from api.streaks.models import CheckIn, Nudge, RitualPause, StreakRecord
 from api.users.models import User
 
@@ -111,6 +116,20 @@ class RitualDays:
     timeline: Timeline
     checkins: dict[date, set[int]] = field(default_factory=lambda: defaultdict(set))
     pauses: list[tuple[date, date | None]] = field(default_factory=list)
+    # Days the couple's last move east jumped over (a ritual that follows the couple's zone).
+    skipped: frozenset[date] = frozenset()
+
+    @classmethod
+    def of(cls, ritual: Ritual, couple: Couple, timeline: Timeline) -> RitualDays:
+        """The ritual's days as its couple's calendar makes them (before any check-in is added)."""
+        skipped = skipped_days(couple) if ritual.follows_couple else frozenset()
+        return cls(ritual, couple.partner_ids, timeline, skipped=skipped)
+
+    def scheduled(self, d: date) -> bool:
+        """Whether ``d`` is a scheduled day that existed (a day a move east skipped did not)."""
+        # A skipped day checked in before the move (at its early reminder) keeps its verdict.
+        lived = d not in self.skipped or d in self.checkins
+        return lived and self.timeline.is_scheduled(d)
 
     def complete(self, day: date) -> bool:
         return engine.is_complete(
@@ -123,7 +142,7 @@ class RitualDays:
         complete = self.complete(d)
         return engine.Day(
             d,
-            scheduled=self.timeline.is_scheduled(d),
+            scheduled=self.scheduled(d),
             paused=engine.paused_day(d, self.pauses, complete=complete),
             complete=complete,
         )
@@ -150,7 +169,7 @@ def _load_days(
     timelines: dict[int, Timeline],
 ) -> dict[int, RitualDays]:
     """Check-ins and pause spans after each ritual's ``after`` date: two queries in all."""
-    out = {r.id: RitualDays(r, couple.partner_ids, timelines[r.id]) for r in rituals}
+    out = {r.id: RitualDays.of(r, couple, timelines[r.id]) for r in rituals}
     if not rituals:
         return out
     rows = session.execute(
@@ -189,7 +208,7 @@ def _catch_up(
     return engine.catch_up(
         state,
         through,
-        scheduled=days.timeline.is_scheduled,
+        scheduled=days.scheduled,
         pauses=days.pauses,
         completed=days.completed_dates(),
     )
@@ -208,7 +227,7 @@ def _pending(state: engine.StreakState, days: RitualDays, today: date) -> list[e
 def _streak_view(
     record: StreakRecord | None, days: RitualDays, couple: Couple, instant: datetime
 ) -> dict[str, Any]:
-    today = days.timeline.day_of(instant)
+    today = ritual_today(days.ritual, couple, days.timeline, instant)
     state = record.state if record else engine.StreakState.start(today - timedelta(days=2))
     # Not persisted: a read never writes. catch_up stops early once nothing can change.
     state, _ = _catch_up(state, days, today - timedelta(days=2))
@@ -391,9 +410,9 @@ def _ritual_days(
     start = (
         record.finalized_through
         if record is not None
-        else timeline.day_of(instant) - timedelta(days=2)
+        else ritual_today(ritual, couple, timeline, instant) - timedelta(days=2)
     )
-    days = RitualDays(ritual, couple.partner_ids, timeline)
+    days = RitualDays.of(ritual, couple, timeline)
     for local_date, user_id in decode(checkin_rows):
         day = as_date(local_date)
         assert day is not None
@@ -679,9 +698,10 @@ def check_in(
         return replay, False
 
     instant = now()
-    today = timeline.day_of(instant)
+    today = ritual_today(ritual, couple, timeline, instant)
     yesterday = today - timedelta(days=1)
-    reminded = _reminded_day(ritual, timeline, instant)
+    days = RitualDays.of(ritual, couple, timeline)
+    reminded = _reminded_day(ritual, timeline, instant, days.skipped)
     day = local_date or reminded or today
     if day not in (today, yesterday, reminded):
         raise Invalid(
@@ -690,7 +710,7 @@ def check_in(
             today=today.isoformat(),
             yesterday=yesterday.isoformat(),
         )
-    if not timeline.is_scheduled(day):
+    if not days.scheduled(day):
         raise Invalid(
             "local_date", N_("%(day)s is not a scheduled day of this ritual."), day=day.isoformat()
         )
@@ -736,7 +756,7 @@ def check_in(
         timeline = load_timelines(session, couple, [ritual], {ritual.id: record.finalized_through})[
             ritual.id
         ]
-    days = RitualDays(ritual, couple.partner_ids, timeline)
+        days.timeline = timeline
     days.checkins[day].add(user.id)
     for other_date, other_user in checkin_rows:
         days.checkins[as_date(other_date)].add(other_user)  # type: ignore[index]
@@ -867,7 +887,9 @@ def _milestone_notifications(
     ]
 
 
-def _reminded_day(ritual: Ritual, timeline: Timeline, instant: datetime) -> date | None:
+def _reminded_day(
+    ritual: Ritual, timeline: Timeline, instant: datetime, skipped: frozenset[date]
+) -> date | None:
     """The day a check-in now counts for when a moment decides it, else None (today).
 
     A check-in in the hour after an occurrence, or after a reminder, counts for that day,
@@ -878,6 +900,7 @@ def _reminded_day(ritual: Ritual, timeline: Timeline, instant: datetime) -> date
         instant,
         lead=timedelta(minutes=ritual.reminder_minutes_before),
         window=CHECK_IN_AFTER_REMINDER,
+        skipped=skipped,
     )
 
 
@@ -893,7 +916,10 @@ def nudge(session: Session, *, couple: Couple, user: User, ritual_id: int) -> Nu
     # zone may not be the couple's), or the occurrence's just after it (a Monday 01:30 kiss in
     # Sunday's small hours). The three a day in all are counted by the couple's day.
     timeline = recent_timeline(session, couple, ritual, instant)
-    today = _reminded_day(ritual, timeline, instant) or timeline.day_of(instant)
+    skipped = RitualDays.of(ritual, couple, timeline).skipped
+    today = _reminded_day(ritual, timeline, instant, skipped) or ritual_today(
+        ritual, couple, timeline, instant
+    )
     refuse_nudge_unless_due(ritual, timeline=timeline, today=today)
     partner_id = couple.partner_of(user.id)
     checked_in = set(
@@ -1064,7 +1090,7 @@ def _at_risk_notifications(
     """The "keep it going" pushes of one ritual, with Text to render in each one's language."""
     ritual = days.ritual
     # The ritual's own day (its zone may not be the couple's), as the streak view used.
-    today = days.timeline.day_of(instant)
+    today = ritual_today(ritual, couple, days.timeline, instant)
     done = days.checkins.get(today, set())
     # For `both` rituals only the partner who has not checked in yet is reminded.
     return [

@@ -1,5 +1,6 @@
 """The couple's lasting day is one for every domain: after a move west, the latest day the couple
-lived lasts, whichever domain's rows show they lived it (api.streaks.days.lasting_day).
+lived lasts, whichever domain's rows show they lived it, or the couple's move was made on it
+(api.streaks.days.lasting_day).
 
 A mood posted on Tuesday keeps Tuesday's question today's, a question opened on Tuesday keeps
 Tuesday's moods today's, and the recap's current week is the week of that day. The property at
@@ -158,7 +159,8 @@ STEP = st.tuples(
 def test_every_domains_today_is_the_oracles_lasting_day(
     app: Flask, steps: list[tuple[str, int, str]]
 ) -> None:
-    """Whatever the moves: today is the zone's day, or the latest day already lived if later."""
+    """Whatever the moves: today is the zone's day, or the latest day already lived if later
+    (a day a row is dated by, or the day the couple was on when it moved)."""
     db.session.remove()
     _empty_database()
     _empty_queue(app)
@@ -171,11 +173,17 @@ def test_every_domains_today_is_the_oracles_lasting_day(
         sam = UserFactory(uid="sam", display_name="Sam", timezone="Europe/Berlin")
         CoupleFactory(a=alex, b=sam, timezone="Europe/Berlin")
         db.session.commit()
-        lived: set[date] = set()  # the days the couple's rows are dated by
+        # The days the couple's rows are dated by, and the day it was on at each move: a move
+        # west does not take back a day the couple already lived, rows or none.
+        lived: set[date] = set()
+        current = "Europe/Berlin"
         for zone, hours, action in steps:
             instant += timedelta(hours=hours)
             api_clock.set_fixed(instant)
+            if zone != current:
+                lived.add(oracle_day(instant, current))
             _move(client, zone)
+            current = zone
             expected = max([oracle_day(instant, zone), *lived])
             if action == "mood":
                 assert _mood(client, "alex")["local_date"] == expected.isoformat()

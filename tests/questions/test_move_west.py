@@ -4,6 +4,8 @@ today's, and no day gets a second question."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -12,6 +14,7 @@ from api.extensions import db
 from api.notifications.models import Notification
 from api.questions.models import CoupleQuestion
 from api.questions.reminders import run_due
+from tests.factories import RitualFactory
 from tests.questions.conftest import Pair, at
 
 TOKYO, LA = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/Los_Angeles")
@@ -125,3 +128,27 @@ def test_a_mood_of_the_lasting_day_keeps_the_day_before_from_being_reminded(
     ).all()
     assert [r for r in reminders if r.get("local_date") == "2026-03-02"] == []
     assert pair.today(pair.alex)["local_date"] == "2026-03-03"
+
+
+def test_a_check_in_after_a_flight_west_is_for_the_day_moods_and_questions_use(
+    pair: Pair, clock
+) -> None:
+    """One today for the couple. Before: the check-in took 12-01, moods and the question 12-02."""
+    kiss = RitualFactory(couple=pair.couple)
+    clock.set(datetime(2026, 12, 1, 20, 0, tzinfo=UTC))  # 01:00 on 12-02 in Karachi: day 12-01
+    _move(pair, "Asia/Karachi")
+    _move(pair, "Pacific/Kiritimati")  # 10:00 on 12-02 there
+    assert pair.today(pair.alex)["local_date"] == "2026-12-02"
+    _move(pair, "Pacific/Pago_Pago")  # 09:00 on 12-01 there: the couple lived 12-02 already
+
+    body = {"mood": 3, "needs": [], "client_id": str(uuid.uuid4())}
+    mood = pair.client.post("/v1/couple/moods", json=body, headers=pair.alex)
+    assert mood.status_code == 201 and mood.get_json()["local_date"] == "2026-12-02"
+    assert pair.today(pair.sam)["local_date"] == "2026-12-02"
+    response = pair.client.post(
+        f"/v1/couple/rituals/{kiss.id}/check-ins",
+        json={"client_id": str(uuid.uuid4())},
+        headers=pair.alex,
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["local_date"] == "2026-12-02"

@@ -146,6 +146,14 @@ def resolve(naive: datetime, tz: str) -> datetime:
     return u
 
 
+def couple_day(instant: datetime, tz: str, day_start: time) -> date:
+    """The largest day of the couple's own calendar whose start is not after ``instant``."""
+    day = instant.astimezone(UTC).date() + timedelta(days=2)
+    while resolve(datetime.combine(day, day_start), tz) > instant:
+        day -= timedelta(days=1)
+    return day
+
+
 @dataclass(frozen=True)
 class Sched:
     days: tuple[str, ...]
@@ -164,6 +172,9 @@ class Oracle:
     pauses: list[list[date | None]]
     checkins: dict[date, set[str]]
     reminded_days: set[date] = field(default_factory=set)
+    # Days the couple's last move east jumped over, while the ritual follows the couple: they
+    # lasted no time, so they are no scheduled days (API.md: current never drops for a move).
+    skipped: frozenset[date] = frozenset()
 
     def sched(self, day: date) -> Sched:
         found = self.entries[0][1]
@@ -184,7 +195,8 @@ class Oracle:
         return day
 
     def scheduled(self, day: date) -> bool:
-        return WEEKDAYS[day.weekday()] in self.sched(day).days
+        lived = day not in self.skipped or day in self.checkins  # checked in before the move
+        return WEEKDAYS[day.weekday()] in self.sched(day).days and lived
 
     def occurs(self, day: date) -> datetime:
         s = self.sched(day)
@@ -302,6 +314,11 @@ class CoupleLife(RuleBasedStateMachine):
         self.max_today = date.min
         self.paused = False
         self.deleted = False
+        # The couple's day at its last move (zone or day start) and when: a ritual that follows
+        # the couple stays on that day until the new calendar's day catches up.
+        self.lived_through: date | None = None
+        self.moved_at: datetime | None = None
+        self.couple_skipped: frozenset[date] = frozenset()
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -318,7 +335,28 @@ class CoupleLife(RuleBasedStateMachine):
 
     @property
     def today(self) -> date:
-        return self.oracle.day_of(self.now)
+        day = self.oracle.day_of(self.now)
+        if self.follows and self.lived_through is not None:
+            return max(day, self.lived_through)
+        return day
+
+    def couple_calendar_moves(self, zone: str, day_start: time) -> None:
+        """Before a change of the couple's zone or day start: the day it is on stays lived, and
+        the days between it and the new calendar's day now are skipped."""
+        if (zone, day_start) == (self.couple_zone, self.day_start):
+            return
+        day = couple_day(self.now, self.couple_zone, self.day_start)
+        self.lived_through = max(day, self.lived_through or day)
+        self.moved_at = self.now
+        landed = couple_day(self.now, zone, day_start)
+        gap = (landed - self.lived_through).days
+        self.couple_skipped = frozenset(
+            self.lived_through + timedelta(days=n) for n in range(1, gap)
+        )
+
+    def follow(self, follows: bool) -> None:
+        self.follows = follows
+        self.oracle.skipped = self.couple_skipped if follows else frozenset()
 
     def settle(self) -> None:
         """Run the clock's tick now and check every reminder it wrote against the oracle."""
@@ -581,8 +619,10 @@ class CoupleLife(RuleBasedStateMachine):
     @precondition(lambda self: not self.deleted)
     @rule(zone=st.sampled_from(ZONES))
     def couple_moves(self, zone: str) -> None:
+        self.couple_calendar_moves(zone, self.day_start)
         response = self.call("PATCH", "/v1/couple", json={"timezone": zone})
         assert response.status_code == 200
+        self.follow(self.follows)
         if self.follows:
             self.oracle.edit(self.now, tz=zone)
         self.couple_zone = zone
@@ -591,10 +631,12 @@ class CoupleLife(RuleBasedStateMachine):
     @precondition(lambda self: not self.deleted)
     @rule(day_start=st.sampled_from(DAY_STARTS))
     def couple_day_start(self, day_start: time) -> None:
+        self.couple_calendar_moves(self.couple_zone, day_start)
         response = self.call(
             "PATCH", "/v1/couple", json={"day_starts_at": day_start.strftime("%H:%M")}
         )
         assert response.status_code == 200
+        self.follow(self.follows)
         self.oracle.edit(self.now, day_start=day_start)
         self.day_start = day_start
         self.settle()
@@ -607,7 +649,7 @@ class CoupleLife(RuleBasedStateMachine):
         body = response.get_json()["schedule"]
         assert body["follows_couple"] is (zone is None)
         assert body["timezone"] == (zone or self.couple_zone)
-        self.follows = zone is None
+        self.follow(zone is None)
         self.oracle.edit(self.now, tz=zone or self.couple_zone)
         self.settle()
 
