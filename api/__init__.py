@@ -171,6 +171,10 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
             g.locale = g.user.locale  # errors answer in the sender's language
 
 
+# The error of a body sent where none is taken, however it arrived.
+NO_BODY_TAKEN = N_("This endpoint takes no request body.")
+
+
 def _require_json_body() -> None:
     """413/415/400/422 for a body that is too big, not JSON, not parseable, or not storable.
 
@@ -197,7 +201,7 @@ def _require_json_body() -> None:
     if not request.is_json:
         if not _takes_json_body():
             # Whatever its type: API.md's rule for a body where none is taken is a 422.
-            raise BodyNotTaken(errors={"_body": [N_("This endpoint takes no request body.")]})
+            raise BodyNotTaken(errors={"_body": [NO_BODY_TAKEN]})
         raise UnsupportedMediaType(N_("Send the body as application/json."))
     try:
         body = request.get_json()
@@ -205,9 +209,7 @@ def _require_json_body() -> None:
         # RecursionError: nesting deeper than the parser goes (a 64 KiB body of "[[[[...").
         if not _takes_json_body():
             # Where no body is taken, any body is the 422 (API.md), parseable or not.
-            raise BodyNotTaken(
-                errors={"_body": [N_("This endpoint takes no request body.")]}
-            ) from exc
+            raise BodyNotTaken(errors={"_body": [NO_BODY_TAKEN]}) from exc
         raise BadRequest(N_("The request body is not valid JSON.")) from exc
     field = _unstorable_text_at(body)
     if field is not None:
@@ -218,7 +220,7 @@ def _require_json_body() -> None:
         # apps send none). Named fields are what such an endpoint would silently ignore.
         if isinstance(body, dict) and body:
             raise BodyNotTaken(errors={name: [N_("Unknown field.")] for name in body})
-        raise BodyNotTaken(errors={"_body": [N_("This endpoint takes no request body.")]})
+        raise BodyNotTaken(errors={"_body": [NO_BODY_TAKEN]})
 
 
 def _refuse_truncated_chunked_body(read: int) -> None:

@@ -26,6 +26,8 @@ class HearthFlask(Flask):
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """func itself, or func wrapped to run synchronously when it is a coroutine function."""
-        if _is_async(getattr(func, "__func__", func)):
-            return self.async_to_sync(func)
-        return func
+        try:
+            is_async = _is_async(getattr(func, "__func__", func))
+        except TypeError:  # an unhashable callable: asked each time, as Flask does
+            is_async = iscoroutinefunction(func)
+        return self.async_to_sync(func) if is_async else func

@@ -47,10 +47,12 @@ def insert_ignore(
 
 
 def for_update_skip_locked(session: Session) -> dict[str, bool]:
-    """with_for_update() kwargs: SKIP LOCKED on PostgreSQL; none on SQLite (api/sqlite_locks.py)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return {"skip_locked": True}
-    return {}
+    """with_for_update() kwargs of a claim: SKIP LOCKED (SQLite's compiler drops the clause).
+
+    On SQLite it also tells api/sqlite_locks.py that the claim waits for no one, so it takes
+    no write lock (a claim may hold its rows across storage or FCM calls).
+    """
+    return {"skip_locked": True}
 
 
 def in_ids(session: Session, column: Any, ids: Iterable[int]) -> ColumnElement[bool]:

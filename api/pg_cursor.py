@@ -90,5 +90,9 @@ def cache_long_statements() -> None:
     # figures' UNION ALL, the rituals with their JSON columns) are longer and were converted
     # again on every request, 0.1 ms for one week's figures and 0.85 ms for twelve weeks'. The
     # app's statements are built once: a bounded set of texts. psycopg reads the limit per call.
-    limit = psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
+    # A private constant: a psycopg that no longer has it only loses the speed-up
+    # (tests/foundation/test_pg_cursor.py fails then, so a pin update notices).
+    limit = getattr(psycopg_queries, "MAX_CACHED_STATEMENT_LENGTH", None)
+    if limit is None:
+        return
     psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = max(limit, CACHED_STATEMENT_LENGTH)

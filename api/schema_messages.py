@@ -100,7 +100,8 @@ def _number(locale: str | None, text: str) -> str:
         number = Decimal(text)
     except InvalidOperation:
         return text
-    return format_decimal(number, locale=language_of(locale))
+    # Unrounded: a bound of 0.0001 is not "0" (Babel keeps three decimals by default).
+    return format_decimal(number, locale=language_of(locale), decimal_quantization=False)
 
 
 def render(locale: str | None, message: str) -> str:

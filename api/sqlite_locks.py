@@ -7,7 +7,9 @@ never revealed the first (PostgreSQL makes the second wait at its lock and read 
 where the code asks for a row lock, the transaction begins there with BEGIN IMMEDIATE: it
 waits (up to the busy timeout) for any other writer to finish, and holds the write lock
 until COMMIT or ROLLBACK, so whatever follows the lock reads what the other committed. One
-mechanism for every FOR UPDATE, as on PostgreSQL; SQLite serialises at the whole file.
+mechanism for every FOR UPDATE and FOR SHARE, as on PostgreSQL, except that SQLite
+serialises at the whole file: a share lock (an account locked while its text is written)
+excludes the other writers too. Claims with SKIP LOCKED take no lock (see below).
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ def take_write_lock_for_row_locks(engine: Engine) -> None:
 
 
 def _lock_before_for_update(conn: Connection, statement: Any, *args: Any) -> None:
-    if getattr(statement, "_for_update_arg", None) is None:
+    lock = getattr(statement, "_for_update_arg", None)
+    if lock is None or lock.skip_locked:
+        # SKIP LOCKED (the clock's, outbox's and delivery's claims) waits for no one: on SQLite
+        # those run in the one embedded worker or clock thread each, and some hold their rows
+        # across storage or FCM calls, which must not hold every other writer up.
         return
     dbapi_connection = conn.connection.dbapi_connection
     if dbapi_connection is not None and not dbapi_connection.in_transaction:

@@ -49,6 +49,9 @@ cli = FlaskGroup(
     name="hearth",
     create_app=lambda: create_app(),
     help="Hearth's admin commands: content, db, openapi, run, serve.",
+    # Configuration comes from the environment only: no stray .env file fills in a variable
+    # a production host left unset (python-dotenv is installed for `flask`'s .flaskenv).
+    load_dotenv=False,
 )
 cli.add_command(run_command)
 

@@ -20,7 +20,7 @@ SHOWN_ENDS = 4
 
 
 class PushToken(fields.String):
-    """A push token as FCM or APNs hands it to the app: 32+ characters of base64url, ':', '.'."""
+    """A push token as FCM or APNs hands it to the app: 32+ of [A-Za-z0-9_:.+/=-]."""
 
     default_error_messages = {
         "not_token": N_("Not a push token: send the token the phone's FCM SDK gave.")

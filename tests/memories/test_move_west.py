@@ -68,15 +68,18 @@ def test_a_memory_of_the_day_lived_before_a_flight_west_is_not_in_the_future(
     assert "happened_on" in moved.get_json()["errors"]
 
 
-def test_without_a_day_lived_the_new_zones_calendar_is_the_bound(
+def test_the_day_the_couple_was_on_at_its_move_is_lived_with_nothing_dated_by_it(
     pair: Couple2,  # noqa: F811
     clock: Any,
 ) -> None:
-    """The same flight with nothing dated Tuesday: Monday evening in Los Angeles is Monday."""
+    """The same flight with nothing dated Tuesday: the move itself records Tuesday as lived
+    (couples.lived_through), so Monday evening in Los Angeles still allows Tuesday, not
+    Wednesday."""
     client = pair.client
     _move(client, "Asia/Tokyo")
     clock.set(at(TOKYO, 2026, 3, 3, 10, 0))
     _move(client, "America/Los_Angeles")
     clock.set(at(LA, 2026, 3, 2, 18, 0))
     assert _post(client, "2026-03-02").status_code == 201
-    assert _post(client, "2026-03-03").status_code == 422
+    assert _post(client, "2026-03-03").status_code == 201
+    assert _post(client, "2026-03-04").status_code == 422
