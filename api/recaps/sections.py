@@ -49,7 +49,7 @@ from api.recaps.models import RecapStreak
 from api.rituals.history import schedules_column, timeline_from_json
 from api.rituals.models import Ritual
 from api.streaks import engine
-from api.streaks.days import couple_today, lasting_day, skipped_days
+from api.streaks.days import couple_day, couple_today, lasting_day, skipped_days
 from api.streaks.models import CheckIn, RitualPause
 from api.streaks.service import live_streak, streak_input_columns, streak_input_params
 
@@ -84,8 +84,8 @@ class Figures:
 class RecapQuery:
     """What every section is handed: the couple, its weeks (oldest first) and the instant now.
 
-    ``day`` is the couple's day then (couple_today); ``today``, the lasting day, is read with
-    the figures (lasting_day): never before ``day``.
+    ``day`` is the couple's day then (couple_day: its calendar's, or the day a move left it
+    on); ``today``, the lasting day, is read with the figures (lasting_day): never before it.
     """
 
     session: Session
@@ -95,7 +95,7 @@ class RecapQuery:
 
     @functools.cached_property
     def day(self) -> date:
-        return couple_today(self.couple, self.instant)
+        return couple_day(self.couple, self.instant)
 
     @property
     def first(self) -> Week:

@@ -31,6 +31,7 @@ from api.rituals.history import load_timelines
 from api.rituals.schedule import resolve_local
 from api.streaks.days import (
     couple_current_day,
+    couple_day,
     couple_today,
     current_day_statement,
     day_start,
@@ -134,7 +135,7 @@ def _lived(session: Session, couple: Couple, monday: date, instant: datetime) ->
     a week after the couple's day's: after a move west back across a Monday the week lived
     lasts, never the week before it.
     """
-    if monday <= week_start(couple_today(couple, instant)):
+    if monday <= week_start(couple_day(couple, instant)):
         return True
     return monday <= week_start(couple_current_day(session, couple, instant))
 
@@ -176,7 +177,7 @@ def list_recaps(
     else:
         # The couple's day's week: the lasting day, read with the page's figures, is never
         # before it.
-        newest = week_start(couple_today(couple, instant))
+        newest = week_start(couple_day(couple, instant))
     mondays = _mondays(newest, oldest, limit)
     query = (
         recap_query(session, couple=couple, mondays=mondays, instant=instant) if mondays else None

@@ -156,6 +156,17 @@ STEP = st.tuples(
 @example(steps=[("Asia/Tokyo", 20, "mood"), ("America/Los_Angeles", 0, "question")])
 @example(steps=[("Asia/Tokyo", 20, "question"), ("America/Los_Angeles", 0, "mood")])
 @example(steps=[("Asia/Tokyo", 160, "question"), ("America/Los_Angeles", 0, "recap")])
+# Back west on a Sunday from a Monday lived only by the move itself: the recap's newest week
+# is the Monday's (the recap read the calendar's day without the move's).
+@example(
+    steps=[
+        ("Europe/Berlin", 26, "mood"),
+        ("Europe/Berlin", 30, "mood"),
+        ("Europe/Berlin", 30, "mood"),
+        ("Pacific/Kiritimati", 30, "mood"),
+        ("Europe/Berlin", 30, "recap"),
+    ]
+)
 def test_every_domains_today_is_the_oracles_lasting_day(
     app: Flask, steps: list[tuple[str, int, str]]
 ) -> None:
