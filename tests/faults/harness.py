@@ -397,7 +397,10 @@ class Stack:
             for uid in (couple.a, couple.b):
                 self.call("GET", "/v1/me", uid).raise_for_status()
                 self.call(
-                    "POST", "/v1/devices", uid, json={"token": f"tok-{uid}", "platform": "ios"}
+                    "POST",
+                    "/v1/devices",
+                    uid,
+                    json={"token": f"tok-{uid}".ljust(40, "0"), "platform": "ios"},
                 ).raise_for_status()
             invite = self.call("POST", "/v1/invites", couple.a)
             invite.raise_for_status()
