@@ -17,6 +17,7 @@ from api import create_app
 from api.fields import CalendarDay, JsonBoolean
 from tests.conftest import auth
 from tests.factories import CoupleFactory, UserFactory
+from tests.view_arguments import view_arguments
 
 
 def _fields(schema: Schema, path: str = "") -> list[tuple[str, fields.Field]]:
@@ -33,23 +34,11 @@ def _fields(schema: Schema, path: str = "") -> list[tuple[str, fields.Field]]:
 
 def body_schemas(locations: tuple[str, ...] = ("json",)) -> dict[str, Schema]:
     """Every request body's schema (or of the locations given), by the view that reads it."""
-    app = create_app()
     found = {}
-    for endpoint, view in app.view_functions.items():
-        handlers = (
-            [getattr(view.view_class, m, None) for m in ("get", "post", "put", "patch", "delete")]
-            if hasattr(view, "view_class")
-            else [view]
-        )
-        for handler in filter(None, handlers):
-            for argument in (
-                getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])
-            ):
-                if argument.get("in") in locations:
-                    schema = argument["schema"]
-                    found[f"{endpoint} {handler.__name__}"] = (
-                        schema() if isinstance(schema, type) else schema
-                    )
+    for where, argument in view_arguments(create_app()):
+        if argument.get("in") in locations:
+            schema = argument["schema"]
+            found[where] = schema() if isinstance(schema, type) else schema
     return found
 
 

@@ -48,7 +48,7 @@ gratitude = Blueprint(
 @library.route("")
 class Library(MethodView):
     @read_only
-    @library.arguments(LibraryArgs, location="query")
+    @library.arguments(LibraryArgs(), location="query")
     @library.response(200, AffirmationPageSchema)
     def get(self, args: dict[str, Any]) -> Page:
         """The library in my locale (en where it has no translation)"""
@@ -72,7 +72,7 @@ class Daily(MethodView):
 
 @messages.route("")
 class Messages(MethodView):
-    @messages.arguments(SendSchema)
+    @messages.arguments(SendSchema())
     @messages.response(201, MessageSchema)
     @messages.alt_response(200, schema=MessageSchema, description="A replay of client_id")
     @messages.alt_response(409, **problem_doc("client_id already used by my partner"))
@@ -91,7 +91,7 @@ class Messages(MethodView):
         return message, 201 if created else 200
 
     @read_only
-    @messages.arguments(BoxArgs, location="query")
+    @messages.arguments(BoxArgs(), location="query")
     @messages.response(200, MessagePageSchema)
     @messages.doc(operationId="listAffirmationMessages")
     def get(self, args: dict[str, Any]) -> Page:
@@ -120,7 +120,7 @@ class MessageRead(MethodView):
 
 @messages.route("/<int:message_id>/reaction")
 class MessageReaction(MethodView):
-    @messages.arguments(ReactionSchema)
+    @messages.arguments(ReactionSchema())
     @messages.response(200, MessageSchema)
     @messages.alt_response(403, **problem_doc("Only the recipient reacts to a message"))
     @messages.doc(operationId="setAffirmationMessageReaction")
@@ -137,7 +137,7 @@ class MessageReaction(MethodView):
 
 @gratitude.route("")
 class Gratitude(MethodView):
-    @gratitude.arguments(GratitudeCreateSchema)
+    @gratitude.arguments(GratitudeCreateSchema())
     @gratitude.response(201, GratitudeSchema)
     @gratitude.alt_response(200, schema=GratitudeSchema, description="A replay of client_id")
     @gratitude.alt_response(404, **problem_doc("Not paired, or a replay of an entry deleted since"))
@@ -157,7 +157,7 @@ class Gratitude(MethodView):
         return entry, 201 if created else 200
 
     @read_only
-    @gratitude.arguments(PageArgs, location="query")
+    @gratitude.arguments(PageArgs(), location="query")
     @gratitude.response(200, GratitudePageSchema)
     def get(self, args: dict[str, Any]) -> Page:
         """Our gratitude list, newest first"""

@@ -42,7 +42,7 @@ class Needs(MethodView):
 
 @moods_blp.route("")
 class Moods(MethodView):
-    @moods_blp.arguments(MoodCreateSchema)
+    @moods_blp.arguments(MoodCreateSchema())
     @moods_blp.response(201, MoodEntrySchema)
     @moods_blp.alt_response(200, schema=MoodEntrySchema, description="A replay of client_id")
     @moods_blp.alt_response(409, **problem_doc("client_id used by my partner"))
@@ -60,7 +60,7 @@ class Moods(MethodView):
         return entry, 201 if created else 200
 
     @read_only
-    @moods_blp.arguments(HistoryArgs, location="query")
+    @moods_blp.arguments(HistoryArgs(), location="query")
     @moods_blp.response(200, MoodPageSchema)
     def get(self, args: dict[str, Any]) -> Page:
         """Our mood history, newest first (`who`, `from`, `to` filter it)"""
@@ -88,7 +88,7 @@ class MoodsToday(MethodView):
 @moods_blp.route("/summary")
 class MoodsSummary(MethodView):
     @read_only
-    @moods_blp.arguments(SummaryArgs, location="query")
+    @moods_blp.arguments(SummaryArgs(), location="query")
     @moods_blp.response(200, MoodSummarySchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Per partner and ISO week (the couple's zone): entries, mean mood, count per need"""

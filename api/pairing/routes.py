@@ -69,7 +69,7 @@ class Couple(MethodView):
         JOIN_ADDRESS_LIMIT, key_func=_join_address_key, error_message=JOIN_ADDRESS_LIMIT_MESSAGE
     )
     @limiter.limit(JOIN_LIMIT, key_func=_join_limit_key, error_message=JOIN_LIMIT_MESSAGE)
-    @couple.arguments(JoinSchema)
+    @couple.arguments(JoinSchema())
     @couple.response(201, CoupleSchema)
     @couple.alt_response(
         404, **problem_doc("Unknown, expired, used or revoked, or the inviter has paired since")
@@ -97,7 +97,7 @@ class Couple(MethodView):
         """Read my couple"""
         return service.to_dict(db.session, current_couple())
 
-    @couple.arguments(CouplePatchSchema)
+    @couple.arguments(CouplePatchSchema())
     @couple.response(200, CoupleSchema)
     @couple.alt_response(404, **problem_doc("Not paired"))
     def patch(self, changes: dict[str, Any]) -> dict[str, Any]:
