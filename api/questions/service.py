@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Select, bindparam, delete, func, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from api.i18n import N_, translate
 from api.lifecycle import user_erasing
 from api.notifications.models import Notification
 from api.notifications.service import notify
-from api.pagination import Page, PagedSelect, by_id, fetch_page, paged
+from api.pagination import Page, PagedSelect, by_id, fetch_rows, paged
 from api.pairing.models import Couple
 from api.questions.models import CoupleQuestion, EarlierAnswerClientId, Question, QuestionAnswer
 from api.streaks.days import couple_current_day, lasting_day, lasting_params
@@ -191,68 +191,8 @@ def day_question(session: Session, *, couple: Couple, day: date) -> CoupleQuesti
 # -- reading -----------------------------------------------------------------------------------
 
 
-@functools.cache
-def _texts_statement() -> Select[Any]:
-    """The shown columns of the library by ``slugs`` in ``locales`` (bound lists); built once."""
-    return select(
-        Question.slug, Question.locale, Question.text, Question.depth, Question.category
-    ).where(
-        Question.slug.in_(bindparam("slugs", expanding=True)),
-        Question.locale.in_(bindparam("locales", expanding=True)),
-    )
-
-
-def _texts(session: Session, slugs: set[str], locale: str) -> dict[str, Row[Any]]:
-    """Each slug's question in locale, else in English; retired ones too (days that asked them)."""
-    params = {"slugs": sorted(slugs), "locales": sorted({locale, FALLBACK_LOCALE})}
-    found: dict[str, Row[Any]] = {}
-    for row in session.execute(_texts_statement(), params):
-        if row.slug not in found or row.locale == locale:
-            found[row.slug] = row
-    return found
-
-
-@functools.cache
-def _answers_statement() -> Select[Any]:
-    """The shown columns of the answers to questions ``ids`` (a bound list); built once."""
-    return select(
-        QuestionAnswer.couple_question_id,
-        QuestionAnswer.user_id,
-        QuestionAnswer.text,
-        QuestionAnswer.created_at,
-        QuestionAnswer.updated_at,
-        QuestionAnswer.reaction,
-    ).where(QuestionAnswer.couple_question_id.in_(bindparam("ids", expanding=True)))
-
-
-def _answer_view(answer: Row[Any]) -> AnswerView:
+def _answer_view(answer: Any) -> AnswerView:
     return AnswerView(answer.text, answer.created_at, answer.updated_at, answer.reaction)
-
-
-def views(
-    session: Session,
-    questions: Sequence[CoupleQuestion],
-    *,
-    couple: Couple,
-    user: User,
-    today: date | None = None,
-) -> list[QuestionView]:
-    """The questions as user sees them, in three queries whatever their number.
-
-    ``today`` is the couple's lasting day (couple_current_day), read here when not given.
-    """
-    if not questions:
-        return []
-    if today is None:
-        today = couple_current_day(session, couple, now())
-    # Columns, not QuestionAnswer entities: the ORM's loading was a good part of the read.
-    answers: dict[int, list[Row[Any]]] = {q.id: [] for q in questions}
-    for answer in session.execute(_answers_statement(), {"ids": [q.id for q in questions]}):
-        answers[answer.couple_question_id].append(answer)
-    texts = _texts(session, {q.slug for q in questions}, content_language(user.locale))
-    return [
-        _question_view(q, answers[q.id], texts[q.slug], user=user, today=today) for q in questions
-    ]
 
 
 def _question_view(
@@ -275,20 +215,8 @@ def _question_view(
     )
 
 
-def view(
-    session: Session,
-    question: CoupleQuestion,
-    *,
-    couple: Couple,
-    user: User,
-    today: date | None = None,
-) -> QuestionView:
-    """One question as user sees it (``today``: the couple's lasting day, if known)."""
-    return views(session, [question], couple=couple, user=user, today=today)[0]
-
-
 class _Answer(NamedTuple):
-    """An answer's shown columns, from _today_statement's JSON column."""
+    """An answer's shown columns, from the view statement's JSON column."""
 
     user_id: int
     text: str
@@ -298,7 +226,7 @@ class _Answer(NamedTuple):
 
 
 class _Text(NamedTuple):
-    """A library text's shown columns, from _today_statement's JSON column."""
+    """A library text's shown columns, from the view statement's JSON column."""
 
     locale: str
     text: str
@@ -311,11 +239,11 @@ _ANSWERS = QuestionAnswer.__table__.c
 _LIBRARY = Question.__table__.c
 
 
-@functools.cache
-def _today_statement(dialect: str) -> Select[Any]:
-    """today's SELECT, built once per dialect: the question of the couple's lasting day
-    (lasting_day's bound parameters), its answers and its texts in ``locale`` and English as
-    JSON columns (api/db_json.py). Table columns, no ORM entity: one round trip, not three.
+def _view_columns(dialect: str) -> list[Any]:
+    """What a question's view shows, as one SELECT's columns: the question's own, its answers
+    and its texts in the bound ``locale`` and English as JSON columns (api/db_json.py), and the
+    couple's lasting day as ``today`` (lasting_day's bound parameters). Table columns, no ORM
+    entity: one round trip, not four.
     """
     answers = json_rows(
         dialect,
@@ -336,7 +264,7 @@ def _today_statement(dialect: str) -> Select[Any]:
         _LIBRARY.locale.in_([bindparam("locale"), FALLBACK_LOCALE]),
         own=[Question.__table__],
     )
-    return select(
+    return [
         _QUESTIONS.id,
         _QUESTIONS.local_date,
         _QUESTIONS.slug,
@@ -344,7 +272,36 @@ def _today_statement(dialect: str) -> Select[Any]:
         _QUESTIONS.revealed_at,
         answers.label("answers"),
         texts.label("texts"),
-    ).where(_QUESTIONS.couple_id == bindparam("couple_id"), _QUESTIONS.local_date == lasting_day())
+        # Uncorrelated: the database computes it once per statement, not once per row.
+        lasting_day().label("today"),
+    ]
+
+
+def _view_params(couple: Couple, user: User, moment: datetime) -> dict[str, Any]:
+    """The bound parameters every view statement takes: lasting_params and the reader's locale."""
+    return {**lasting_params(couple, moment), "locale": content_language(user.locale)}
+
+
+def _row_view(row: Row[Any], *, user: User, locale: str) -> QuestionView:
+    """One question as user sees it, from a row of _view_columns read in ``locale``."""
+    answers = [
+        _Answer(user_id, text, as_instant(created_at), as_instant(updated_at), reaction)
+        for user_id, text, created_at, updated_at, reaction in decode(row.answers)
+    ]
+    texts = [_Text(*text) for text in decode(row.texts)]
+    # In the reader's language, else in English (a day's slug is drawn from the English
+    # library: it always has that text, retired or not).
+    text = next((t for t in texts if t.locale == locale), None) or texts[0]
+    return _question_view(row, answers, text, user=user, today=row.today)
+
+
+@functools.cache
+def _today_statement(dialect: str) -> Select[Any]:
+    """today's SELECT, built once per dialect: the question of the couple's lasting day with
+    what its view shows (_view_columns; bound: _view_params)."""
+    return select(*_view_columns(dialect)).where(
+        _QUESTIONS.couple_id == bindparam("couple_id"), _QUESTIONS.local_date == lasting_day()
+    )
 
 
 def today(session: Session, *, couple: Couple, user: User) -> QuestionView:
@@ -354,22 +311,14 @@ def today(session: Session, *, couple: Couple, user: User) -> QuestionView:
     rule, in one statement with what the view shows); the day's first read chooses it.
     """
     moment = now()
-    locale = content_language(user.locale)
-    params = {**lasting_params(couple, moment), "locale": locale}
+    params = _view_params(couple, user, moment)
     row = session.execute(_today_statement(session.get_bind().dialect.name), params).first()
     if row is None:
         # The day's first read: the lasting day may be a later one another domain lived (a mood).
         day = couple_current_day(session, couple, moment)
         current = day_question(session, couple=couple, day=day)
-        return view(session, current, couple=couple, user=user, today=current.local_date)
-    answers = [
-        _Answer(user_id, text, as_instant(created_at), as_instant(updated_at), reaction)
-        for user_id, text, created_at, updated_at, reaction in decode(row.answers)
-    ]
-    texts = [_Text(*text) for text in decode(row.texts)]
-    # In the reader's language, else in English (as _texts picks).
-    text = next((t for t in texts if t.locale == locale), None) or texts[0]
-    return _question_view(row, answers, text, user=user, today=row.local_date)
+        return view(session, current, couple=couple, user=user)
+    return _row_view(row, user=user, locale=params["locale"])
 
 
 @functools.cache
@@ -420,32 +369,52 @@ def _in_couple(
     return question
 
 
+@functools.cache
+def _one_statement(dialect: str) -> Select[Any]:
+    """get's SELECT, built once per dialect: the question ``question_id`` of the couple with
+    what its view shows (_view_columns; bound: _view_params)."""
+    return select(*_view_columns(dialect)).where(
+        _QUESTIONS.id == bindparam("question_id"),
+        _QUESTIONS.couple_id == bindparam("couple_id"),
+    )
+
+
 def get(session: Session, *, couple: Couple, user: User, question_id: int) -> QuestionView:
     """One of the couple's questions by id."""
-    question = _in_couple(session, couple=couple, question_id=question_id)
-    return view(session, question, couple=couple, user=user)
+    params = {**_view_params(couple, user, now()), "question_id": question_id}
+    row = session.execute(_one_statement(session.get_bind().dialect.name), params).first()
+    if row is None:
+        raise QuestionNotFound(N_("No such question."))
+    return _row_view(row, user=user, locale=params["locale"])
+
+
+def view(session: Session, question: CoupleQuestion, *, couple: Couple, user: User) -> QuestionView:
+    """One question as user sees it, read as it stands (after a write: its answers, today)."""
+    return get(session, couple=couple, user=user, question_id=question.id)
 
 
 @functools.cache
-def _history_statement() -> PagedSelect:
-    """history's SELECT, built once: bound ``couple_id`` and ``today`` (the couple's day)."""
-    stmt = select(CoupleQuestion).where(
-        CoupleQuestion.couple_id == bindparam("couple_id"),
-        CoupleQuestion.local_date < bindparam("today", type_=Date),
+def _history_statement(dialect: str) -> PagedSelect:
+    """history's SELECT, built once per dialect: the couple's days before its lasting day with
+    what their views show (_view_columns; bound: _view_params)."""
+    # Before the lasting day: after a move west the day already lived before it is past too.
+    stmt = select(*_view_columns(dialect)).where(
+        _QUESTIONS.couple_id == bindparam("couple_id"), _QUESTIONS.local_date < lasting_day()
     )
-    return paged(stmt, by_id(CoupleQuestion.id))
+    return paged(stmt, by_id(_QUESTIONS.id))
 
 
 def history(
     session: Session, *, couple: Couple, user: User, limit: int, cursor: str | None
 ) -> Page:
-    """The couple's past days, newest first, with both answers where revealed."""
-    # Before the lasting day: after a move west the day already lived before it is past too.
-    today = couple_current_day(session, couple, now())
-    params = {"couple_id": couple.id, "today": today}
-    page = fetch_page(session, _history_statement(), params, limit=limit, cursor=cursor)
-    page.items = views(session, page.items, couple=couple, user=user, today=today)
-    return page
+    """The couple's past days, newest first, with both answers where revealed (one SELECT)."""
+    params = _view_params(couple, user, now())
+    statement = _history_statement(session.get_bind().dialect.name)
+
+    def make(row: Row[Any]) -> QuestionView:
+        return _row_view(row, user=user, locale=params["locale"])
+
+    return fetch_rows(session, statement, params, make, limit=limit, cursor=cursor)
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -685,7 +654,7 @@ def swap(session: Session, *, couple: Couple, user: User) -> QuestionView:
     )
     session.add(replacement)
     session.commit()
-    return view(session, replacement, couple=couple, user=user, today=day)
+    return view(session, replacement, couple=couple, user=user)
 
 
 def react(
