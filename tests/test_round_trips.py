@@ -249,16 +249,19 @@ READ_ONLY_VIEWS = [
 ]
 
 
-# Reads whose child rows (a mood's needs, a memory's photos) or lasting day come in the same
-# SELECT: the auth SELECT and one more, with the lived-in couple's needs and listed photo. The
-# recaps: the auth SELECT, the figures (with the lasting day) and the rituals (with their live
-# streaks); six before.
+# Reads whose child rows (a mood's needs, a memory's photos, a question's answers and texts) or
+# lasting day come in the same SELECT: the auth SELECT and one more, with the lived-in couple's
+# needs, listed photo and answered question (question history and one question: five each
+# before). The recaps: the auth SELECT, the figures (with the lasting day) and the rituals (with
+# their live streaks); six before.
 FOLDED_READS = [
     ("/v1/couple/moods", 2),
     ("/v1/couple/moods/today", 2),
     ("/v1/couple/moods/summary", 2),
     ("/v1/couple/memories", 2),
     ("/v1/couple/memories/{memory}", 2),
+    ("/v1/couple/questions", 2),
+    ("/v1/couple/questions/{question}", 2),
     ("/v1/couple/recaps", 3),
     ("/v1/couple/recaps/2026-W10", 3),
 ]
@@ -278,6 +281,9 @@ def test_folded_reads_stay_within_their_round_trips(
         assert memory["photos"], body
     if template.endswith("/moods"):
         assert all(entry["needs"] for entry in body["items"]), body
+    if "questions" in template:  # both answers and the text are really read
+        question = body["items"][0] if "items" in body else body
+        assert question["partner_answer"] and question["question"]["text"], body
     if "recaps" in template:  # the week in progress: its rituals' live streaks are read
         recap = body["items"][0] if "items" in body else body
         assert recap["in_progress"] and recap["rituals"], body
