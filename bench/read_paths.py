@@ -3,9 +3,10 @@
 bench/api_load.py measures five endpoints under gunicorn and wrk; this script covers every
 read the spec lists (a new GET joins by itself), so that the slow one stands out. It seeds a
 lived-in couple on a scratch PostgreSQL database (the shipped content, two rituals with
-check-ins, today's question answered by both, affirmations each way, gratitude, a memory,
-moods with needs, a phone, an unpaired user's invite) and drives each read and the Flask +
-SQLAlchemy one-primary-key-SELECT baseline (bench/baselines.py) through Flask's test client.
+check-ins, today's and yesterday's questions answered by both, affirmations each way,
+gratitude, a memory, moods with needs, a phone, an unpaired user's invite) and drives each
+read and the Flask + SQLAlchemy one-primary-key-SELECT baseline (bench/baselines.py) through
+Flask's test client.
 
 Each read is measured against the baseline beside it in time: short runs of the read and of
 the baseline alternate (CHUNK requests each), and the read's ratio in a round is the
@@ -71,9 +72,13 @@ def seed(client: Any) -> dict[str, Any]:
             check_in = {"client_id": str(uuid.uuid4()), "local_date": yesterday}
             call(client, "POST", f"/v1/couple/rituals/{ritual}/check-ins", uid, check_in)
     question = call(client, "GET", "/v1/couple/questions/today", "alex")["id"]
-    for uid in ("alex", "sam"):
-        answer = {"text": f"{uid}'s answer", "client_id": str(uuid.uuid4())}
-        call(client, "PUT", f"/v1/couple/questions/{question}/answer", uid, answer)
+    # Yesterday's question too, answered by both (a day may still be answered the day after):
+    # the history read has a past day to show.
+    past = past_question(client.application)
+    for asked in (question, past):
+        for uid in ("alex", "sam"):
+            answer = {"text": f"{uid}'s answer", "client_id": str(uuid.uuid4())}
+            call(client, "PUT", f"/v1/couple/questions/{asked}/answer", uid, answer)
     affirmation = call(client, "GET", "/v1/affirmations?limit=1", "sam")["items"][0]["id"]
     for uid, body in (("sam", {"affirmation_id": affirmation}), ("alex", {"text": "Thank you."})):
         body = {**body, "client_id": str(uuid.uuid4())}
@@ -95,6 +100,26 @@ def seed(client: Any) -> dict[str, Any]:
         "question_id": question,
         "week": f"{year}-W{week:02d}",
     }
+
+
+def past_question(app: Any) -> int:
+    """The id of the couple's question of the day before its own (chosen now, as that day's
+    first read would have)."""
+    from sqlalchemy import select
+
+    from api import clock
+    from api.extensions import db
+    from api.pairing.models import Couple
+    from api.questions.service import day_question
+    from api.streaks.days import couple_current_day
+
+    with app.app_context():
+        couple = db.session.scalars(select(Couple)).one()
+        # The couple's day, not UTC's: before its day starts (04:00) it is still yesterday.
+        day = couple_current_day(db.session, couple, clock.now()) - timedelta(days=1)
+        question_id = day_question(db.session, couple=couple, day=day).id
+        db.session.commit()
+    return question_id
 
 
 def read_paths(spec: dict[str, Any], params: dict[str, Any]) -> list[tuple[str, str]]:
