@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from api.affirmations.models import Affirmation, AffirmationText
@@ -114,7 +115,25 @@ def import_content(session: Session, content: ContentSet, *, dry_run: bool = Fal
         session.rollback()
     else:
         session.commit()
+        _analyze_content(session)
     return report
+
+
+def _analyze_content(session: Session) -> None:
+    """Refresh PostgreSQL's statistics of the content tables an import wrote, and commit.
+
+    Without them (autovacuum off, or not yet come by) the planner takes ``retired_at IS NULL``
+    for one row in two hundred, and joined every affirmation with a scan of all the texts: the
+    library page took 1.6 ms (es: 4.3 ms) on the server instead of 0.1 ms (0.3 ms). Only an
+    import writes these tables, so it refreshes them. SQLite's planner keeps to its indexes.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    from api.moods.models import Need  # the moods domain owns the needs table
+
+    tables = (Affirmation, AffirmationText, RitualTemplate, Need, Question)
+    session.execute(sql_text(f"ANALYZE {', '.join(model.__tablename__ for model in tables)}"))
+    session.commit()
 
 
 def _sync_affirmations(
