@@ -35,6 +35,7 @@ def test_no_schema_is_built_per_request(
         ("GET", "/v1/notifications?limit=5", None),
         ("GET", f"/v1/couple/rituals/{ritual}/check-ins?limit=5", None),
         ("GET", "/v1/couple/recaps?limit=5", None),
+        ("GET", "/v1/affirmations?limit=5", None),
         ("GET", "/v1/couple/memories?limit=5", None),
         ("GET", "/v1/couple/questions?limit=5", None),
         ("PATCH", "/v1/me", {"display_name": "Alex"}),
