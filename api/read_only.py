@@ -5,10 +5,12 @@ the request's end sends ROLLBACK: two of the three round trips of a one-query re
 PostgreSQL's READ COMMITTED (Hearth's level) every statement takes its own snapshot, inside a
 transaction or not, so a view that only reads sees exactly what it would see in one; SQLite
 reads likewise. A write in such a view would commit at once, with nothing to roll back, so
-only views that never write are marked (the first-sight user INSERT of the auth step is one
-statement, atomic by itself, and its COMMIT ends the autocommit connection's use: what
-follows runs in an ordinary transaction). The pool gives the connection back its
-transactional mode when it is returned (tests/test_round_trips.py checks it).
+only views that never write are marked, or whose writes follow a COMMIT: the first-sight
+user INSERT of the auth step is one statement, atomic by itself, and its COMMIT ends the
+autocommit connection's use: what follows runs in an ordinary transaction (the daily
+affirmation commits so before a day's first read writes its pick). The pool gives the
+connection back its transactional mode when it is returned (tests/test_round_trips.py checks
+it).
 """
 
 from __future__ import annotations

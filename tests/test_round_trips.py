@@ -233,6 +233,7 @@ READ_ONLY_VIEWS = [
     ("/v1/couple/streaks", "alex"),
     ("/v1/ritual-templates", "alex"),
     ("/v1/affirmations", "alex"),
+    ("/v1/affirmations/daily", "alex"),
     ("/v1/couple/affirmations", "alex"),
     ("/v1/couple/gratitude", "alex"),
     ("/v1/couple/memories", "alex"),
@@ -315,6 +316,23 @@ def test_todays_question_is_read_in_one_select(
     statements = [c for c in calls if c.startswith("do_execute")]
     assert len(statements) <= 2, "\n".join(calls)
     assert len(calls) <= 4, "\n".join(calls)  # and psycopg's BEGIN, the ROLLBACK
+
+
+def test_the_daily_affirmation_already_picked_is_read_in_one_select(
+    client: FlaskClient, lived_in: dict[str, Any]
+) -> None:
+    """The day's pick made: the auth SELECT and one more, without BEGIN and ROLLBACK (four
+    round trips before, in a transaction); the day's first read still writes its pick and
+    commits it (@read_only, the view commits out of autocommit first)."""
+    with round_trips() as first:
+        pick = call(client, "GET", "/v1/affirmations/daily", "alex")
+    names = [c.split(" (")[0][:40] for c in first]
+    insert = names.index("do_execute INSERT INTO daily_suggestions")
+    assert "do_commit" in names[insert:], first
+    with round_trips() as calls:
+        assert call(client, "GET", "/v1/affirmations/daily", "alex") == pick
+    assert len(calls) <= 2, "\n".join(calls)
+    assert all(c.startswith("do_execute SELECT ") for c in calls), calls
 
 
 @pytest.mark.parametrize(("template", "uid"), READ_ONLY_VIEWS)

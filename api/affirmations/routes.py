@@ -63,6 +63,8 @@ class Library(MethodView):
 
 @library.route("/daily")
 class Daily(MethodView):
+    # A day's first read writes its pick: service.daily ends the autocommit before it does.
+    @read_only
     @library.response(200, AffirmationSchema)
     @library.alt_response(404, **problem_doc("The library is empty"))
     def get(self) -> service.LibraryItem:

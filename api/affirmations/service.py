@@ -247,6 +247,9 @@ def daily(session: Session, *, user: User) -> LibraryItem:
     row = session.execute(_daily_statement(locale), {"user_id": user.id, "day": today}).first()
     if row is not None:
         return _item(row)
+    # The day's first read: this COMMIT (of nothing) ends the read's autocommit (GET is
+    # @read_only, api/read_only.py), so the pick below and its INSERT are one transaction.
+    session.commit()
     library = _slugs(locale)
     # The day's row, or a later day's (shown before a move west: that day lasts).
     chosen = session.scalar(
