@@ -128,7 +128,7 @@ def by_id(key: KeyColumn) -> Keyset:
     return Keyset((key,), ("after",))
 
 
-def by_day(day: InstrumentedAttribute[date], key: InstrumentedAttribute[int]) -> Keyset:
+def by_day(day: KeyColumn, key: KeyColumn) -> Keyset:
     """Newest day first, ties by key (newest first); cursor {"day": ..., "after": id}."""
     return Keyset((day, key), ("day", "after"))
 
@@ -152,8 +152,16 @@ class PagedSelect:
     after: Select[Any]
 
 
-def paged(stmt: Select[Any], keyset: Keyset) -> PagedSelect:
-    """stmt ordered and limited by keyset, with and without a cursor (build once, then cache)."""
+def paged(
+    stmt: Select[Any], keyset: Keyset, *, outer_join: tuple[Any, Any] | None = None
+) -> PagedSelect:
+    """stmt ordered and limited by keyset, with and without a cursor (build once, then cache).
+
+    outer_join: (the rows' table, the join's condition) when stmt selects from their parent
+    row (a live ritual of the couple): the cursor's condition goes into the join, so a parent
+    with no row after the cursor still answers one row of NULLs, and a missing parent none.
+    One round trip tells a 404 from an empty page.
+    """
     pairs = zip(keyset.fields, keyset.columns, strict=True)
     bound = [bindparam(_param(field), type_=column.type) for field, column in pairs]
     if keyset.row_value:
@@ -165,10 +173,15 @@ def paged(stmt: Select[Any], keyset: Keyset) -> PagedSelect:
             after = or_(column < value, and_(column == value, after))
     order = [column.desc() for column in keyset.columns]
     size = bindparam("page_size", type_=Integer)
+    if outer_join is None:
+        first, later = stmt, stmt.where(after)
+    else:
+        rows, on = outer_join
+        first, later = stmt.outerjoin(rows, on), stmt.outerjoin(rows, and_(on, after))
     return PagedSelect(
         keyset=keyset,
-        first=stmt.order_by(*order).limit(size),
-        after=stmt.where(after).order_by(*order).limit(size),
+        first=first.order_by(*order).limit(size),
+        after=later.order_by(*order).limit(size),
     )
 
 

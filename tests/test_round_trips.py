@@ -137,6 +137,17 @@ def test_the_streaks_read_does_not_grow_with_rituals(
     assert len(many) == len(few) <= 2, many
 
 
+def test_the_check_in_history_is_read_in_one_select_with_its_ritual(
+    client: FlaskClient, couple: dict[str, Any]
+) -> None:
+    """The auth SELECT and one more: the live ritual's check (a 404) and the page together."""
+    path = f"/v1/couple/rituals/{couple['rituals'][0]}/check-ins"
+    call(client, "GET", path, "alex")
+    with round_trips() as calls:
+        assert call(client, "GET", path, "alex")["items"]
+    assert len(calls) <= 2, "\n".join(calls)
+
+
 def test_a_check_in_takes_at_most_six_round_trips_with_begin_and_commit(
     client: FlaskClient, couple: dict[str, Any]
 ) -> None:

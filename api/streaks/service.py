@@ -34,7 +34,7 @@ from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.i18n import N_, Text, text
 from api.idempotency import ClientIdTaken
 from api.notifications.service import notify, notify_many, notify_many_keyed
-from api.pagination import Page, PagedSelect, by_day, fetch_page, paged
+from api.pagination import Page, PagedSelect, by_day, page_statement, paged
 from api.pairing.models import Couple
 from api.quotas import service as quotas
 from api.rituals import service as ritual_service
@@ -433,15 +433,52 @@ def live_streak(
     return _streak_view(record, _ritual_days(couple, instant, ritual, *inputs), couple, instant)
 
 
+_CHECK_INS = CheckIn.__table__.c
+_RITUALS = Ritual.__table__.c
+
+
+@dataclass(slots=True)
+class CheckInView:
+    """A check-in as the history answers it: its columns (no ORM object is loaded)."""
+
+    id: int
+    ritual_id: int
+    user_id: int
+    local_date: date
+    note: str | None
+    client_id: str
+    created_at: datetime
+
+
 @functools.cache
 def _check_ins_statement(since: bool, until: bool) -> PagedSelect:
-    """list_check_ins' SELECT, built once per filter: bound ``ritual_id``, ``from``, ``to``."""
-    stmt = select(CheckIn).where(CheckIn.ritual_id == bindparam("ritual_id"))
+    """list_check_ins' SELECT, built once per filter: bound ``ritual_id``, ``couple_id``,
+    ``from``, ``to``.
+
+    From the live ritual, its check-ins outer-joined: the ritual's check (a 404) and the page
+    in one round trip (two before).
+    """
+    on = [_CHECK_INS.ritual_id == _RITUALS.id]
     if since:
-        stmt = stmt.where(CheckIn.local_date >= bindparam("from", type_=Date))
+        on.append(_CHECK_INS.local_date >= bindparam("from", type_=Date))
     if until:
-        stmt = stmt.where(CheckIn.local_date <= bindparam("to", type_=Date))
-    return paged(stmt, by_day(CheckIn.local_date, CheckIn.id))
+        on.append(_CHECK_INS.local_date <= bindparam("to", type_=Date))
+    stmt = (
+        select(*(getattr(_CHECK_INS, name) for name in CheckInView.__slots__))
+        .select_from(Ritual.__table__)
+        .where(
+            _RITUALS.id == bindparam("ritual_id"),
+            _RITUALS.couple_id == bindparam("couple_id"),
+            _RITUALS.deleted_at.is_(None),
+        )
+    )
+    keyset = by_day(_CHECK_INS.local_date, _CHECK_INS.id)
+    return paged(stmt, keyset, outer_join=(CheckIn.__table__, and_(*on)))
+
+
+def _refuse_reversed_range(from_: date | None, to: date | None) -> None:
+    if from_ and to and from_ > to:
+        raise Invalid("from", N_("from must not be after to."))
 
 
 def list_check_ins(
@@ -454,13 +491,24 @@ def list_check_ins(
     limit: int,
     cursor: str | None,
 ) -> Page:
-    """The ritual's check-ins, newest day first, optionally within [from_, to]."""
-    ritual = get_ritual(session, couple=couple, ritual_id=ritual_id)
-    if from_ and to and from_ > to:
-        raise Invalid("from", N_("from must not be after to."))
+    """The ritual's check-ins, newest day first, optionally within [from_, to]: one SELECT."""
     statement = _check_ins_statement(bool(from_), bool(to))
-    params = {"ritual_id": ritual.id, "from": from_, "to": to}
-    return fetch_page(session, statement, params, limit=limit, cursor=cursor)
+    params = {"ritual_id": ritual_id, "couple_id": couple.id, "from": from_, "to": to}
+    try:
+        query, bound = page_statement(statement, params, limit=limit, cursor=cursor)
+    except Invalid:
+        # Not a cursor we gave out: answered in the order of before the fold (a ritual not
+        # ours, then the range, then the cursor), the ritual read for it alone.
+        get_ritual(session, couple=couple, ritual_id=ritual_id)
+        _refuse_reversed_range(from_, to)
+        raise
+    rows = session.execute(query, bound).all()
+    if not rows:
+        raise RitualNotFound(N_("No such ritual."))
+    _refuse_reversed_range(from_, to)  # after the ritual's check, as before
+    # One row of NULLs: the live ritual has no check-in on this page.
+    items = [CheckInView(*row) for row in rows if row[0] is not None]
+    return statement.keyset.page(items, limit)
 
 
 # -- writes ---------------------------------------------------------------------------------
