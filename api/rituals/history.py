@@ -107,25 +107,22 @@ def schedules_column(dialect: str, since: ColumnElement[date]) -> ColumnElement[
     For folding a timeline into the SELECT that loads the ritual; read it back with
     :func:`timeline_from_json`. ``since`` may be any expression of the outer row.
     """
-    earlier = aliased(RitualSchedule)
+    # Table columns, not mapped attributes: a SELECT of columns holding it stays a Core one
+    # (no ORM compile step per execution).
+    rows, ritual_id = RitualSchedule.__table__, Ritual.__table__.c.id
+    earlier = rows.alias("earlier")
     latest_before = (
-        select(func.max(earlier.effective_from))
-        .where(earlier.ritual_id == Ritual.id, earlier.effective_from <= since)
+        select(func.max(earlier.c.effective_from))
+        .where(earlier.c.ritual_id == ritual_id, earlier.c.effective_from <= since)
         .correlate_except(earlier)
         .scalar_subquery()
     )
     return json_rows(
         dialect,
-        [
-            RitualSchedule.effective_from,
-            RitualSchedule.days,
-            RitualSchedule.time,
-            RitualSchedule.timezone,
-            RitualSchedule.day_starts_at,
-        ],
-        RitualSchedule.ritual_id == Ritual.id,
-        or_(RitualSchedule.effective_from > since, RitualSchedule.effective_from == latest_before),
-        own=[RitualSchedule],
+        [rows.c.effective_from, rows.c.days, rows.c.time, rows.c.timezone, rows.c.day_starts_at],
+        rows.c.ritual_id == ritual_id,
+        or_(rows.c.effective_from > since, rows.c.effective_from == latest_before),
+        own=[rows],
     )
 
 
