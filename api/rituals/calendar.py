@@ -37,9 +37,22 @@ def _aware(instant: datetime) -> datetime:
 
 
 @lru_cache(maxsize=65536)
+def wall_instant(day: date, at: time, tz: str) -> datetime:
+    """The UTC instant of wall time ``at`` on local ``day`` in zone ``tz`` (resolve_local).
+
+    Remembered: every read asks again for the same few days' starts and occurrences, and each
+    one costs zone conversions (a bisection in a DST gap).
+    """
+    return resolve_local(day, at, zone(tz))
+
+
 def day_start(day: date, *, tz: str, starts_at: time) -> datetime:
     """The UTC instant local ``day`` begins in zone ``tz`` (first of a repeated time; gap: jump)."""
-    return resolve_local(day, starts_at, zone(tz))
+    return wall_instant(day, starts_at, tz)
+
+
+# Weekday sets by schedule days (a tuple): built once, not at each day a read asks about.
+_weekdays = lru_cache(maxsize=1024)(weekday_set)
 
 
 def local_day(instant: datetime, *, tz: str, starts_at: time) -> date:
@@ -65,7 +78,7 @@ class Schedule:
 
     def scheduled(self, day: date) -> bool:
         """Whether local ``day`` is one of the schedule's weekdays."""
-        return day.weekday() in weekday_set(self.days)
+        return day.weekday() in _weekdays(self.days)
 
     def local_time(self, instant: datetime) -> time:
         """The wall-clock time at ``instant`` in the schedule's zone."""
@@ -85,7 +98,7 @@ class Schedule:
         # the small hours of Monday, which the day boundary puts in Sunday's ritual day. It is
         # still Monday's occurrence: its reminder is keyed by Monday and a check-in in the hour
         # after it counts for Monday (check_in_day_at).
-        return resolve_local(day, self.at, zone(self.tz))
+        return wall_instant(day, self.at, self.tz)
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,8 @@ class Timeline:
 
     def schedule_on(self, day: date) -> Schedule:
         """The schedule that was (or is) in force on ``day``."""
+        if len(self.entries) == 1:  # most rituals: never edited since the reads' window
+            return self.entries[0][1]
         index = bisect_right([e[0] for e in self.entries], day) - 1
         # Days before the first recorded schedule are judged by it (it was in force "always").
         return self.entries[max(index, 0)][1]
