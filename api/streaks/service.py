@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     Date,
+    Row,
     Select,
     and_,
     bindparam,
@@ -111,7 +112,7 @@ def _name(user: User | None) -> str | Text:
 class RitualDays:
     """What is known about one ritual's days after its finalized state."""
 
-    ritual: Ritual
+    ritual: Ritual | Row[Any]  # a read's row of the ritual's columns reads as the ritual
     partner_ids: Sequence[int]
     timeline: Timeline
     checkins: dict[date, set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -120,7 +121,7 @@ class RitualDays:
     skipped: frozenset[date] = frozenset()
 
     @classmethod
-    def of(cls, ritual: Ritual, couple: Couple, timeline: Timeline) -> RitualDays:
+    def of(cls, ritual: Ritual | Row[Any], couple: Couple, timeline: Timeline) -> RitualDays:
         """The ritual's days as its couple's calendar makes them (before any check-in is added)."""
         skipped = skipped_days(couple) if ritual.follows_couple else frozenset()
         return cls(ritual, couple.partner_ids, timeline, skipped=skipped)
@@ -225,10 +226,10 @@ def _pending(state: engine.StreakState, days: RitualDays, today: date) -> list[e
 
 
 def _streak_view(
-    record: StreakRecord | None, days: RitualDays, couple: Couple, instant: datetime
+    recorded: engine.StreakState | None, days: RitualDays, couple: Couple, instant: datetime
 ) -> dict[str, Any]:
     today = ritual_today(days.ritual, couple, days.timeline, instant)
-    state = record.state if record else engine.StreakState.start(today - timedelta(days=2))
+    state = recorded or engine.StreakState.start(today - timedelta(days=2))
     # Not persisted: a read never writes. catch_up stops early once nothing can change.
     state, _ = _catch_up(state, days, today - timedelta(days=2))
     t = days.day(today)
@@ -284,26 +285,43 @@ def _streak_views(
     """The streak views of the couple's live rituals (all, one, or those listed): one SELECT."""
     instant = now()
     return [
-        _streak_view(record, days, couple, instant)
-        for record, days in _streak_inputs(
+        _streak_view(recorded, days, couple, instant)
+        for recorded, days in _streak_inputs(
             session, couple, instant, ritual_id=ritual_id, ritual_ids=ritual_ids
         )
     ]
+
+
+# Table columns, not mapped attributes, in the streak reads' SELECT: a SELECT of columns is
+# a Core one (no ORM compile step, no objects loaded per execution).
+_RITUALS = Ritual.__table__.c
+_CHECK_INS = CheckIn.__table__.c
+_RECORDS = StreakRecord.__table__
+_PAUSES = RitualPause.__table__
+# A record's columns in StreakState's order (its fields).
+_STATE_COLUMNS = (
+    "current",
+    "longest",
+    "freezes_available",
+    "last_completed_date",
+    "run_started_on",
+    "finalized_through",
+)
 
 
 def _pause_spans_after(dialect: str, ritual_id: Any, after: Any) -> Any:
     """JSON column: the ritual's pause spans still open or resumed after ``after``."""
     return json_rows(
         dialect,
-        [RitualPause.paused_from, RitualPause.resumed_on],
-        RitualPause.ritual_id == ritual_id,
-        or_(RitualPause.resumed_on.is_(None), RitualPause.resumed_on > after),
-        own=[RitualPause],
+        [_PAUSES.c.paused_from, _PAUSES.c.resumed_on],
+        _PAUSES.c.ritual_id == ritual_id,
+        or_(_PAUSES.c.resumed_on.is_(None), _PAUSES.c.resumed_on > after),
+        own=[_PAUSES],
     )
 
 
 def _record_join(dialect: str) -> tuple[Any, tuple[Any, Any]]:
-    """The ritual's streak record for _streak_inputs: (the entity, the outer join's target and
+    """The ritual's streak record for _streak_inputs: (its columns, the outer join's target and
     condition).
 
     On PostgreSQL a LATERAL lookup (one row at most, by primary key): an index probe per
@@ -312,16 +330,16 @@ def _record_join(dialect: str) -> tuple[Any, tuple[Any, Any]]:
     benchmark's), a cost that grew with every couple's records. SQLite has no LATERAL.
     """
     if dialect != "postgresql":
-        return StreakRecord, (StreakRecord, StreakRecord.ritual_id == Ritual.id)
-    row = select(StreakRecord).where(StreakRecord.ritual_id == Ritual.id).limit(1).lateral("record")
-    return aliased(StreakRecord, row), (row, true())
+        return _RECORDS.c, (_RECORDS, _RECORDS.c.ritual_id == _RITUALS.id)
+    row = select(_RECORDS).where(_RECORDS.c.ritual_id == _RITUALS.id).limit(1).lateral("record")
+    return row.c, (row, true())
 
 
 def streak_input_columns(dialect: str) -> tuple[tuple[Any, Any], list[Any]]:
     """What a ritual's streak view needs, selected with the ritual: (the outer join's target
-    and condition, the columns: its record, its timeline rows, its check-ins and pause spans
-    after the record as JSON). Bound ``recent`` (streak_input_params). Part of a statement
-    built once (the caller caches it).
+    and condition, the columns: its record's state (_STATE_COLUMNS), its timeline rows, its
+    check-ins and pause spans after the record as JSON). Bound ``recent``
+    (streak_input_params). Part of a statement built once (the caller caches it).
     """
     recent = bindparam("recent", type_=Date)
     record, joined = _record_join(dialect)
@@ -331,13 +349,14 @@ def streak_input_columns(dialect: str) -> tuple[tuple[Any, Any], list[Any]]:
     after = func.coalesce(finalized, recent)
     checkins = json_rows(
         dialect,
-        [CheckIn.local_date, CheckIn.user_id],
-        CheckIn.ritual_id == Ritual.id,
-        CheckIn.local_date > after,
-        own=[CheckIn],
+        [_CHECK_INS.local_date, _CHECK_INS.user_id],
+        _CHECK_INS.ritual_id == _RITUALS.id,
+        _CHECK_INS.local_date > after,
+        own=[CheckIn.__table__],
     )
-    pauses = _pause_spans_after(dialect, Ritual.id, after)
-    return joined, [record, schedules_column(dialect, since), checkins, pauses]
+    pauses = _pause_spans_after(dialect, _RITUALS.id, after)
+    state = [record[name] for name in _STATE_COLUMNS]
+    return joined, [*state, schedules_column(dialect, since), checkins, pauses]
 
 
 def streak_input_params(instant: datetime) -> dict[str, Any]:
@@ -356,14 +375,14 @@ def _streak_inputs_statement(dialect: str, which: str) -> Select[Any]:
     joined, columns = streak_input_columns(dialect)
     where = {
         "all": [],
-        "one": [Ritual.id == bindparam("ritual_id")],
-        "some": [Ritual.id.in_(bindparam("ritual_ids", expanding=True))],
+        "one": [_RITUALS.id == bindparam("ritual_id")],
+        "some": [_RITUALS.id.in_(bindparam("ritual_ids", expanding=True))],
     }[which]
     return (
-        select(Ritual, *columns)
+        select(*_RITUALS, *columns)
         .outerjoin(*joined)
-        .where(Ritual.couple_id == bindparam("couple_id"), Ritual.deleted_at.is_(None), *where)
-        .order_by(Ritual.id)
+        .where(_RITUALS.couple_id == bindparam("couple_id"), _RITUALS.deleted_at.is_(None), *where)
+        .order_by(_RITUALS.id)
     )
 
 
@@ -390,17 +409,26 @@ def _streak_inputs(
         which = "all"
     statement = _streak_inputs_statement(session.get_bind().dialect.name, which)
     rows = session.execute(statement, params).all()
-    return [
-        (record, _ritual_days(couple, instant, ritual, record, *rest))
-        for ritual, record, *rest in rows
-    ]
+    # Each row reads as its ritual (the columns after the ritual's are unnamed or the record's).
+    width = len(_RITUALS)
+    out = []
+    for row in rows:
+        recorded = _recorded_state(row[width : width + len(_STATE_COLUMNS)])
+        out.append((recorded, _ritual_days(couple, instant, row, recorded, *row[-3:])))
+    return out
+
+
+def _recorded_state(values: Sequence[Any]) -> engine.StreakState | None:
+    """The record's state from its _STATE_COLUMNS values; None without a record (the outer
+    join's NULLs: finalized_through is never NULL in a record)."""
+    return None if values[-1] is None else engine.StreakState(*values)
 
 
 def _ritual_days(
     couple: Couple,
     instant: datetime,
-    ritual: Ritual,
-    record: StreakRecord | None,
+    ritual: Ritual | Row[Any],
+    recorded: engine.StreakState | None,
     schedules: Any,
     checkin_rows: Any,
     pause_rows: Any,
@@ -408,8 +436,8 @@ def _ritual_days(
     """A ritual's days from streak_input_columns' values."""
     timeline = timeline_from_json(ritual, couple, schedules)
     start = (
-        record.finalized_through
-        if record is not None
+        recorded.finalized_through
+        if recorded is not None
         else ritual_today(ritual, couple, timeline, instant) - timedelta(days=2)
     )
     days = RitualDays.of(ritual, couple, timeline)
@@ -429,12 +457,10 @@ def live_streak(
     couple: Couple, instant: datetime, ritual: Ritual, inputs: Sequence[Any]
 ) -> dict[str, Any]:
     """A live ritual's streak view at ``instant`` from streak_input_columns' values."""
-    record = inputs[0]
-    return _streak_view(record, _ritual_days(couple, instant, ritual, *inputs), couple, instant)
-
-
-_CHECK_INS = CheckIn.__table__.c
-_RITUALS = Ritual.__table__.c
+    width = len(_STATE_COLUMNS)
+    recorded = _recorded_state(inputs[:width])
+    days = _ritual_days(couple, instant, ritual, recorded, *inputs[width:])
+    return _streak_view(recorded, days, couple, instant)
 
 
 @dataclass(slots=True)
@@ -1099,8 +1125,8 @@ def send_at_risk_nudges(session: Session) -> int:
             ]
             if not ids:
                 continue
-            for record, days in _streak_inputs(session, couple, instant, ritual_ids=ids):
-                view = _streak_view(record, days, couple, instant)
+            for recorded, days in _streak_inputs(session, couple, instant, ritual_ids=ids):
+                view = _streak_view(recorded, days, couple, instant)
                 if view["at_risk"] and view["current"] >= AT_RISK_MIN_CURRENT:
                     if templates is None:
                         templates = templates_of(session, (ritual for ritual, _ in batch))
