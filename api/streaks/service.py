@@ -298,6 +298,21 @@ _RITUALS = Ritual.__table__.c
 _CHECK_INS = CheckIn.__table__.c
 _RECORDS = StreakRecord.__table__
 _PAUSES = RitualPause.__table__
+# The ritual's columns a streak view (and the at-risk push's words) reads: the others are not
+# fetched, nor their values converted, per read.
+_RITUAL_COLUMNS = [
+    getattr(_RITUALS, name)
+    for name in (
+        "id",
+        "template_key",
+        "title",
+        "days",
+        "time",
+        "timezone",
+        "follows_couple",
+        "completion",
+    )
+]
 # A record's columns in StreakState's order (its fields).
 _STATE_COLUMNS = (
     "current",
@@ -379,7 +394,7 @@ def _streak_inputs_statement(dialect: str, which: str) -> Select[Any]:
         "some": [_RITUALS.id.in_(bindparam("ritual_ids", expanding=True))],
     }[which]
     return (
-        select(*_RITUALS, *columns)
+        select(*_RITUAL_COLUMNS, *columns)
         .outerjoin(*joined)
         .where(_RITUALS.couple_id == bindparam("couple_id"), _RITUALS.deleted_at.is_(None), *where)
         .order_by(_RITUALS.id)
@@ -410,7 +425,7 @@ def _streak_inputs(
     statement = _streak_inputs_statement(session.get_bind().dialect.name, which)
     rows = session.execute(statement, params).all()
     # Each row reads as its ritual (the columns after the ritual's are unnamed or the record's).
-    width = len(_RITUALS)
+    width = len(_RITUAL_COLUMNS)
     out = []
     for row in rows:
         recorded = _recorded_state(row[width : width + len(_STATE_COLUMNS)])
