@@ -726,15 +726,7 @@ def _insert_check_in(
 def _save_record_statement(dialect: str) -> Any:
     """The streak record's upsert, built once per dialect; its columns are bound parameters."""
     table = StreakRecord.__table__
-    columns = (
-        "current",
-        "longest",
-        "freezes_available",
-        "last_completed_date",
-        "run_started_on",
-        "finalized_through",
-        "updated_at",
-    )
+    columns = (*_STATE_COLUMNS, "updated_at")
     stmt = conflict_insert(dialect)(StreakRecord).values(
         {name: _column_param(table.c[name]) for name in ("ritual_id", *columns)}
     )
