@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,8 +30,9 @@ from api.pagination import Page, PagedSelect, by_id, page_statement, paged
 
 _OUTBOX_KEY = "hearth_outbox"
 
+_NOTIFICATIONS = Notification.__table__.c
 # The feed pages by the BIGINT id: a cursor holds {"after": id}.
-FEED = by_id(Notification.id)
+FEED = by_id(_NOTIFICATIONS.id)
 
 
 def notify(
@@ -261,19 +263,42 @@ def mark_read(session: Session, *, user_id: int, up_to_id: int) -> int:
     return result.rowcount or 0
 
 
+@dataclass(slots=True)
+class FeedItem:
+    """A notification as the feed answers it: the columns NotificationSchema shows."""
+
+    id: int
+    category: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    created_at: datetime
+    read_at: datetime | None
+
+
 @functools.cache
 def _feed_statement(unread: bool) -> PagedSelect:
-    """The feed page's SELECT, built once per variant: bound ``user_id``."""
+    """The feed page's SELECT of the shown columns (Core, no entity) and the unread count,
+    built once per variant: bound ``user_id``."""
     user_id = bindparam("user_id")
     unread_total = (
         select(func.count())
-        .select_from(Notification)
-        .where(Notification.recipient_id == user_id, Notification.read_at.is_(None))
+        .select_from(Notification.__table__)
+        .where(_NOTIFICATIONS.recipient_id == user_id, _NOTIFICATIONS.read_at.is_(None))
         .scalar_subquery()
     )
-    stmt = select(Notification, unread_total).where(Notification.recipient_id == user_id)
+    stmt = select(
+        _NOTIFICATIONS.id,
+        _NOTIFICATIONS.category,
+        _NOTIFICATIONS.title,
+        _NOTIFICATIONS.body,
+        _NOTIFICATIONS.data,
+        _NOTIFICATIONS.created_at,
+        _NOTIFICATIONS.read_at,
+        unread_total,
+    ).where(_NOTIFICATIONS.recipient_id == user_id)
     if unread:
-        stmt = stmt.where(Notification.read_at.is_(None))
+        stmt = stmt.where(_NOTIFICATIONS.read_at.is_(None))
     return paged(stmt, FEED)
 
 
@@ -290,7 +315,7 @@ def feed_page(
     rows = session.execute(stmt, params).all()
     if not rows:
         return Page(items=[], next_cursor=None), unread_count(session, user_id=user_id)
-    return FEED.page([row[0] for row in rows], limit), rows[0][1]
+    return FEED.page([FeedItem(*row[:7]) for row in rows], limit), rows[0][7]
 
 
 def unread_count(session: Session, *, user_id: int) -> int:
