@@ -7,7 +7,7 @@ import functools
 import json
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,16 @@ from api.i18n import N_
 from api.ids import is_row_id, max_id
 from api.lifecycle import user_erasing
 from api.notifications.service import notify
-from api.pagination import Page, PagedSelect, by_id, fetch_page, not_a_cursor, paged, read_cursor
+from api.pagination import (
+    Page,
+    PagedSelect,
+    by_id,
+    fetch_page,
+    fetch_rows,
+    not_a_cursor,
+    paged,
+    read_cursor,
+)
 from api.pairing.models import Couple
 from api.quotas import service as quotas
 from api.streaks.days import couple_current_day, later_day, seconds_until_next_day
@@ -531,17 +540,44 @@ def add_gratitude(
     return entry, True
 
 
+@dataclass(slots=True)
+class GratitudeView:
+    """A gratitude entry as the list answers it: the columns GratitudeSchema shows."""
+
+    id: int
+    author_id: int | None
+    text: str
+    client_id: str
+    created_at: datetime
+
+
+_GRATITUDE = GratitudeEntry.__table__.c
+
+
 @functools.cache
 def _gratitude_statement() -> PagedSelect:
-    """list_gratitude's SELECT, built once: bound ``couple_id``."""
-    stmt = select(GratitudeEntry).where(GratitudeEntry.couple_id == bindparam("couple_id"))
-    return paged(stmt, by_id(GratitudeEntry.id))
+    """list_gratitude's SELECT of the shown columns (Core, no entity), built once: bound
+    ``couple_id``."""
+    stmt = select(
+        _GRATITUDE.id,
+        _GRATITUDE.author_id,
+        _GRATITUDE.text,
+        _GRATITUDE.client_id,
+        _GRATITUDE.created_at,
+    ).where(_GRATITUDE.couple_id == bindparam("couple_id"))
+    return paged(stmt, by_id(_GRATITUDE.id))
+
+
+def _gratitude_view(row: Any) -> GratitudeView:
+    return GratitudeView(*row)
 
 
 def list_gratitude(session: Session, *, couple: Couple, limit: int, cursor: str | None) -> Page:
     """One page of the couple's gratitude list, newest first."""
     params = {"couple_id": couple.id}
-    return fetch_page(session, _gratitude_statement(), params, limit=limit, cursor=cursor)
+    return fetch_rows(
+        session, _gratitude_statement(), params, _gratitude_view, limit=limit, cursor=cursor
+    )
 
 
 def delete_gratitude(session: Session, *, couple: Couple, user: User, entry_id: int) -> None:
