@@ -46,7 +46,6 @@ from api.pagination import (
     Page,
     PagedSelect,
     by_id,
-    fetch_page,
     fetch_rows,
     not_a_cursor,
     paged,
@@ -432,16 +431,69 @@ def send(
     return message, True
 
 
+@dataclass(slots=True)
+class LibraryRef:
+    """The library affirmation a message came from, as MessageSchema shows it."""
+
+    id: int
+    slug: str
+    category: str
+
+
+@dataclass(slots=True)
+class MessageView:
+    """A message as the inbox answers it: the columns MessageSchema shows."""
+
+    id: int
+    sender_id: int | None
+    recipient_id: int
+    text: str
+    client_id: str
+    read_at: datetime | None
+    reaction: str | None
+    created_at: datetime
+    affirmation: LibraryRef | None
+
+
+_MESSAGES = AffirmationMessage.__table__.c
+_AFFIRMATIONS = Affirmation.__table__
+
+
 @functools.cache
 def _inbox_statement(box: str) -> PagedSelect:
-    """inbox's SELECT for box (received or sent), built once: bound ``couple_id``, ``user_id``."""
-    mine = (
-        AffirmationMessage.recipient_id if box == "received" else AffirmationMessage.sender_id
-    ) == bindparam("user_id")
-    stmt = select(AffirmationMessage).where(
-        AffirmationMessage.couple_id == bindparam("couple_id"), mine
+    """inbox's SELECT for box (received or sent) of the shown columns and the library item's
+    (Core, no entity), built once: bound ``couple_id``, ``user_id``."""
+    mine = (_MESSAGES.recipient_id if box == "received" else _MESSAGES.sender_id) == bindparam(
+        "user_id"
     )
-    return paged(stmt, by_id(AffirmationMessage.id))
+    stmt = (
+        select(
+            _MESSAGES.id,
+            _MESSAGES.sender_id,
+            _MESSAGES.recipient_id,
+            _MESSAGES.text,
+            _MESSAGES.client_id,
+            _MESSAGES.read_at,
+            _MESSAGES.reaction,
+            _MESSAGES.created_at,
+            _AFFIRMATIONS.c.id.label("affirmation_id"),
+            _AFFIRMATIONS.c.slug,
+            _AFFIRMATIONS.c.category,
+        )
+        .select_from(
+            AffirmationMessage.__table__.outerjoin(
+                _AFFIRMATIONS, _AFFIRMATIONS.c.id == _MESSAGES.affirmation_id
+            )
+        )
+        .where(_MESSAGES.couple_id == bindparam("couple_id"), mine)
+    )
+    return paged(stmt, by_id(_MESSAGES.id))
+
+
+def _message_view(row: Any) -> MessageView:
+    # The outer join's columns are NULL for the sender's own words.
+    ref = None if row[8] is None else LibraryRef(row[8], row[9], row[10])
+    return MessageView(*row[:8], ref)
 
 
 def inbox(
@@ -450,7 +502,7 @@ def inbox(
     """One page of the messages the user received or sent in this couple, newest first."""
     statement = _inbox_statement("received" if box == "received" else "sent")
     params = {"couple_id": couple.id, "user_id": user.id}
-    return fetch_page(session, statement, params, limit=limit, cursor=cursor)
+    return fetch_rows(session, statement, params, _message_view, limit=limit, cursor=cursor)
 
 
 def mark_read(session: Session, *, couple: Couple, user: User, message_id: int) -> None:
