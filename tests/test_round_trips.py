@@ -479,3 +479,51 @@ def test_a_connection_killed_while_idle_is_replaced_before_the_request_uses_it(
     # The kill took the session-wide test app's idle connections too (same database), and that
     # engine has no idle ping: drop them so the cleanup after this test gets live ones.
     db.engine.dispose()
+
+
+# Reads that build their answer from columns (fetch_rows, JSON columns, Core SELECTs): loading
+# ORM objects (every column, the identity map, instance state) was the largest part of their
+# own CPU. Only the auth step's user and couple are objects.
+COLUMN_READS = [
+    "/v1/notifications",
+    "/v1/couple/gratitude",
+    "/v1/couple/affirmations",
+    "/v1/couple/affirmations?box=sent",
+    "/v1/couple/rituals",
+    "/v1/couple/rituals/{ritual}",
+    "/v1/couple/rituals/{ritual}/check-ins",
+    "/v1/couple/rituals/{ritual}/streak",
+    "/v1/couple/streaks",
+    "/v1/couple/questions",
+    "/v1/couple/questions/{question}",
+    "/v1/couple/questions/today",
+    "/v1/couple/moods",
+    "/v1/couple/memories",
+    "/v1/couple/memories/{memory}",
+]
+
+
+@pytest.mark.parametrize("template", COLUMN_READS)
+def test_column_reads_load_no_orm_object_beyond_the_callers(
+    client: FlaskClient, lived_in: dict[str, Any], template: str
+) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Mapper
+
+    from api.pairing.models import Couple
+    from api.users.models import User
+
+    path = template.format(**lived_in)
+    call(client, "GET", path, "alex")  # warm
+    loaded: list[str] = []
+
+    def on_load(target: Any, context: Any) -> None:
+        loaded.append(type(target).__name__)
+
+    event.listen(Mapper, "load", on_load)
+    try:
+        body = call(client, "GET", path, "alex")
+    finally:
+        event.remove(Mapper, "load", on_load)
+    assert _has_content(body), body
+    assert [name for name in loaded if name not in (User.__name__, Couple.__name__)] == []
