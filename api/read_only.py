@@ -8,9 +8,9 @@ reads likewise. A write in such a view would commit at once, with nothing to rol
 only views that never write are marked, or whose writes follow a COMMIT: the first-sight
 user INSERT of the auth step is one statement, atomic by itself, and its COMMIT ends the
 autocommit connection's use: what follows runs in an ordinary transaction (the daily
-affirmation commits so before a day's first read writes its pick). The pool gives the
-connection back its transactional mode when it is returned (tests/test_round_trips.py checks
-it).
+affirmation and today's question commit so before a day's first read writes its pick). The
+pool gives the connection back its transactional mode when it is returned
+(tests/test_round_trips.py checks it).
 """
 
 from __future__ import annotations

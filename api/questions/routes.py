@@ -46,6 +46,8 @@ class History(MethodView):
 
 @blp.route("/today")
 class Today(MethodView):
+    # A day's first read chooses the question: service.today ends the autocommit before it does.
+    @read_only
     @blp.response(200, CoupleQuestionSchema)
     @blp.alt_response(404, **problem_doc("Not paired, or the question library is empty"))
     def get(self) -> service.QuestionView:

@@ -314,7 +314,10 @@ def today(session: Session, *, couple: Couple, user: User) -> QuestionView:
     params = _view_params(couple, user, moment)
     row = session.execute(_today_statement(session.get_bind().dialect.name), params).first()
     if row is None:
-        # The day's first read: the lasting day may be a later one another domain lived (a mood).
+        # The day's first read. This COMMIT (of nothing) ends the read's autocommit (GET is
+        # @read_only, api/read_only.py): the choice and its INSERT run in a transaction.
+        session.commit()
+        # The lasting day may be a later one another domain lived (a mood).
         day = couple_current_day(session, couple, moment)
         current = day_question(session, couple=couple, day=day)
         return view(session, current, couple=couple, user=user)
