@@ -491,6 +491,7 @@ def test_a_connection_killed_while_idle_is_replaced_before_the_request_uses_it(
 # ORM objects (every column, the identity map, instance state) was the largest part of their
 # own CPU. Only the auth step's user and couple are objects.
 COLUMN_READS = [
+    "/v1/ritual-templates",
     "/v1/notifications",
     "/v1/couple/gratitude",
     "/v1/couple/affirmations",
