@@ -165,9 +165,10 @@ def _register_blueprints(app: Flask, api: HearthApi) -> None:
             if app.extensions["hearth_config"].cors_origins and skip_preflight_auth():
                 return  # a browser's CORS preflight carries no token; flask-cors answers it
             _require_json_body()
-            if is_read_only_request():
+            read_only = is_read_only_request()
+            if read_only:
                 begin_read_only(db.session)
-            authenticate()
+            authenticate(read_only=read_only)
             g.locale = g.user.locale  # errors answer in the sender's language
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -24,9 +25,10 @@ from api.db_utils import insert_ignore
 from api.errors import DomainError, NotFound, Unavailable
 from api.extensions import db
 from api.i18n import N_
-from api.pairing.models import Couple
+from api.pairing.models import Couple, CoupleSnapshot
 from api.redaction import redact
-from api.users.models import User
+from api.snapshots import mapped_columns
+from api.users.models import User, UserSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +130,36 @@ def _user_and_couple() -> Select[tuple[User, Couple]]:
     )
 
 
+@functools.cache
+def _snapshot_statement() -> Select[Any]:
+    """_user_and_couple's row as plain table columns (no ORM entity, so no ORM loading)."""
+    users, couples = User.__table__.c, Couple.__table__.c
+    return (
+        select(*(column for _, column in mapped_columns(User)))
+        .add_columns(*(column for _, column in mapped_columns(Couple)))
+        .select_from(User.__table__)
+        .outerjoin(
+            Couple.__table__,
+            and_(couples.id == users.couple_id, couples.unpaired_at.is_(None)),
+        )
+        .where(users.uid == bindparam("uid"))
+    )
+
+
+def provision_snapshot(uid: str) -> tuple[Any, Any]:
+    """provision() for a request that only reads: a UserSnapshot and a CoupleSnapshot (or None).
+
+    The same one statement, without ORM objects. A first sight still goes through provision()
+    (its INSERT and COMMIT), whose objects serve that one request.
+    """
+    row = db.session.execute(_snapshot_statement(), {"uid": uid}).first()
+    if row is None:
+        return provision(uid)
+    split = len(dataclasses.fields(UserSnapshot))
+    couple = CoupleSnapshot(*row[split:]) if row[split] is not None else None
+    return UserSnapshot(*row[:split]), couple
+
+
 def provision(uid: str) -> tuple[User, Couple | None]:
     """The user for uid (created on first sight, race-safe) and their live couple, if any.
 
@@ -141,16 +173,21 @@ def provision(uid: str) -> tuple[User, Couple | None]:
     return row[0], row[1]
 
 
-def authenticate() -> None:
-    """before_request hook for /v1: 401 unless a valid bearer token is sent."""
+def authenticate(*, read_only: bool) -> None:
+    """before_request hook for /v1: 401 unless a valid bearer token is sent.
+
+    A request that only reads (api/read_only.py) gets frozen snapshots of its user and couple,
+    any other the ORM objects it may change.
+    """
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated(N_("Send Authorization: Bearer <token>."))
+    uid = uid_from_token(token.strip(), current_app.extensions["hearth_config"])
     # g holds the couple too: the session's identity map keeps objects only weakly.
-    g.user, g.couple = provision(
-        uid_from_token(token.strip(), current_app.extensions["hearth_config"])
-    )
+    g.user, g.couple = (provision_snapshot if read_only else provision)(uid)
+    # Kept apart: a commit expires the object (reading its id could SELECT), or its row goes.
+    g.user_id = g.user.id
 
 
 def current_user() -> User:

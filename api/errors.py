@@ -403,15 +403,14 @@ def handle_deleted_meanwhile(error: Exception) -> Response:
     answers a retry would get. Nothing of the request was kept.
     """
     from flask import g
-    from sqlalchemy import inspect, select
+    from sqlalchemy import select
 
     from api.auth import Unauthenticated
     from api.extensions import db
     from api.users.models import User
 
-    user = g.get("user")
-    # From the identity key: the rollback expires the object, and its row may be gone.
-    user_id = inspect(user).identity[0] if user is not None else None
+    # Not user.id: the rollback expires the object, and its row may be gone.
+    user_id = g.get("user_id")
     db.session.rollback()
     erased = (
         user_id is not None and db.session.scalar(select(User.id).filter_by(id=user_id)) is None

@@ -10,7 +10,8 @@ user INSERT of the auth step is one statement, atomic by itself, and its COMMIT 
 autocommit connection's use: what follows runs in an ordinary transaction (the daily
 affirmation and today's question commit so before a day's first read writes its pick). The
 pool gives the connection back its transactional mode when it is returned
-(tests/test_round_trips.py checks it).
+(tests/test_round_trips.py checks it). Such a view's user and couple are frozen snapshots
+(api/snapshots.py), not ORM objects: nothing it is handed can be written through.
 """
 
 from __future__ import annotations

@@ -489,7 +489,7 @@ def test_a_connection_killed_while_idle_is_replaced_before_the_request_uses_it(
 
 # Reads that build their answer from columns (fetch_rows, JSON columns, Core SELECTs): loading
 # ORM objects (every column, the identity map, instance state) was the largest part of their
-# own CPU. Only the auth step's user and couple are objects.
+# own CPU. The auth step's user and couple are frozen snapshots in every read.
 COLUMN_READS = [
     "/v1/ritual-templates",
     "/v1/notifications",
@@ -510,18 +510,12 @@ COLUMN_READS = [
 ]
 
 
-@pytest.mark.parametrize("template", COLUMN_READS)
-def test_column_reads_load_no_orm_object_beyond_the_callers(
-    client: FlaskClient, lived_in: dict[str, Any], template: str
-) -> None:
+@contextmanager
+def orm_loads() -> Iterator[list[str]]:
+    """The class name of each ORM object loaded from a row inside the block, in order."""
     from sqlalchemy import event
     from sqlalchemy.orm import Mapper
 
-    from api.pairing.models import Couple
-    from api.users.models import User
-
-    path = template.format(**lived_in)
-    call(client, "GET", path, "alex")  # warm
     loaded: list[str] = []
 
     def on_load(target: Any, context: Any) -> None:
@@ -529,8 +523,34 @@ def test_column_reads_load_no_orm_object_beyond_the_callers(
 
     event.listen(Mapper, "load", on_load)
     try:
-        body = call(client, "GET", path, "alex")
+        yield loaded
     finally:
         event.remove(Mapper, "load", on_load)
+
+
+@pytest.mark.parametrize("template", COLUMN_READS)
+def test_column_reads_load_no_orm_object(
+    client: FlaskClient, lived_in: dict[str, Any], template: str
+) -> None:
+    path = template.format(**lived_in)
+    call(client, "GET", path, "alex")  # warm
+    with orm_loads() as loaded:
+        body = call(client, "GET", path, "alex")
     assert _has_content(body), body
-    assert [name for name in loaded if name not in (User.__name__, Couple.__name__)] == []
+    assert loaded == []
+
+
+@pytest.mark.parametrize(("template", "uid"), READ_ONLY_VIEWS)
+def test_a_read_only_view_gets_snapshots_of_its_user_and_couple(
+    client: FlaskClient, lived_in: dict[str, Any], template: str, uid: str
+) -> None:
+    """The auth step of a read loads no User or Couple object: frozen snapshots (api/auth.py)."""
+    from api.pairing.models import Couple
+    from api.users.models import User
+
+    path = template.format(**lived_in)
+    call(client, "GET", path, uid)  # warm
+    with orm_loads() as loaded:
+        body = call(client, "GET", path, uid)
+    assert _has_content(body), body
+    assert [name for name in loaded if name in (User.__name__, Couple.__name__)] == []

@@ -60,14 +60,8 @@ def _add_request_context(record: logging.LogRecord) -> None:
 def current_user_id() -> int | None:
     """The authenticated user's internal id in this request, without touching the database."""
     from flask import g
-    from sqlalchemy import inspect
 
-    user = g.get("user")
-    if user is None:
-        return None
-    # The identity key survives expiry after a commit: reading user.id could emit a SELECT.
-    identity = inspect(user).identity
-    return int(identity[0]) if identity else None
+    return g.get("user_id")  # set by the auth step (api/auth.py)
 
 
 def _add_job_context(record: logging.LogRecord) -> None:

@@ -9,13 +9,28 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.clock import now
 from api.extensions import db
+from api.snapshots import snapshot_class
 
 # A partial unique index over "live" rows: the same SQL on PostgreSQL and SQLite.
 ACTIVE_COUPLE = text("unpaired_at IS NULL")
 LIVE_INVITE = text("used_at IS NULL AND revoked_at IS NULL")
 
 
-class Couple(db.Model):
+class CoupleMembers:
+    """Who is in a couple: shared by Couple and its frozen snapshot (api/snapshots.py)."""
+
+    __slots__ = ()
+
+    @property
+    def partner_ids(self) -> list[int]:
+        return [uid for uid in (self.user_a_id, self.user_b_id) if uid is not None]
+
+    def partner_of(self, user_id: int) -> int | None:
+        """The other partner's user id."""
+        return self.user_b_id if user_id == self.user_a_id else self.user_a_id
+
+
+class Couple(CoupleMembers, db.Model):
     __tablename__ = "couples"
     __table_args__ = (
         # Backstops of the join use case: nobody is in two active couples on the same side.
@@ -61,13 +76,9 @@ class Couple(db.Model):
     lived_through: Mapped[date | None]
     moved_at: Mapped[datetime | None]
 
-    @property
-    def partner_ids(self) -> list[int]:
-        return [uid for uid in (self.user_a_id, self.user_b_id) if uid is not None]
 
-    def partner_of(self, user_id: int) -> int | None:
-        """The other partner's user id."""
-        return self.user_b_id if user_id == self.user_a_id else self.user_a_id
+# What a request that only reads is given for its couple (api/auth.py).
+CoupleSnapshot = snapshot_class(Couple, CoupleMembers)
 
 
 class Invite(db.Model):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.clock import now
 from api.extensions import db
+from api.snapshots import snapshot_class
 
 
 class User(db.Model):
@@ -35,3 +36,7 @@ class User(db.Model):
         ForeignKey("couples.id", ondelete="SET NULL", use_alter=True), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+# What a request that only reads is given for its user (api/auth.py).
+UserSnapshot = snapshot_class(User)
