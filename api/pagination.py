@@ -19,6 +19,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Column, Integer, Select, and_, bindparam, or_, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from api.db_utils import execute_core
 from api.errors import Invalid
 from api.fields import CALENDAR_DAY, QueryInteger
 from api.i18n import N_
@@ -222,4 +223,5 @@ def fetch_rows(
     For a Core SELECT (table columns, JSON columns of child rows): no ORM entity is loaded.
     """
     stmt, bound = page_statement(paged_select, params, limit=limit, cursor=cursor)
-    return paged_select.keyset.page([make(row) for row in session.execute(stmt, bound)], limit)
+    rows = execute_core(session, stmt, bound)
+    return paged_select.keyset.page([make(row) for row in rows], limit)

@@ -36,7 +36,7 @@ from api.affirmations.models import (
 )
 from api.clock import now
 from api.content.loader import FALLBACK_LOCALE, content_language
-from api.db_utils import unique_violation
+from api.db_utils import execute_core, unique_violation
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited
 from api.i18n import N_
 from api.ids import is_row_id, max_id
@@ -165,8 +165,7 @@ def list_library(
     params: dict[str, Any] = {"category": category, "limit": limit + 1}
     if cursor is not None:
         params["after_rank"], params["after_id"] = _decode_library_cursor(cursor)
-    rows = session.execute(statement, params)
-    page = list(rows)
+    page = list(execute_core(session, statement, params))
     more = len(page) > limit
     page = page[:limit]
     next_cursor = _encode_library_cursor(page[-1][5], page[-1][0]) if more else None
@@ -252,7 +251,8 @@ def daily(session: Session, *, user: User) -> LibraryItem:
     today = now().astimezone(ZoneInfo(user.timezone)).date()
     locale = content_language(user.locale)
     # Every read after the day's first: one statement.
-    row = session.execute(_daily_statement(locale), {"user_id": user.id, "day": today}).first()
+    params = {"user_id": user.id, "day": today}
+    row = execute_core(session, _daily_statement(locale), params).first()
     if row is not None:
         return _item(row)
     # The day's first read: this COMMIT (of nothing) ends the read's autocommit (GET is

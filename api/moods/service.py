@@ -26,7 +26,7 @@ from api import idempotency
 from api.clock import now
 from api.content.loader import content_language
 from api.db_json import decode, json_rows
-from api.db_utils import unique_violation
+from api.db_utils import execute_core, unique_violation
 from api.errors import Invalid
 from api.i18n import N_, ntranslate, translate, verbatim
 from api.lifecycle import user_erasing
@@ -233,7 +233,7 @@ def today(session: Session, *, couple: Couple, user: User) -> dict[str, MoodView
     """Each partner's latest entry of the couple's day, with its needs (one query for the pair)."""
     params = lasting_params(couple, now())
     statement = _today_statement(session.get_bind().dialect.name)
-    entries = {e.user_id: e for e in map(_mood_view, session.execute(statement, params))}
+    entries = {e.user_id: e for e in map(_mood_view, execute_core(session, statement, params))}
     partner_id = couple.partner_of(user.id)
     return {
         "me": entries.get(user.id),
@@ -349,7 +349,7 @@ def summary(session: Session, *, couple: Couple, user: User, weeks: int) -> dict
     """
     params = lasting_params(couple, now())
     params["first"] = week_start(params["day"]) - timedelta(weeks=weeks - 1)
-    lasting, figures = _gather(session.execute(_week_figures_statement(), params))
+    lasting, figures = _gather(execute_core(session, _week_figures_statement(), params))
     assert lasting is not None  # the row without a user is always there
     current = week_start(lasting)
     partner_id = couple.partner_of(user.id)

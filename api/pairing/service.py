@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.clock import now
-from api.db_utils import insert_ignore, unique_violation
+from api.db_utils import execute_core, insert_ignore, unique_violation
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited
 from api.i18n import N_, text
 from api.lifecycle import couple_unpaired, couples_purging
@@ -320,7 +320,7 @@ def to_dict(session: Session, couple: Couple) -> dict[str, Any]:
     """The /v1/couple representation (inviter first)."""
     # The three columns shown, not whole User entities (no ORM objects to build).
     ids = {"a": couple.user_a_id or -1, "b": couple.user_b_id or -1}
-    people = {row.id: row for row in session.execute(_partners_statement(), ids)}
+    people = {row.id: row for row in execute_core(session, _partners_statement(), ids)}
     partners = [people[i] for i in couple.partner_ids if i in people]
     return {
         "id": couple.id,

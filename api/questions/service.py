@@ -18,7 +18,7 @@ from api import idempotency
 from api.clock import now
 from api.content.loader import FALLBACK_LOCALE, content_language
 from api.db_json import as_instant, decode, json_rows
-from api.db_utils import insert_ignore, unique_violation
+from api.db_utils import execute_core, insert_ignore, unique_violation
 from api.errors import Conflict, NotFound
 from api.i18n import N_, translate
 from api.lifecycle import user_erasing
@@ -312,7 +312,7 @@ def today(session: Session, *, couple: Couple, user: User) -> QuestionView:
     """
     moment = now()
     params = _view_params(couple, user, moment)
-    row = session.execute(_today_statement(session.get_bind().dialect.name), params).first()
+    row = execute_core(session, _today_statement(session.get_bind().dialect.name), params).first()
     if row is None:
         # The day's first read. This COMMIT (of nothing) ends the read's autocommit (GET is
         # @read_only, api/read_only.py): the choice and its INSERT run in a transaction.
@@ -385,7 +385,7 @@ def _one_statement(dialect: str) -> Select[Any]:
 def get(session: Session, *, couple: Couple, user: User, question_id: int) -> QuestionView:
     """One of the couple's questions by id."""
     params = {**_view_params(couple, user, now()), "question_id": question_id}
-    row = session.execute(_one_statement(session.get_bind().dialect.name), params).first()
+    row = execute_core(session, _one_statement(session.get_bind().dialect.name), params).first()
     if row is None:
         raise QuestionNotFound(N_("No such question."))
     return _row_view(row, user=user, locale=params["locale"])

@@ -41,6 +41,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.affirmations.models import AffirmationMessage, GratitudeEntry
 from api.db_json import as_date, decode, json_rows
+from api.db_utils import execute_core
 from api.memories.models import Memory
 from api.moods.models import MoodEntry, MoodNeed
 from api.pairing.models import Couple
@@ -51,7 +52,12 @@ from api.rituals.models import Ritual
 from api.streaks import engine
 from api.streaks.days import couple_day, couple_today, lasting_day, skipped_days
 from api.streaks.models import CheckIn, RitualPause
-from api.streaks.service import live_streak, streak_input_columns, streak_input_params
+from api.streaks.service import (
+    RITUAL_STREAK_COLUMNS,
+    live_streak,
+    streak_input_columns,
+    streak_input_params,
+)
 
 TOP_NEEDS = 3
 
@@ -130,8 +136,8 @@ class RecapQuery:
         moods: dict[tuple[int, int], dict[str, Any]] = {}
         today = None
         statement = _figures_statement(len(self.weeks))
-        for kind, index, a, b, count, slug, mean, day in self.session.execute(
-            statement, self.params
+        for kind, index, a, b, count, slug, mean, day in execute_core(
+            self.session, statement, self.params
         ):
             if kind == "today":
                 today = day
@@ -175,6 +181,13 @@ def _in_weeks(column: InstrumentedAttribute[datetime]) -> Any:
     return and_(column >= bindparam("first_start"), column < bindparam("last_end"))
 
 
+# The ritual's columns the recap reads, as table columns: a Core SELECT (no ORM object), whose
+# row reads as the ritual. Those a live streak needs, and the ritual's life span.
+_RITUALS = Ritual.__table__.c
+_RITUAL_COLUMNS = [*RITUAL_STREAK_COLUMNS, _RITUALS.created_at, _RITUALS.deleted_at]
+_WIDTH = len(_RITUAL_COLUMNS)
+
+
 @functools.cache
 def _rituals_statement(dialect: str, live: bool) -> Select[Any]:
     """The couple's rituals alive in the weeks, each with its timeline from the first Monday and
@@ -208,15 +221,17 @@ def _rituals_statement(dialect: str, live: bool) -> Select[Any]:
         RecapStreak.week_start <= bindparam("last_monday", type_=Date),
         own=[RecapStreak],
     )
-    statement = select(Ritual, schedules_column(dialect, first_monday), checkins, pauses, recorded)
+    statement = select(
+        *_RITUAL_COLUMNS, schedules_column(dialect, first_monday), checkins, pauses, recorded
+    )
     if live:
         joined, streak_inputs = streak_input_columns(dialect)
         statement = statement.add_columns(*streak_inputs).outerjoin(*joined)
     return statement.where(
-        Ritual.couple_id == bindparam("couple_id"),
-        Ritual.created_at < bindparam("last_end"),
-        or_(Ritual.deleted_at.is_(None), Ritual.deleted_at >= bindparam("first_start")),
-    ).order_by(Ritual.id)
+        _RITUALS.couple_id == bindparam("couple_id"),
+        _RITUALS.created_at < bindparam("last_end"),
+        or_(_RITUALS.deleted_at.is_(None), _RITUALS.deleted_at >= bindparam("first_start")),
+    ).order_by(_RITUALS.id)
 
 
 def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
@@ -229,16 +244,15 @@ def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
     couple, session = query.couple, query.session
     live = any(w.monday <= query.today <= w.sunday for w in query.weeks)
     statement = _rituals_statement(session.get_bind().dialect.name, live)
-    rows = session.execute(statement, query.params).all()
+    rows = execute_core(session, statement, query.params).all()
     out: dict[date, list[dict[str, Any]]] = {w.monday: [] for w in query.weeks}
     if not rows:
         return out
-    ritual_rows = [row[0] for row in rows]
-    # Each live ritual's streak now, from the inputs after the recap's own five columns.
+    # Each live ritual's streak now, from the inputs after the recap's own columns.
     live_streaks = {
-        row[0].id: live_streak(couple, query.instant, row[0], row[5:])["current"]
-        for row in rows
-        if live and row[0].deleted_at is None
+        ritual.id: live_streak(couple, query.instant, ritual, ritual[_WIDTH + 4 :])["current"]
+        for ritual in rows
+        if live and ritual.deleted_at is None
     }
     done: dict[tuple[int, date | None], set[int]] = defaultdict(set)
     pauses: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
@@ -246,7 +260,8 @@ def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
     recorded: dict[tuple[int, date | None], int] = {}
     # Each day judged by the schedule in force on it: a later edit never rewrites a past week.
     timelines = {}
-    for ritual, schedules, checkin_rows, pause_rows, streak_rows, *_ in rows:
+    for ritual in rows:
+        schedules, checkin_rows, pause_rows, streak_rows = ritual[_WIDTH : _WIDTH + 4]
         timelines[ritual.id] = timeline_from_json(ritual, couple, schedules)
         for local_date, user_id in decode(checkin_rows):
             done[(ritual.id, as_date(local_date))].add(user_id)
@@ -254,7 +269,7 @@ def rituals(query: RecapQuery) -> dict[date, list[dict[str, Any]]]:
             pauses[ritual.id].append((as_date(paused_from), as_date(resumed_on)))  # type: ignore[arg-type]
         for monday, streak in decode(streak_rows):
             recorded[(ritual.id, as_date(monday))] = streak
-    for ritual in ritual_rows:
+    for ritual in rows:
         timeline = timelines[ritual.id]
         # As the streak judges them: a day the couple's move east jumped over was never there.
         skipped = skipped_days(couple) if ritual.follows_couple else frozenset()

@@ -299,8 +299,8 @@ _CHECK_INS = CheckIn.__table__.c
 _RECORDS = StreakRecord.__table__
 _PAUSES = RitualPause.__table__
 # The ritual's columns a streak view (and the at-risk push's words) reads: the others are not
-# fetched, nor their values converted, per read.
-_RITUAL_COLUMNS = [
+# fetched, nor their values converted, per read. A row of them reads as the ritual.
+RITUAL_STREAK_COLUMNS = [
     getattr(_RITUALS, name)
     for name in (
         "id",
@@ -394,7 +394,7 @@ def _streak_inputs_statement(dialect: str, which: str) -> Select[Any]:
         "some": [_RITUALS.id.in_(bindparam("ritual_ids", expanding=True))],
     }[which]
     return (
-        select(*_RITUAL_COLUMNS, *columns)
+        select(*RITUAL_STREAK_COLUMNS, *columns)
         .outerjoin(*joined)
         .where(_RITUALS.couple_id == bindparam("couple_id"), _RITUALS.deleted_at.is_(None), *where)
         .order_by(_RITUALS.id)
@@ -425,7 +425,7 @@ def _streak_inputs(
     statement = _streak_inputs_statement(session.get_bind().dialect.name, which)
     rows = session.execute(statement, params).all()
     # Each row reads as its ritual (the columns after the ritual's are unnamed or the record's).
-    width = len(_RITUAL_COLUMNS)
+    width = len(RITUAL_STREAK_COLUMNS)
     out = []
     for row in rows:
         recorded = _recorded_state(row[width : width + len(_STATE_COLUMNS)])
