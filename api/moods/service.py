@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy import (
     CompoundSelect,
     Date,
+    Float,
     Select,
     bindparam,
+    cast,
     delete,
     func,
     null,
@@ -305,7 +307,8 @@ def _week_figures_statement() -> CompoundSelect[Any]:
             MoodEntry.week_start,
             null().label("slug"),
             func.count(MoodEntry.id),
-            func.avg(MoodEntry.mood),
+            # A float from the database: PostgreSQL's avg is numeric, a Decimal to convert.
+            cast(func.avg(MoodEntry.mood), Float),
         )
         .where(*in_range)
         .group_by(MoodEntry.user_id, MoodEntry.week_start)
@@ -334,7 +337,7 @@ def _gather(rows: Any) -> tuple[date | None, Figures]:
         # A UNION ALL promises no order: a need's row may come before its week's figures.
         got = out.setdefault((user_id, monday), {"entries": 0, "mean_mood": None, "needs": {}})
         if slug is None:
-            got["entries"], got["mean_mood"] = count, round(float(mean), 2)
+            got["entries"], got["mean_mood"] = count, round(mean, 2)
         else:
             got["needs"][slug] = count
     return current, out
