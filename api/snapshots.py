@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import make_dataclass
 from typing import Any
 
-from sqlalchemy import Column, inspect
+from sqlalchemy import Column
 
 
 def mapped_columns(model: type[Any]) -> list[tuple[str, Column[Any]]]:
     """The model's column attributes as (attribute name, table column), in mapper order."""
-    return [(prop.key, prop.columns[0]) for prop in inspect(model).column_attrs]
+    # The mapper's own columns, not inspect().column_attrs: that configures every mapper
+    # known so far, which at a model module's import can name a class not imported yet.
+    return list(model.__mapper__.columns.items())
 
 
 def snapshot_class(model: type[Any], *bases: type) -> type:

@@ -38,3 +38,17 @@ def test_two_first_reads_at_once_answer_the_same_pick(app, client):
     assert first[0] == 200 and answers == [first]
     assert db.session.scalar(select(func.count()).select_from(DailySuggestion)) == 1
     assert _daily(client) == first  # the pick read again, in one SELECT
+
+
+def test_a_first_read_whose_account_is_erased_meanwhile_answers_401(app, client):
+    """The read's user is a snapshot (api/auth.py): the deleted-meanwhile handler finds the
+    account gone by g.user_id, with nothing of the read kept."""
+    import_content(db.session, load(CONTENT))
+    UserFactory(uid="alex")
+    db.session.commit()
+    erase = lambda: app.test_client().delete("/v1/me", headers=auth("alex")).status_code  # noqa: E731
+    with meanwhile(erase, before="INSERT INTO daily_suggestions") as answers:
+        status, body = _daily(client)
+    assert answers == [204]
+    assert status == 401, body
+    assert db.session.scalar(select(func.count()).select_from(DailySuggestion)) == 0
