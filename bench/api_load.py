@@ -13,7 +13,9 @@ serves, with one and the same gunicorn config:
 
 For each endpoint it runs wrk against Hearth and against its baselines in turn, ROUNDS
 times, and prints requests/s, p50/p99 latency, CPU per request (user+system time of the
-gunicorn processes, from /proc) and the ratios to the baselines (medians over the rounds).
+gunicorn processes, from /proc), PostgreSQL's CPU per request (its processes', the same way:
+under saturation the database shares the cores) and the ratios to the baselines (medians over
+the rounds).
 A second run per read, its connections paced to half of the peak rate (wrk's `delay()`),
 gives the latency away from saturation: p99/p50 there, and the share of the peak reached;
 the Flask + SQLAlchemy baseline is paced to half of its own peak the same way, to tell what
@@ -87,6 +89,7 @@ class Run:
     p50_ms: float
     p99_ms: float
     cpu_ms_per_request: float
+    db_cpu_ms_per_request: float  # PostgreSQL's processes, whichever app sent the statements
     errors: int
 
 
@@ -392,15 +395,33 @@ def children(pid: int) -> list[int]:
 
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU seconds the processes have used so far."""
+    return sum(cpu_by_process(pids).values())
+
+
+def cpu_by_process(pids: list[int]) -> dict[int, float]:
+    """Each live process's user + system CPU seconds so far (a process gone is left out)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    out = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+        out[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
+def database_pids() -> list[int]:
+    """PostgreSQL's processes on this machine (its backends serve whichever app is driven)."""
+    out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def database_cpu_used(before: dict[int, float]) -> float:
+    """PostgreSQL's CPU seconds since ``before`` (cpu_by_process(database_pids()) then); a
+    backend started since counts from zero."""
+    now = cpu_by_process(database_pids())
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
 
 
 LUA = """
@@ -476,6 +497,7 @@ def lua_script(
 
 def wrk(server: Server, script: str, duration: float, connections: int, threads: int) -> Run:
     before = cpu_seconds(server.pids)
+    db_before = cpu_by_process(database_pids())
     out = subprocess.run(
         [
             "wrk",
@@ -496,6 +518,7 @@ def wrk(server: Server, script: str, duration: float, connections: int, threads:
     if "0.00us" in out:
         print(out, file=sys.stderr)  # a run measured nothing: show why
     used = cpu_seconds(server.pids) - before
+    db_used = database_cpu_used(db_before)
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return Run(
@@ -503,6 +526,7 @@ def wrk(server: Server, script: str, duration: float, connections: int, threads:
         p50_ms=_latency(out, "50%"),
         p99_ms=_latency(out, "99%"),
         cpu_ms_per_request=1000 * used / max(1, total),
+        db_cpu_ms_per_request=1000 * db_used / max(1, total),
         errors=int(errors.group(1)) if errors else 0,
     )
 
@@ -577,9 +601,10 @@ def report(
     print(
         "| endpoint | Hearth req/s | p50 ms | p99 ms | ratio to bare Flask "
         "| ratio to Flask+SQLAlchemy | CPU/request vs bare "
+        "| database CPU/request vs Flask+SQLAlchemy "
         "| p99/p50 at half of peak (rate reached) | same, Flask+SQLAlchemy | non-2xx |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for number, endpoint in enumerate(ENDPOINTS):
         body = "checkin" if endpoint.method == "POST" else ""
         runs: dict[str, list[Run]] = {"hearth": [], **{b: [] for b in endpoint.baselines}}
@@ -630,6 +655,7 @@ def report(
             f"{hearth.requests_per_s / bare.requests_per_s:.2f}" if bare else "—",
             f"{hearth.requests_per_s / db_base.requests_per_s:.2f}",
             f"x{hearth.cpu_ms_per_request / bare.cpu_ms_per_request:.1f}" if bare else "—",
+            _database_cpu(hearth, db_base),
             _tail(half, hearth),
             _tail(base_half, db_base),
             str(hearth.errors),
@@ -667,12 +693,21 @@ def _tail(half: Run | None, peak: Run) -> str:
     return f"{half.p99_ms / half.p50_ms:.1f} ({half.requests_per_s / peak.requests_per_s:.0%})"
 
 
+def _database_cpu(hearth: Run, baseline: Run) -> str:
+    """PostgreSQL's CPU per request for Hearth, in ms and as a multiple of the baseline's."""
+    if not baseline.db_cpu_ms_per_request:
+        return f"{hearth.db_cpu_ms_per_request:.2f} ms"
+    ratio = hearth.db_cpu_ms_per_request / baseline.db_cpu_ms_per_request
+    return f"{hearth.db_cpu_ms_per_request:.2f} ms (x{ratio:.1f})"
+
+
 def _median(runs: list[Run]) -> Run:
     return Run(
         requests_per_s=statistics.median(r.requests_per_s for r in runs),
         p50_ms=statistics.median(r.p50_ms for r in runs),
         p99_ms=statistics.median(r.p99_ms for r in runs),
         cpu_ms_per_request=statistics.median(r.cpu_ms_per_request for r in runs),
+        db_cpu_ms_per_request=statistics.median(r.db_cpu_ms_per_request for r in runs),
         errors=sum(r.errors for r in runs),
     )
 
