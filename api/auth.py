@@ -21,7 +21,7 @@ from sqlalchemy import Select, and_, bindparam, select
 from api import firebase
 from api.clock import now
 from api.config import Config
-from api.db_utils import insert_ignore
+from api.db_utils import execute_core, insert_ignore
 from api.errors import DomainError, NotFound, Unavailable
 from api.extensions import db
 from api.i18n import N_
@@ -152,7 +152,7 @@ def provision_snapshot(uid: str) -> tuple[Any, Any]:
     The same one statement, without ORM objects. A first sight still goes through provision()
     (its INSERT and COMMIT), whose objects serve that one request.
     """
-    row = db.session.execute(_snapshot_statement(), {"uid": uid}).first()
+    row = execute_core(db.session, _snapshot_statement(), {"uid": uid}).first()
     if row is None:
         return provision(uid)
     split = len(dataclasses.fields(UserSnapshot))

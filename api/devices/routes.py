@@ -6,6 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy import Row
 
 from api.auth import current_user
 from api.devices import service
@@ -35,7 +36,7 @@ class Devices(MethodView):
 
     @read_only
     @blp.response(200, DeviceSchema(many=True))
-    def get(self) -> list[Device]:
+    def get(self) -> list[Row[Any]]:
         """List my devices (tokens masked)"""
         return service.list_for(db.session, user_id=current_user().id)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy import Row, Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from api.clock import now
-from api.db_utils import insert_ignore
+from api.db_utils import execute_core, insert_ignore
 from api.devices.models import Device
 from api.errors import NotFound
 from api.i18n import N_
@@ -75,14 +76,15 @@ def _evict_beyond_cap(session: Session, *, user_id: int, keep_id: int) -> None:
 
 
 @functools.cache
-def _list_statement() -> Select[tuple[Device]]:
+def _list_statement() -> Select[Any]:
     """list_for's SELECT, built once: bound ``user_id``."""
-    return select(Device).where(Device.user_id == bindparam("user_id")).order_by(Device.id)
+    devices = Device.__table__.c
+    return select(*devices).where(devices.user_id == bindparam("user_id")).order_by(devices.id)
 
 
-def list_for(session: Session, *, user_id: int) -> list[Device]:
-    """The user's devices, oldest first."""
-    return list(session.scalars(_list_statement(), {"user_id": user_id}))
+def list_for(session: Session, *, user_id: int) -> list[Row[Any]]:
+    """The user's devices, oldest first, as rows of their columns (read as a Device reads)."""
+    return list(execute_core(session, _list_statement(), {"user_id": user_id}))
 
 
 def remove(session: Session, *, user_id: int, device_id: int) -> None:

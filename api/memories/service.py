@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from api import idempotency, queue
 from api.clock import now
 from api.db_json import as_instant, decode, json_rows
-from api.db_utils import for_update_skip_locked, unique_violation
+from api.db_utils import execute_core, for_update_skip_locked, unique_violation
 from api.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
 from api.extensions import UTCDateTime
 from api.i18n import N_
@@ -176,7 +176,7 @@ def get(session: Session, *, couple: Couple, memory_id: int) -> MemoryView:
     """One memory of the couple with its listed photos (one SELECT); 404 for any other."""
     params = {"memory_id": memory_id, "couple_id": couple.id}
     statement = _get_statement(session.get_bind().dialect.name)
-    row = session.execute(statement, params).first()
+    row = execute_core(session, statement, params).first()
     if row is None:
         raise NotFound(N_("No such memory."))
     return _memory_view(row)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Row, Select, and_, or_, select
+from sqlalchemy.orm import Session
 
 from api.clock import now
 from api.content.loader import content_language
 from api.content.needs import NeedItem, render_needs
+from api.db_utils import execute_core
 from api.moods.models import Need
 
 FALLBACK_LOCALE = "en"
@@ -72,44 +74,50 @@ def export_needs(session: Session, directory: Path) -> list[Path]:
     return written
 
 
+# What the vocabulary shows of a need, and what orders it.
+_NEEDS = Need.__table__
+_SHOWN = [_NEEDS.c.slug, _NEEDS.c.label, _NEEDS.c.suggestion, _NEEDS.c.position]
+
+
 @functools.cache
-def _vocabulary_statement(language: str) -> Select[tuple[Need, int | None]]:
+def _vocabulary_statement(language: str) -> Select[Any]:
     """vocabulary's SELECT for a content language, built once (no bound parameters).
 
-    Each need comes with its English position: the English file decides the order (a
-    translation may list its items differently).
+    Each need's shown columns come with its English position: the English file decides the
+    order (a translation may list its items differently).
     """
-    live = Need.retired_at.is_(None)
+    needs = _NEEDS.c
+    live = needs.retired_at.is_(None)
     if language == FALLBACK_LOCALE:
         # The English rows are their own order.
-        return select(Need, Need.position).where(live, Need.locale == FALLBACK_LOCALE)
-    english = aliased(Need)
+        return select(*_SHOWN, needs.position).where(live, needs.locale == FALLBACK_LOCALE)
+    english = _NEEDS.alias("english")
     english_position = (
-        select(english.position)
+        select(english.c.position)
         .where(
-            english.slug == Need.slug,
-            english.locale == FALLBACK_LOCALE,
-            english.retired_at.is_(None),
+            english.c.slug == needs.slug,
+            english.c.locale == FALLBACK_LOCALE,
+            english.c.retired_at.is_(None),
         )
-        .correlate(Need)
+        .correlate(_NEEDS)
         .scalar_subquery()
     )
-    translated = select(Need.slug).where(live, Need.locale == language)
-    return select(Need, english_position).where(
+    translated = select(needs.slug).where(live, needs.locale == language)
+    return select(*_SHOWN, english_position).where(
         live,
         or_(
-            Need.locale == language,
-            and_(Need.locale == FALLBACK_LOCALE, Need.slug.not_in(translated)),
+            needs.locale == language,
+            and_(needs.locale == FALLBACK_LOCALE, needs.slug.not_in(translated)),
         ),
     )
 
 
-def vocabulary(session: Session, *, locale: str | None) -> list[Need]:
-    """The live needs in locale's language, English for each slug not translated (one query)."""
-    rows = session.execute(_vocabulary_statement(content_language(locale))).all()
+def vocabulary(session: Session, *, locale: str | None) -> list[Row[Any]]:
+    """The live needs in locale's language, English for each slug not translated (one query):
+    rows of slug, label, suggestion (read as a Need's attributes) and the sort key's parts."""
+    rows = execute_core(session, _vocabulary_statement(content_language(locale))).all()
     # A slug with no live English row sorts by its own position, as before.
-    order = sorted(rows, key=lambda r: (r[0].position if r[1] is None else r[1], r[0].slug))
-    return [need for need, _position in order]
+    return sorted(rows, key=lambda r: (r.position if r[-1] is None else r[-1], r.slug))
 
 
 def live_slugs(session: Session) -> set[str]:

@@ -6,12 +6,13 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy import Row
 
 from api.auth import current_couple, current_user
 from api.errors import problem_doc
 from api.extensions import db
 from api.moods import service
-from api.moods.models import MoodEntry, Need
+from api.moods.models import MoodEntry
 from api.moods.schemas import (
     HistoryArgs,
     MoodCreateSchema,
@@ -35,7 +36,7 @@ moods_blp = Blueprint(
 class Needs(MethodView):
     @read_only
     @needs_blp.response(200, NeedSchema(many=True))
-    def get(self) -> list[Need]:
+    def get(self) -> list[Row[Any]]:
         """The needs vocabulary in my locale (English where it has no translation)"""
         return service.get_vocabulary(db.session, user=current_user())
 

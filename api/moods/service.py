@@ -12,6 +12,7 @@ from sqlalchemy import (
     CompoundSelect,
     Date,
     Float,
+    Row,
     Select,
     bindparam,
     cast,
@@ -396,7 +397,7 @@ def _erase_entries(sender: User, *, session: Session, **kwargs: Any) -> None:
     session.execute(delete(MoodEntry).where(MoodEntry.user_id == sender.id))
 
 
-def get_vocabulary(session: Session, *, user: User) -> list[Need]:
+def get_vocabulary(session: Session, *, user: User) -> list[Row[Any]]:
     """The needs vocabulary in the user's locale."""
     from api.moods.needs import vocabulary
 

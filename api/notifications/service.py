@@ -312,7 +312,7 @@ def feed_page(
     stmt, params = page_statement(
         _feed_statement(unread), {"user_id": user_id}, limit=limit, cursor=cursor
     )
-    rows = session.execute(stmt, params).all()
+    rows = execute_core(session, stmt, params).all()
     if not rows:
         return Page(items=[], next_cursor=None), unread_count(session, user_id=user_id)
     return FEED.page([FeedItem(*row[:7]) for row in rows], limit), rows[0][7]

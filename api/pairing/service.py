@@ -167,9 +167,9 @@ def _create_invite(session: Session, *, user: User) -> NewInvite:
 
 
 @functools.cache
-def _current_invite_statement() -> Select[tuple[Invite]]:
+def _current_invite_statement() -> Select[tuple[str, datetime]]:
     """current_invite's SELECT, built once: bound ``user_id`` and ``now``."""
-    return select(Invite).where(
+    return select(Invite.code, Invite.expires_at).where(
         Invite.inviter_id == bindparam("user_id"),
         Invite.used_at.is_(None),
         Invite.revoked_at.is_(None),
@@ -180,7 +180,7 @@ def _current_invite_statement() -> Select[tuple[Invite]]:
 def current_invite(session: Session, *, user: User) -> NewInvite:
     """The user's live invite (unused, unrevoked, unexpired); 404 when there is none."""
     params = {"user_id": user.id, "now": now()}
-    invite = session.scalar(_current_invite_statement(), params)
+    invite = execute_core(session, _current_invite_statement(), params).first()
     if invite is None:
         raise NoLiveInvite(N_("You have no live invite code; create one."))
     return NewInvite(code=display_code(invite.code), expires_at=invite.expires_at)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from api import idempotency
 from api.clock import now
 from api.content.loader import content_language
-from api.db_utils import unique_violation
+from api.db_utils import execute_core, unique_violation
 from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.i18n import N_
 from api.lifecycle import user_erasing
@@ -146,7 +146,7 @@ def _templates_statement() -> Select[Any]:
 
 def list_templates(session: Session) -> list[Row[Any]]:
     """The live (not retired) templates, in content order, as rows of their columns."""
-    return list(session.execute(_templates_statement()))
+    return list(execute_core(session, _templates_statement()))
 
 
 def template_to_dict(
@@ -197,7 +197,7 @@ def list_with_timelines(
     params = {"couple_id": couple.id, "since": moment.astimezone(UTC).date() - RECENT}
     return [
         (row, timeline_from_json(row, couple, row[-1]))
-        for row in session.execute(statement, params).all()
+        for row in execute_core(session, statement, params).all()
     ]
 
 
@@ -243,7 +243,7 @@ def get_with_timeline(
         "ritual_id": ritual_id,
         "since": moment.astimezone(UTC).date() - RECENT,
     }
-    row = session.execute(statement, params).first()
+    row = execute_core(session, statement, params).first()
     if row is None:
         raise RitualNotFound(N_("No such ritual."))
     return row, timeline_from_json(row, couple, row[-1])

@@ -423,7 +423,7 @@ def _streak_inputs(
     else:
         which = "all"
     statement = _streak_inputs_statement(session.get_bind().dialect.name, which)
-    rows = session.execute(statement, params).all()
+    rows = execute_core(session, statement, params).all()
     # Each row reads as its ritual (the columns after the ritual's are unnamed or the record's).
     width = len(RITUAL_STREAK_COLUMNS)
     out = []
@@ -543,7 +543,7 @@ def list_check_ins(
         get_ritual(session, couple=couple, ritual_id=ritual_id)
         _refuse_reversed_range(from_, to)
         raise
-    rows = session.execute(query, bound).all()
+    rows = execute_core(session, query, bound).all()
     if not rows:
         raise RitualNotFound(N_("No such ritual."))
     _refuse_reversed_range(from_, to)  # after the ritual's check, as before
