@@ -32,6 +32,18 @@ def current_schedule(ritual: Ritual, couple: Couple) -> Schedule:
     return Schedule(tuple(ritual.days), ritual.time, ritual.timezone, couple.day_starts_at)
 
 
+def in_force_from(
+    effective_from: Any, latest_before: ColumnElement[date], bound: Any
+) -> ColumnElement[bool]:
+    """A schedule row's condition: it is the one in force on ``bound`` or starts after it.
+
+    ``latest_before`` is the largest effective_from on or before ``bound`` (NULL if none). No
+    row lies between it and ``bound``, so "after bound, or the one in force" is one range from
+    it on (from ``bound`` when there is none): an index range scan, not an OR of two.
+    """
+    return effective_from >= func.coalesce(latest_before, bound)
+
+
 def load_timelines(
     session: Session, couple: Couple, rituals: Sequence[Ritual], since: dict[int, date]
 ) -> dict[int, Timeline]:
@@ -49,10 +61,7 @@ def load_timelines(
         conditions.append(
             and_(
                 RitualSchedule.ritual_id == ritual.id,
-                or_(
-                    RitualSchedule.effective_from > bound,
-                    RitualSchedule.effective_from == latest_before,
-                ),
+                in_force_from(RitualSchedule.effective_from, latest_before, bound),
             )
         )
     rows: dict[int, list[tuple[date, Schedule]]] = {r.id: [] for r in rituals}
@@ -86,10 +95,7 @@ def timelines_since(
     for row in session.scalars(
         select(RitualSchedule).where(
             RitualSchedule.ritual_id.in_(list(rows)),
-            or_(
-                RitualSchedule.effective_from > bound,
-                RitualSchedule.effective_from == latest_before,
-            ),
+            in_force_from(RitualSchedule.effective_from, latest_before, bound),
         )
     ):
         rows[row.ritual_id].append(
@@ -121,7 +127,7 @@ def schedules_column(dialect: str, since: ColumnElement[date]) -> ColumnElement[
         dialect,
         [rows.c.effective_from, rows.c.days, rows.c.time, rows.c.timezone, rows.c.day_starts_at],
         rows.c.ritual_id == ritual_id,
-        or_(rows.c.effective_from > since, rows.c.effective_from == latest_before),
+        in_force_from(rows.c.effective_from, latest_before, since),
         own=[rows],
     )
 
