@@ -14,8 +14,10 @@ serves, with one and the same gunicorn config:
 For each endpoint it runs wrk against Hearth and against its baselines in turn, ROUNDS
 times, and prints requests/s, p50/p99 latency, CPU per request (user+system time of the
 gunicorn processes, from /proc), PostgreSQL's CPU per request (its processes', the same way:
-under saturation the database shares the cores) and the ratios to the baselines (medians over
-the rounds).
+under saturation the database shares the cores) and the ratios to the baselines: each round's
+ratio is Hearth's run over the baseline's run beside it, and the table shows their median and
+range over the rounds (the same code differs by up to a sixth between runs on a shared machine).
+The other figures are medians over the rounds.
 A second run per read, its connections paced to half of the peak rate (wrk's `delay()`),
 gives the latency away from saturation: p99/p50 there, and the share of the peak reached;
 the Flask + SQLAlchemy baseline is paced to half of its own peak the same way, to tell what
@@ -652,8 +654,8 @@ def report(
             f"{hearth.requests_per_s:,.0f}",
             f"{hearth.p50_ms:.1f}",
             f"{hearth.p99_ms:.1f}",
-            f"{hearth.requests_per_s / bare.requests_per_s:.2f}" if bare else "—",
-            f"{hearth.requests_per_s / db_base.requests_per_s:.2f}",
+            _paired_ratio(runs["hearth"], runs["bare"]) if bare else "—",
+            _paired_ratio(runs["hearth"], runs[endpoint.baselines[-1]]),
             f"x{hearth.cpu_ms_per_request / bare.cpu_ms_per_request:.1f}" if bare else "—",
             _database_cpu(hearth, db_base),
             _tail(half, hearth),
@@ -699,6 +701,14 @@ def _database_cpu(hearth: Run, baseline: Run) -> str:
         return f"{hearth.db_cpu_ms_per_request:.2f} ms"
     ratio = hearth.db_cpu_ms_per_request / baseline.db_cpu_ms_per_request
     return f"{hearth.db_cpu_ms_per_request:.2f} ms (x{ratio:.1f})"
+
+
+def _paired_ratio(hearth: list[Run], baseline: list[Run]) -> str:
+    """Hearth's req/s over the baseline's, round by round (the runs of a round are seconds
+    apart, so the machine's drift falls on both): the median, and the range when rounds > 1."""
+    ratios = [h.requests_per_s / b.requests_per_s for h, b in zip(hearth, baseline, strict=True)]
+    middle = f"{statistics.median(ratios):.2f}"
+    return middle if len(ratios) == 1 else f"{middle} ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 def _median(runs: list[Run]) -> Run:
