@@ -706,7 +706,11 @@ def _database_cpu(hearth: Run, baseline: Run) -> str:
 def _paired_ratio(hearth: list[Run], baseline: list[Run]) -> str:
     """Hearth's req/s over the baseline's, round by round (the runs of a round are seconds
     apart, so the machine's drift falls on both): the median, and the range when rounds > 1."""
-    ratios = [h.requests_per_s / b.requests_per_s for h, b in zip(hearth, baseline, strict=True)]
+    pairs = zip(hearth, baseline, strict=True)
+    # (a baseline run that served nothing, wrk failing, gives no ratio)
+    ratios = [h.requests_per_s / b.requests_per_s for h, b in pairs if b.requests_per_s]
+    if not ratios:
+        return "—"
     middle = f"{statistics.median(ratios):.2f}"
     return middle if len(ratios) == 1 else f"{middle} ({min(ratios):.2f}-{max(ratios):.2f})"
 

@@ -587,3 +587,12 @@ def test_a_read_only_view_runs_its_statements_as_plain_core(
         body = call(client, "GET", path, uid)
     assert _has_content(body), body
     assert ran == []
+
+
+def test_an_empty_feed_runs_as_plain_core_too(client: FlaskClient) -> None:
+    """The feed's other path: no row to carry the unread count, so it is asked apart."""
+    call(client, "GET", "/v1/notifications", "no-news")  # first sight (an ORM insert), warm
+    with orm_executions() as ran:
+        body = call(client, "GET", "/v1/notifications", "no-news")
+    assert body == {"items": [], "next_cursor": None, "unread_count": 0}, body
+    assert ran == []

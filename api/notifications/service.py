@@ -318,13 +318,18 @@ def feed_page(
     return FEED.page([FeedItem(*row[:7]) for row in rows], limit), rows[0][7]
 
 
+@functools.cache
+def _unread_count_statement() -> Select[tuple[int]]:
+    """unread_count's SELECT, built once: bound ``user_id``."""
+    return (
+        select(func.count())
+        .select_from(Notification.__table__)
+        .where(
+            _NOTIFICATIONS.recipient_id == bindparam("user_id"), _NOTIFICATIONS.read_at.is_(None)
+        )
+    )
+
+
 def unread_count(session: Session, *, user_id: int) -> int:
     """How many of the user's notifications are not read yet."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.recipient_id == user_id, Notification.read_at.is_(None))
-        )
-        or 0
-    )
+    return execute_core(session, _unread_count_statement(), {"user_id": user_id}).scalar_one()
