@@ -90,7 +90,8 @@ def _vocabulary_statement(language: str) -> Select[Any]:
     live = needs.retired_at.is_(None)
     if language == FALLBACK_LOCALE:
         # The English rows are their own order.
-        return select(*_SHOWN, needs.position).where(live, needs.locale == FALLBACK_LOCALE)
+        english_rows = needs.locale == FALLBACK_LOCALE
+        return select(*_SHOWN, needs.position.label("english_position")).where(live, english_rows)
     english = _NEEDS.alias("english")
     english_position = (
         select(english.c.position)
@@ -103,7 +104,7 @@ def _vocabulary_statement(language: str) -> Select[Any]:
         .scalar_subquery()
     )
     translated = select(needs.slug).where(live, needs.locale == language)
-    return select(*_SHOWN, english_position).where(
+    return select(*_SHOWN, english_position.label("english_position")).where(
         live,
         or_(
             needs.locale == language,
@@ -117,7 +118,13 @@ def vocabulary(session: Session, *, locale: str | None) -> list[Row[Any]]:
     rows of slug, label, suggestion (read as a Need's attributes) and the sort key's parts."""
     rows = execute_core(session, _vocabulary_statement(content_language(locale))).all()
     # A slug with no live English row sorts by its own position, as before.
-    return sorted(rows, key=lambda r: (r.position if r[-1] is None else r[-1], r.slug))
+    return sorted(rows, key=_order)
+
+
+def _order(row: Row[Any]) -> tuple[int, str]:
+    """A need's place: its English position (0 is the first), else its own; then its slug."""
+    english = row.english_position
+    return (row.position if english is None else english, row.slug)
 
 
 def live_slugs(session: Session) -> set[str]:
