@@ -80,10 +80,13 @@ def create_app(config: Config | None = None) -> Flask:
         if config.is_sqlite:
             _sqlite_pragmas(db.engine)
         else:
+            from api.observability.logs import process_kind
             from api.pg_cursor import cache_long_statements, use_lazy_descriptions
-            from api.pool import ping_idle_connections
+            from api.pool import ping_idle_connections, plan_generically
 
             ping_idle_connections(db.engine)
+            if process_kind() == "web":  # not a worker's or the clock's (api/pool.py)
+                plan_generically(db.engine)
             use_lazy_descriptions(db.engine)
             cache_long_statements()
 

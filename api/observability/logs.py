@@ -33,6 +33,11 @@ _HANDLER_NAME = "hearth"
 _process_kind: str | None = None
 
 
+def process_kind() -> str | None:
+    """What this process is ("web", "worker", "cron"): named by configure_logging's first call."""
+    return _process_kind
+
+
 class ContextFilter(logging.Filter):
     """Adds the request's or job's identifiers to every record (never a body, never a token)."""
 
