@@ -37,6 +37,13 @@ def json_rows(
     return select(agg).where(*where).correlate_except(*own).scalar_subquery()
 
 
+def json_array_of(dialect: str, *values: ColumnElement[Any]) -> ColumnElement[Any]:
+    """One JSON array of JSON ``values`` (json_rows columns), each nested, not quoted as text."""
+    if dialect == "postgresql":
+        return func.json_build_array(*values)
+    return func.json_array(*(func.json(value) for value in values))
+
+
 def decode(value: Any) -> list[list[Any]]:
     """The rows of a ``json_rows`` value (a str from SQLite, parsed already by psycopg)."""
     if value is None:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from api import idempotency
 from api.clock import now
-from api.db_json import as_date, decode, json_rows
+from api.db_json import as_date, decode, json_array_of, json_rows
 from api.db_utils import conflict_insert, execute_core
 from api.errors import Conflict, Invalid, NotFound, RateLimited
 from api.i18n import N_, Text, text
@@ -352,8 +352,8 @@ def _record_join(dialect: str) -> tuple[Any, tuple[Any, Any]]:
 
 def streak_input_columns(dialect: str) -> tuple[tuple[Any, Any], list[Any]]:
     """What a ritual's streak view needs, selected with the ritual: (the outer join's target
-    and condition, the columns: its record's state (_STATE_COLUMNS), its timeline rows, its
-    check-ins and pause spans after the record as JSON). Bound ``recent``
+    and condition, the columns: its record's state (_STATE_COLUMNS), then its timeline rows,
+    its check-ins and pause spans after the record as one JSON value). Bound ``recent``
     (streak_input_params). Part of a statement built once (the caller caches it).
     """
     recent = bindparam("recent", type_=Date)
@@ -371,7 +371,11 @@ def streak_input_columns(dialect: str) -> tuple[tuple[Any, Any], list[Any]]:
     )
     pauses = _pause_spans_after(dialect, _RITUALS.id, after)
     state = [record[name] for name in _STATE_COLUMNS]
-    return joined, [*state, schedules_column(dialect, since), checkins, pauses]
+    # The three child sets in one JSON value: one to parse per ritual, not three.
+    return joined, [
+        *state,
+        json_array_of(dialect, schedules_column(dialect, since), checkins, pauses),
+    ]
 
 
 def streak_input_params(instant: datetime) -> dict[str, Any]:
@@ -429,7 +433,7 @@ def _streak_inputs(
     out = []
     for row in rows:
         recorded = _recorded_state(row[width : width + len(_STATE_COLUMNS)])
-        out.append((recorded, _ritual_days(couple, instant, row, recorded, *row[-3:])))
+        out.append((recorded, _ritual_days(couple, instant, row, recorded, row[-1])))
     return out
 
 
@@ -444,11 +448,11 @@ def _ritual_days(
     instant: datetime,
     ritual: Ritual | Row[Any],
     recorded: engine.StreakState | None,
-    schedules: Any,
-    checkin_rows: Any,
-    pause_rows: Any,
+    children: Any,
 ) -> RitualDays:
-    """A ritual's days from streak_input_columns' values."""
+    """A ritual's days from its recorded state and ``children``, streak_input_columns' JSON
+    value of its timeline rows, check-ins and pause spans."""
+    schedules, checkin_rows, pause_rows = decode(children)
     timeline = timeline_from_json(ritual, couple, schedules)
     start = (
         recorded.finalized_through
@@ -474,7 +478,7 @@ def live_streak(
     """A live ritual's streak view at ``instant`` from streak_input_columns' values."""
     width = len(_STATE_COLUMNS)
     recorded = _recorded_state(inputs[:width])
-    days = _ritual_days(couple, instant, ritual, recorded, *inputs[width:])
+    days = _ritual_days(couple, instant, ritual, recorded, inputs[width])
     return _streak_view(recorded, days, couple, instant)
 
 
